@@ -1,0 +1,87 @@
+//! The HTTP API (axum): push ingest, rule tooling, health and metrics.
+//!
+//! | route                          | what                                                  |
+//! |--------------------------------|-------------------------------------------------------|
+//! | `POST /api/v1/ingest`          | push NDJSON or a JSON array of posts (token)          |
+//! | `GET  /api/v1/ingest/ws`       | WebSocket push of posts (token)                       |
+//! | `GET  /api/v1/rules`           | the live generation, its rules, the last reload error |
+//! | `POST /api/v1/rules/reload`    | compile, test and swap in the rules directory (token) |
+//! | `POST /api/v1/rules/test`      | which rules a text fires, and why                     |
+//! | `GET  /healthz`, `/readyz`     | liveness, readiness                                   |
+//! | `GET  /metrics`                | Prometheus text format                                |
+
+mod rules;
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use metrics_exporter_prometheus::PrometheusHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::decode::Decoder;
+use crate::ingest::queue::FrameSender;
+use crate::ingest::{http_push, websocket_server};
+use crate::rules::RuleStore;
+
+/// What handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    pub queue: FrameSender,
+    pub decoder: Arc<Decoder>,
+    pub rules: Arc<RuleStore>,
+    pub metrics: Option<PrometheusHandle>,
+    /// Required as `Authorization: Bearer …` on changing endpoints when not empty.
+    pub token: Arc<str>,
+    pub max_frame_bytes: usize,
+    pub shutdown: CancellationToken,
+}
+
+pub fn router(state: AppState) -> Router {
+    let changing = Router::new()
+        .route("/api/v1/ingest", post(http_push::ingest))
+        .route("/api/v1/ingest/ws", get(websocket_server::upgrade))
+        .route("/api/v1/rules/reload", post(rules::reload))
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
+    Router::new()
+        .merge(changing)
+        .route("/api/v1/rules", get(rules::list))
+        .route("/api/v1/rules/test", post(rules::test))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(ready))
+        .route("/metrics", get(render_metrics))
+        .layer(axum::extract::DefaultBodyLimit::max(state.max_frame_bytes))
+        .with_state(state)
+}
+
+async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if !state.token.is_empty() {
+        let expected = format!("Bearer {}", state.token);
+        let given = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        if given != Some(expected.as_str()) {
+            return (StatusCode::UNAUTHORIZED, "missing or wrong bearer token\n").into_response();
+        }
+    }
+    next.run(request).await
+}
+
+async fn ready(State(state): State<AppState>) -> Response {
+    let rules = state.rules.current();
+    format!("ready: rules generation {} ({} rules)\n", rules.generation, rules.rules().len())
+        .into_response()
+}
+
+async fn render_metrics(State(state): State<AppState>) -> Response {
+    match &state.metrics {
+        Some(handle) => (
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            handle.render(),
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "metrics recorder not installed\n").into_response(),
+    }
+}

@@ -1,0 +1,357 @@
+//! Configuration: one TOML file laid over the embedded defaults (`deploy/fenghuo.toml`).
+//!
+//! The embedded file is both the defaults and their documentation. A user's file only names
+//! what it changes: tables merge key by key, arrays (such as `sources`) replace the default
+//! array whole. Unknown keys are errors, so a typo never silently falls back to a default.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The annotated default configuration compiled into the binary.
+pub const DEFAULT_CONFIG: &str = include_str!("../deploy/fenghuo.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub engine: EngineConfig,
+    pub rules: RulesConfig,
+    pub output: OutputConfig,
+    pub http: HttpConfig,
+    #[serde(default)]
+    pub sources: Vec<SourceConfig>,
+    /// Platform mappings by name, tried in name order when a source does not list its own.
+    #[serde(default)]
+    pub mappings: BTreeMap<String, MappingConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EngineConfig {
+    /// Match worker threads; 0 means one per core.
+    pub workers: usize,
+    /// Frames (batches of posts) the queue between sources and workers holds.
+    pub queue_capacity: usize,
+    /// A single post (one NDJSON line or array element) larger than this is rejected.
+    pub max_post_bytes: usize,
+    /// A post whose title + body is longer than this is rejected.
+    pub max_text_bytes: usize,
+    /// An HTTP body or WebSocket message larger than this is refused.
+    pub max_frame_bytes: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulesConfig {
+    pub dir: PathBuf,
+    /// Reload when a file in `dir` changes.
+    pub watch: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputConfig {
+    /// `-` for stdout, otherwise a file that match lines are appended to.
+    pub path: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    pub enabled: bool,
+    pub addr: SocketAddr,
+    /// Bearer token required on changing endpoints (ingest, reload); empty means none.
+    pub token: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum SourceConfig {
+    /// NDJSON from a file, `-` for stdin, or `@sample` for the bundled feed.
+    Replay {
+        name: String,
+        path: String,
+        /// Replay at this multiple of the posts' timestamps; absent or 0 means full speed.
+        #[serde(default)]
+        speed: f64,
+        #[serde(default)]
+        mappings: Vec<String>,
+    },
+    /// A provider's WebSocket feed that the engine connects to.
+    Websocket {
+        name: String,
+        url: String,
+        #[serde(default)]
+        mappings: Vec<String>,
+        #[serde(default = "default_ping_secs")]
+        ping_interval_secs: u64,
+        #[serde(default = "default_backoff_initial_ms")]
+        backoff_initial_ms: u64,
+        #[serde(default = "default_backoff_max_ms")]
+        backoff_max_ms: u64,
+        /// JSON pointer of a cursor in each post (e.g. `/seq`); the last one seen is sent
+        /// back as query parameter `resume_param` on reconnect so the provider resumes.
+        #[serde(default)]
+        resume_pointer: Option<String>,
+        #[serde(default = "default_resume_param")]
+        resume_param: String,
+    },
+}
+
+fn default_ping_secs() -> u64 {
+    20
+}
+fn default_backoff_initial_ms() -> u64 {
+    200
+}
+fn default_backoff_max_ms() -> u64 {
+    30_000
+}
+fn default_resume_param() -> String {
+    "since".to_owned()
+}
+
+impl SourceConfig {
+    pub fn name(&self) -> &str {
+        match self {
+            SourceConfig::Replay { name, .. } | SourceConfig::Websocket { name, .. } => name,
+        }
+    }
+
+    pub fn mappings(&self) -> &[String] {
+        match self {
+            SourceConfig::Replay { mappings, .. } | SourceConfig::Websocket { mappings, .. } => {
+                mappings
+            }
+        }
+    }
+}
+
+/// How one platform's JSON maps onto [`crate::post::Post`]: JSON pointers (RFC 6901).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MappingConfig {
+    /// The platform name posts decoded by this mapping carry.
+    pub platform: String,
+    /// In a mixed feed, this mapping applies to objects where this pointer exists.
+    pub detect: String,
+    pub id: String,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub author_id: Option<String>,
+    #[serde(default)]
+    pub author_name: Option<String>,
+    #[serde(default)]
+    pub author_followers: Option<String>,
+    #[serde(default)]
+    pub author_verified: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub published_at: Option<String>,
+    #[serde(default)]
+    pub reposts: Option<String>,
+    #[serde(default)]
+    pub comments: Option<String>,
+    #[serde(default)]
+    pub likes: Option<String>,
+    #[serde(default)]
+    pub views: Option<String>,
+    #[serde(default)]
+    pub repost_of: Option<String>,
+    #[serde(default)]
+    pub root_id: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+}
+
+/// A configuration error, with every problem found rather than the first.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .problems.join("\n"))]
+pub struct ConfigError {
+    pub problems: Vec<String>,
+}
+
+impl ConfigError {
+    fn one(problem: String) -> ConfigError {
+        ConfigError { problems: vec![problem] }
+    }
+}
+
+impl Config {
+    /// The embedded defaults alone.
+    pub fn embedded() -> Config {
+        Config::from_overlay("").expect("the embedded default configuration is valid")
+    }
+
+    /// Reads `path` and lays it over the embedded defaults.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::one(format!("{}: {e}", path.display())))?;
+        Config::from_overlay(&text).map_err(|mut e| {
+            for problem in &mut e.problems {
+                *problem = format!("{}: {problem}", path.display());
+            }
+            e
+        })
+    }
+
+    /// Lays the TOML text `overlay` over the embedded defaults and validates the result.
+    pub fn from_overlay(overlay: &str) -> Result<Config, ConfigError> {
+        let mut merged: toml::Table = DEFAULT_CONFIG
+            .parse()
+            .map_err(|e| ConfigError::one(format!("embedded defaults: {e}")))?;
+        let overlay: toml::Table =
+            overlay.parse().map_err(|e: toml::de::Error| ConfigError::one(e.to_string()))?;
+        merge(&mut merged, overlay);
+        let config: Config = toml::Value::Table(merged)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::one(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks what the types alone cannot, collecting every problem.
+    fn validate(&self) -> Result<(), ConfigError> {
+        let mut problems = Vec::new();
+        if self.engine.queue_capacity == 0 {
+            problems.push("engine.queue_capacity must be at least 1".to_owned());
+        }
+        if self.engine.max_post_bytes == 0 || self.engine.max_text_bytes == 0 {
+            problems.push("engine.max_post_bytes and max_text_bytes must be positive".to_owned());
+        }
+        let mut names = std::collections::HashSet::new();
+        for source in &self.sources {
+            if !names.insert(source.name()) {
+                problems.push(format!("sources: duplicate source name {:?}", source.name()));
+            }
+            for mapping in source.mappings() {
+                if !self.mappings.contains_key(mapping) {
+                    problems.push(format!(
+                        "sources.{}: unknown mapping {mapping:?} (known: {})",
+                        source.name(),
+                        self.mappings.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ));
+                }
+            }
+            if let SourceConfig::Replay { speed, .. } = source {
+                if !speed.is_finite() || *speed < 0.0 {
+                    problems.push(format!("sources.{}: speed must be >= 0", source.name()));
+                }
+            }
+        }
+        for (name, mapping) in &self.mappings {
+            for pointer in mapping.pointers() {
+                if !pointer.is_empty() && !pointer.starts_with('/') {
+                    problems.push(format!(
+                        "mappings.{name}: {pointer:?} is not a JSON pointer (must start with /)"
+                    ));
+                }
+            }
+            if mapping.title.is_none() && mapping.body.is_none() {
+                problems.push(format!("mappings.{name}: needs a title or a body pointer"));
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError { problems })
+        }
+    }
+
+    /// Worker threads to start: the configured number, or one per core.
+    pub fn worker_count(&self) -> usize {
+        if self.engine.workers > 0 {
+            return self.engine.workers;
+        }
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
+}
+
+impl MappingConfig {
+    fn pointers(&self) -> impl Iterator<Item = &String> {
+        [&self.detect, &self.id].into_iter().chain(
+            [
+                &self.url,
+                &self.author_id,
+                &self.author_name,
+                &self.author_followers,
+                &self.author_verified,
+                &self.title,
+                &self.body,
+                &self.published_at,
+                &self.reposts,
+                &self.comments,
+                &self.likes,
+                &self.views,
+                &self.repost_of,
+                &self.root_id,
+                &self.region,
+            ]
+            .into_iter()
+            .flatten(),
+        )
+    }
+}
+
+/// Merges `overlay` into `base`: tables key by key, everything else replaced.
+fn merge(base: &mut toml::Table, overlay: toml::Table) {
+    for (key, value) in overlay {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(base_table)), toml::Value::Table(overlay_table)) => {
+                merge(base_table, overlay_table)
+            }
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_defaults_parse() {
+        let config = Config::embedded();
+        assert!(config.mappings.len() >= 3);
+        assert!(!config.sources.is_empty());
+    }
+
+    #[test]
+    fn overlay_changes_only_what_it_names() {
+        let config = Config::from_overlay("[engine]\nworkers = 3\n").unwrap();
+        assert_eq!(config.engine.workers, 3);
+        assert_eq!(config.engine.queue_capacity, Config::embedded().engine.queue_capacity);
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let err = Config::from_overlay("[engine]\nworkerz = 3\n").unwrap_err();
+        assert!(err.to_string().contains("workerz"), "{err}");
+    }
+
+    #[test]
+    fn all_problems_are_reported() {
+        let overlay = r#"
+            [[sources]]
+            kind = "replay"
+            name = "a"
+            path = "x"
+            mappings = ["nope"]
+            [[sources]]
+            kind = "replay"
+            name = "a"
+            path = "y"
+            speed = -1.0
+        "#;
+        let err = Config::from_overlay(overlay).unwrap_err();
+        assert_eq!(err.problems.len(), 3, "{err}");
+    }
+}

@@ -1,0 +1,6 @@
+//! Deliver: where matched posts go. For now, JSON lines to stdout or a file, and a live
+//! broadcast for in-process subscribers; graded alerts and webhooks build on this.
+
+mod output;
+
+pub use output::{spawn_output, MatchRecord, MatchedRule};

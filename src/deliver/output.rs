@@ -1,0 +1,92 @@
+use std::fs::OpenOptions;
+use std::io::{self, BufWriter, Write};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use chrono::{DateTime, Utc};
+use crossbeam_channel::Receiver;
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+
+use crate::post::Post;
+use crate::rules::{Rule, Severity, TermHit};
+
+/// One matched post: the output line format (JSON, one per line).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MatchRecord {
+    pub post: Post,
+    /// The source that received the post.
+    pub source: String,
+    /// The rule-set generation that matched it.
+    pub generation: u64,
+    pub rules: Vec<MatchedRule>,
+    pub matched_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MatchedRule {
+    pub id: String,
+    pub name: String,
+    pub domain: String,
+    pub severity: Severity,
+    /// Terms that hit, at character offsets of the normalized text.
+    pub terms: Vec<MatchedTerm>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchedTerm {
+    pub term: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl MatchedRule {
+    pub fn new(rule: &Rule, terms: Vec<TermHit>) -> MatchedRule {
+        MatchedRule {
+            id: rule.id.clone(),
+            name: rule.name.clone(),
+            domain: rule.domain.clone(),
+            severity: rule.severity,
+            terms: terms
+                .into_iter()
+                .map(|t| MatchedTerm { term: t.term, start: t.start, end: t.end })
+                .collect(),
+        }
+    }
+}
+
+/// Starts the output thread: writes each record as a JSON line to `path` (`-` = stdout),
+/// flushing whenever the channel runs empty, and publishes it to `live`. Ends, flushed,
+/// when every sender is gone.
+pub fn spawn_output(
+    path: &str,
+    records: Receiver<MatchRecord>,
+    live: broadcast::Sender<Arc<MatchRecord>>,
+) -> io::Result<JoinHandle<io::Result<()>>> {
+    let sink: Box<dyn Write + Send> = if path == "-" {
+        Box::new(io::stdout())
+    } else {
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| io::Error::new(e.kind(), format!("output {path}: {e}")))?;
+        Box::new(file)
+    };
+    let mut out = BufWriter::with_capacity(256 * 1024, sink);
+    std::thread::Builder::new().name("output".into()).spawn(move || {
+        while let Ok(first) = records.recv() {
+            let mut next = Some(first);
+            while let Some(record) = next {
+                serde_json::to_writer(&mut out, &record)?;
+                out.write_all(b"\n")?;
+                // No receivers is fine: nobody is watching live.
+                let _ = live.send(Arc::new(record));
+                next = records.try_recv().ok();
+            }
+            // The channel ran empty: make what we have visible before blocking again.
+            out.flush()?;
+        }
+        out.flush()
+    })
+}

@@ -1,0 +1,55 @@
+//! WebSocket server source: providers connect to `GET /api/v1/ingest/ws` and push posts.
+//!
+//! Each text or binary message is one frame (NDJSON lines or a JSON array). While the queue
+//! is full the connection is not read, so TCP flow control slows the provider down.
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use super::http_push::PushParams;
+use super::Frame;
+use crate::api::AppState;
+
+pub const SOURCE_NAME: &str = "websocket_push";
+
+pub async fn upgrade(
+    State(state): State<AppState>,
+    Query(params): Query<PushParams>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let source = match state.source_for(SOURCE_NAME, params.mapping.as_deref()) {
+        Ok(source) => source,
+        Err(message) => return (StatusCode::BAD_REQUEST, message).into_response(),
+    };
+    let max = state.max_frame_bytes;
+    upgrade
+        .max_message_size(max)
+        .on_upgrade(move |socket| serve(socket, state, source))
+}
+
+async fn serve(mut socket: WebSocket, state: AppState, source: std::sync::Arc<super::SourceInfo>) {
+    crate::telemetry::source_connected(SOURCE_NAME, true);
+    loop {
+        let message = tokio::select! {
+            _ = state.shutdown.cancelled() => break,
+            message = socket.recv() => message,
+        };
+        let bytes: bytes::Bytes = match message {
+            Some(Ok(Message::Text(text))) => text.into(),
+            Some(Ok(Message::Binary(bytes))) => bytes,
+            Some(Ok(Message::Close(_))) | None => break,
+            Some(Ok(_)) => continue,
+            Some(Err(e)) => {
+                tracing::warn!(source = SOURCE_NAME, error = %e, "websocket push connection failed");
+                break;
+            }
+        };
+        if state.queue.send(Frame::new(source.clone(), bytes)).await.is_err() {
+            break;
+        }
+    }
+    crate::telemetry::source_connected(SOURCE_NAME, false);
+    let _ = socket.send(Message::Close(None)).await;
+}

@@ -1,0 +1,367 @@
+//! The `fenghuo` command line: a thin layer over the library.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use fenghuo::config::{Config, SourceConfig};
+use fenghuo::engine::Engine;
+use fenghuo::normalize::normalize;
+use fenghuo::rules::{self, Scanner};
+use fenghuo::telemetry;
+
+/// 烽火 fenghuo: watches social-media feeds for police-related public-opinion risk.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    /// Log format on stderr.
+    #[arg(long, global = true, env = "FENGHUO_LOG_FORMAT", default_value = "human")]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the engine: configured sources, HTTP API, hot-reloading rules. Without --config
+    /// it runs on the embedded defaults (bundled rules dir `rules/`, bundled sample feed).
+    Run {
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+    /// Replay an NDJSON file (`-` for stdin) through the pipeline and exit at its end,
+    /// printing a throughput summary on stderr.
+    Replay {
+        /// NDJSON file, `-` for stdin, `@sample` for the bundled feed.
+        file: String,
+        /// Pace the replay at this multiple of the posts' timestamps (default: full speed).
+        #[arg(long)]
+        speed: Option<f64>,
+        /// Restrict decoding to these mappings (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        mapping: Vec<String>,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+    /// Rule pack tooling for rule authors.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+    /// Configuration tooling.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct Overrides {
+    /// Configuration file laid over the embedded defaults.
+    #[arg(long, env = "FENGHUO_CONFIG")]
+    config: Option<PathBuf>,
+    /// Rules directory.
+    #[arg(long, env = "FENGHUO_RULES_DIR")]
+    rules: Option<PathBuf>,
+    /// Where match lines go: `-` (stdout) or a file.
+    #[arg(long, env = "FENGHUO_OUTPUT")]
+    output: Option<String>,
+    /// HTTP listen address.
+    #[arg(long, env = "FENGHUO_HTTP_ADDR")]
+    http_addr: Option<std::net::SocketAddr>,
+    /// Match worker threads (0 = one per core).
+    #[arg(long, env = "FENGHUO_WORKERS")]
+    workers: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+enum RulesCommand {
+    /// Compile and lint the rule files (duplicate ids, empty rules, regexes matching "").
+    Check {
+        #[arg(default_value = "rules")]
+        dir: PathBuf,
+    },
+    /// Run every rule's examples; print each failure with the reason.
+    Test {
+        #[arg(default_value = "rules")]
+        dir: PathBuf,
+    },
+    /// Measure the pack on labelled texts (TSV: label, source, text, reason; label `risk`
+    /// or `neutral`): discovery (recall) and precision against the plan's targets.
+    Eval {
+        tsv: PathBuf,
+        #[arg(long, default_value = "rules")]
+        rules: PathBuf,
+        /// Fail (exit 1) below this recall.
+        #[arg(long, default_value_t = 0.95)]
+        min_recall: f64,
+        /// Fail (exit 1) below this precision.
+        #[arg(long, default_value_t = 0.90)]
+        min_precision: f64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Validate a configuration file, reporting every problem at once.
+    Check { file: PathBuf },
+    /// Print the embedded default configuration (annotated).
+    Defaults,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Human => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+fn run(command: Command) -> Result<ExitCode> {
+    match command {
+        Command::Run { overrides } => {
+            let config = overrides.apply()?;
+            runtime()?.block_on(serve(config))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Replay { file, speed, mapping, overrides } => {
+            let mut config = overrides.apply()?;
+            if file != "-" && file != "@sample" && !Path::new(&file).is_file() {
+                bail!("{file}: no such file");
+            }
+            config.http.enabled = false;
+            config.rules.watch = false;
+            config.sources = vec![SourceConfig::Replay {
+                name: "replay".into(),
+                path: file,
+                speed: speed.unwrap_or(0.0),
+                mappings: mapping,
+            }];
+            runtime()?.block_on(replay(config))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rules { command } => rules_command(command),
+        Command::Config { command: ConfigCommand::Check { file } } => match Config::load(&file) {
+            Ok(_) => {
+                println!("{}: ok", file.display());
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                for problem in &e.problems {
+                    println!("{problem}");
+                }
+                Ok(ExitCode::FAILURE)
+            }
+        },
+        Command::Config { command: ConfigCommand::Defaults } => {
+            print!("{}", fenghuo::config::DEFAULT_CONFIG);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+impl Overrides {
+    fn apply(self) -> Result<Config> {
+        let mut config = match &self.config {
+            Some(path) => Config::load(path)?,
+            None => Config::embedded(),
+        };
+        if let Some(rules) = self.rules {
+            config.rules.dir = rules;
+        }
+        if let Some(output) = self.output {
+            config.output.path = output;
+        }
+        if let Some(addr) = self.http_addr {
+            config.http.addr = addr;
+        }
+        if let Some(workers) = self.workers {
+            config.engine.workers = workers;
+        }
+        Ok(config)
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    // Tokio serves I/O only; matching has its own threads. Two runtime threads suffice.
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the tokio runtime")
+}
+
+async fn serve(config: Config) -> Result<()> {
+    let engine = Engine::start(&config, telemetry::install_prometheus()).await?;
+    let rules = engine.rules().current();
+    tracing::info!(
+        generation = rules.generation,
+        rules = rules.rules().len(),
+        dir = %config.rules.dir.display(),
+        workers = config.worker_count(),
+        "fenghuo running; Ctrl-C to stop"
+    );
+    wait_for_signal().await?;
+    tracing::info!("shutting down: draining the queue");
+    engine.shutdown().await?;
+    Ok(())
+}
+
+async fn wait_for_signal() -> Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut terminate = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => result.context("waiting for Ctrl-C")?,
+        _ = terminate.recv() => {}
+    }
+    Ok(())
+}
+
+async fn replay(config: Config) -> Result<()> {
+    let started = Instant::now();
+    let mut engine = Engine::start(&config, None).await?;
+    let stats = engine.stats().clone();
+    tokio::select! {
+        _ = engine.sources_finished() => {}
+        result = wait_for_signal() => result?,
+    }
+    engine.shutdown().await?;
+    let seconds = started.elapsed().as_secs_f64();
+    let received = stats.received.load(Ordering::Relaxed);
+    let bytes = stats.bytes.load(Ordering::Relaxed);
+    eprintln!(
+        "replayed {received} posts ({:.1} MB) in {seconds:.2} s: {:.0} posts/s, {:.1} MB/s; \
+         decoded {}, rejected {}, matched {} ({} workers)",
+        bytes as f64 / 1e6,
+        received as f64 / seconds,
+        bytes as f64 / 1e6 / seconds,
+        stats.decoded.load(Ordering::Relaxed),
+        stats.rejected.load(Ordering::Relaxed),
+        stats.matched.load(Ordering::Relaxed),
+        config.worker_count(),
+    );
+    for (source, reason, count) in stats.rejects() {
+        eprintln!("  rejected {count} from {source}: {reason}");
+    }
+    Ok(())
+}
+
+fn rules_command(command: RulesCommand) -> Result<ExitCode> {
+    match command {
+        RulesCommand::Check { dir } => {
+            let files = match rules::file::read_dir(&dir) {
+                Ok(files) => files,
+                Err(problems) => return Ok(report_problems(&problems)),
+            };
+            let rule_set = match rules::compile::compile(&files, 0) {
+                Ok(rule_set) => rule_set,
+                Err(problems) => return Ok(report_problems(&problems)),
+            };
+            for warning in rules::compile::lint(&files) {
+                println!("warning: {warning}");
+            }
+            println!(
+                "{}: {} files, {} rules, {} patterns in one database: ok",
+                dir.display(),
+                files.len(),
+                rule_set.rules().len(),
+                rule_set.pattern_count()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        RulesCommand::Test { dir } => {
+            let files = match rules::file::read_dir(&dir) {
+                Ok(files) => files,
+                Err(problems) => return Ok(report_problems(&problems)),
+            };
+            let rule_set = match rules::compile::compile(&files, 0) {
+                Ok(rule_set) => rule_set,
+                Err(problems) => return Ok(report_problems(&problems)),
+            };
+            let failures = rules::examples::run(&rule_set);
+            let total = rules::examples::count(&rule_set);
+            for failure in &failures {
+                println!("FAIL {failure}");
+            }
+            println!("{} passed, {} failed", total - failures.len(), failures.len());
+            Ok(if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        RulesCommand::Eval { tsv, rules: dir, min_recall, min_precision } => {
+            eval(&tsv, &dir, min_recall, min_precision)
+        }
+    }
+}
+
+fn report_problems(problems: &[rules::RuleProblem]) -> ExitCode {
+    for problem in problems {
+        println!("error: {problem}");
+    }
+    ExitCode::FAILURE
+}
+
+fn eval(tsv: &Path, dir: &Path, min_recall: f64, min_precision: f64) -> Result<ExitCode> {
+    let rule_set = rules::load(dir, 0)?;
+    let text = std::fs::read_to_string(tsv).with_context(|| format!("reading {}", tsv.display()))?;
+    let mut scanner = Scanner::new();
+    let (mut hits, mut misses, mut false_alarms, mut quiet) = (0usize, 0usize, 0usize, 0usize);
+    for (line_number, line) in text.lines().enumerate().skip(1) {
+        let mut columns = line.split('\t');
+        let (Some(label), Some(_source), Some(sample)) = (columns.next(), columns.next(), columns.next()) else {
+            bail!("{}:{}: expected label, source, text columns", tsv.display(), line_number + 1);
+        };
+        let fired: Vec<&str> = rule_set
+            .scan(&normalize(sample), &mut scanner)
+            .iter()
+            .map(|m| rule_set.rule(m.rule).id.as_str())
+            .collect();
+        match (label, fired.is_empty()) {
+            ("risk", false) => hits += 1,
+            ("risk", true) => {
+                misses += 1;
+                println!("MISSED       {sample}");
+            }
+            ("neutral", false) => {
+                false_alarms += 1;
+                println!("FALSE ALARM  [{}] {sample}", fired.join(","));
+            }
+            ("neutral", true) => quiet += 1,
+            (other, _) => bail!("{}:{}: unknown label {other:?}", tsv.display(), line_number + 1),
+        }
+    }
+    let recall = hits as f64 / (hits + misses).max(1) as f64;
+    let precision = hits as f64 / (hits + false_alarms).max(1) as f64;
+    println!(
+        "discovery (recall) {:.1}% ({hits}/{}), precision {:.1}% ({hits}/{}), false alarms {false_alarms}/{} neutral",
+        recall * 100.0,
+        hits + misses,
+        precision * 100.0,
+        hits + false_alarms,
+        false_alarms + quiet,
+    );
+    println!("targets: recall >= {:.0}%, precision >= {:.0}%", min_recall * 100.0, min_precision * 100.0);
+    Ok(if recall >= min_recall && precision >= min_precision { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}

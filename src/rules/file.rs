@@ -1,0 +1,109 @@
+//! The rule file format (`rules/*.toml`), as written by rule authors. See `rules/README.md`.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::RuleProblem;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    #[serde(default, rename = "rule")]
+    pub rules: Vec<RuleSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    pub id: String,
+    pub name: String,
+    /// 执法办案, 窗口服务, 队伍管理, 重大安保, 谣言, or one the author adds.
+    pub domain: String,
+    pub severity: Severity,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Any of these literal terms.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// Any of these regexes (hyperscan syntax, UTF-8, on the normalized text).
+    #[serde(default)]
+    pub regex: Vec<String>,
+    /// Any of these proximity clauses.
+    #[serde(default)]
+    pub near: Vec<NearSpec>,
+    /// All of these groups, each satisfied by any one of its terms.
+    #[serde(default)]
+    pub must: Vec<Vec<String>>,
+    /// None of these terms.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Only posts from these platforms; empty means all.
+    #[serde(default)]
+    pub platforms: Vec<String>,
+    /// Only posts whose author has at least this many followers.
+    #[serde(default)]
+    pub min_followers: u64,
+    #[serde(default)]
+    pub examples: Examples,
+}
+
+/// A term of `a` and a term of `b` at most `within` characters apart, in either order.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NearSpec {
+    pub a: Vec<String>,
+    pub b: Vec<String>,
+    pub within: usize,
+}
+
+/// Texts the rule must fire on, and texts it must not.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Examples {
+    #[serde(default, rename = "match")]
+    pub matching: Vec<String>,
+    #[serde(default)]
+    pub no_match: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+/// Reads every `*.toml` file of `dir` in name order, reporting every unreadable or
+/// malformed file rather than the first.
+pub fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, RuleFile)>, Vec<RuleProblem>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        vec![RuleProblem::file(dir, format!("cannot read rules directory: {e}"))]
+    })?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    paths.sort();
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        match std::fs::read_to_string(&path) {
+            Ok(text) => match toml::from_str::<RuleFile>(&text) {
+                Ok(file) => files.push((path, file)),
+                Err(e) => problems.push(RuleProblem::file(&path, e.to_string().trim().to_owned())),
+            },
+            Err(e) => problems.push(RuleProblem::file(&path, e.to_string())),
+        }
+    }
+    if files.is_empty() && problems.is_empty() {
+        problems.push(RuleProblem::file(dir, "no *.toml rule files".to_owned()));
+    }
+    if problems.is_empty() {
+        Ok(files)
+    } else {
+        Err(problems)
+    }
+}

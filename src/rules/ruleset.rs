@@ -1,0 +1,288 @@
+//! A compiled rule-set generation: one hyperscan database for every term and regex of every
+//! rule, and the boolean logic evaluated over the match ids and offsets it reports.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use hyperscan::prelude::*;
+use serde::Serialize;
+
+use super::file::Severity;
+
+/// A compiled rule: its identity, its logic in terms of pattern roles, its filters.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub name: String,
+    pub domain: String,
+    pub severity: Severity,
+    pub tags: Vec<String>,
+    /// The file the rule came from, for messages to its author.
+    pub file: String,
+    pub platforms: Vec<String>,
+    pub min_followers: u64,
+    /// Whether keywords, regexes or near clauses exist (one of them must then hit).
+    pub(super) has_trigger: bool,
+    pub(super) must_groups: usize,
+    /// `within` of each near clause.
+    pub(super) near_within: Vec<usize>,
+    pub examples_match: Vec<String>,
+    pub examples_no_match: Vec<String>,
+}
+
+/// What a pattern is for in one rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Role {
+    Any,
+    Must(usize),
+    Exclude,
+    NearA(usize),
+    NearB(usize),
+}
+
+/// One expression of the database.
+#[derive(Debug, Clone)]
+pub(super) struct PatternEntry {
+    /// The normalized term, or the regex as written.
+    pub text: String,
+    /// Byte length of a literal term; `None` for a regex (its start comes from SOM).
+    pub literal_len: Option<usize>,
+    /// Every (rule index, role) that uses this pattern.
+    pub uses: Vec<(usize, Role)>,
+}
+
+/// The rules of one generation, ready to scan. `Send + Sync`: workers share it.
+pub struct RuleSet {
+    pub generation: u64,
+    /// Distinguishes rule sets with the same generation number (scratch reallocation).
+    instance: u64,
+    pub(super) database: Option<BlockDatabase>,
+    pub(super) rules: Vec<Rule>,
+    pub(super) patterns: Vec<PatternEntry>,
+}
+
+/// A term that hit, at character offsets of the normalized text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TermHit {
+    pub term: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A rule that fired on a text, and the terms that made it fire.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleMatch {
+    #[serde(skip)]
+    pub rule: usize,
+    pub terms: Vec<TermHit>,
+}
+
+/// Why a rule some of whose terms hit did not fire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Miss {
+    Excluded(String),
+    MissingGroup(usize),
+    NoTrigger,
+}
+
+impl std::fmt::Display for Miss {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Miss::Excluded(term) => write!(f, "excluded by {term:?}"),
+            Miss::MissingGroup(group) => write!(f, "no term of must group {} hit", group + 1),
+            Miss::NoTrigger => write!(f, "no keyword, regex or near clause hit"),
+        }
+    }
+}
+
+/// The evaluation of one rule on one text.
+#[derive(Debug, Clone)]
+pub enum Verdict {
+    Fired(RuleMatch),
+    Missed(usize, Miss),
+}
+
+/// A worker's scanning state: its own hyperscan scratch and reusable buffers.
+pub struct Scanner {
+    scratch: Option<Scratch>,
+    /// The rule set instance the scratch was last sized for.
+    instance: u64,
+    hits: Vec<(usize, usize, usize)>,
+}
+
+/// One hit of a pattern in a rule's role, at byte offsets.
+#[derive(Debug, Clone, Copy)]
+struct RoleHit {
+    role: Role,
+    pattern: usize,
+    start: usize,
+    end: usize,
+}
+
+impl std::fmt::Debug for RuleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuleSet")
+            .field("generation", &self.generation)
+            .field("rules", &self.rules.len())
+            .field("patterns", &self.patterns.len())
+            .finish()
+    }
+}
+
+static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
+
+impl RuleSet {
+    pub(super) fn new(
+        generation: u64,
+        database: Option<BlockDatabase>,
+        rules: Vec<Rule>,
+        patterns: Vec<PatternEntry>,
+    ) -> RuleSet {
+        let instance = NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed);
+        RuleSet { generation, instance, database, rules, patterns }
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    pub fn rule(&self, index: usize) -> &Rule {
+        &self.rules[index]
+    }
+
+    /// Number of distinct expressions in the database.
+    pub fn pattern_count(&self) -> usize {
+        self.patterns.len()
+    }
+
+    /// Rules that fire on `normalized`, ignoring the platform and follower filters.
+    pub fn scan(&self, normalized: &str, scanner: &mut Scanner) -> Vec<RuleMatch> {
+        self.evaluate(normalized, scanner)
+            .into_iter()
+            .filter_map(|verdict| match verdict {
+                Verdict::Fired(m) => Some(m),
+                Verdict::Missed(..) => None,
+            })
+            .collect()
+    }
+
+    /// Every rule that had at least one hit on `normalized`, fired or not, with why.
+    pub fn evaluate(&self, normalized: &str, scanner: &mut Scanner) -> Vec<Verdict> {
+        let Some(database) = &self.database else {
+            return Vec::new();
+        };
+        scanner.prepare(self, database);
+        let Scanner { scratch, hits, .. } = scanner;
+        hits.clear();
+        let scratch = scratch.as_ref().expect("prepared above");
+        let scanned = database.scan(normalized, scratch, |id, from, to, _| {
+            hits.push((id as usize, from as usize, to as usize));
+            Matching::Continue
+        });
+        if let Err(e) = scanned {
+            // Only scratch misuse or an internal error can land here; the post is not lost,
+            // it just matches nothing, and the log says why.
+            tracing::error!(error = %e, generation = self.generation, "hyperscan scan failed");
+            return Vec::new();
+        }
+        if hits.is_empty() {
+            return Vec::new();
+        }
+
+        let mut by_rule: BTreeMap<usize, Vec<RoleHit>> = BTreeMap::new();
+        for &(pattern, from, to) in hits.iter() {
+            let entry = &self.patterns[pattern];
+            let start = entry.literal_len.map_or(from, |len| to - len);
+            for &(rule, role) in &entry.uses {
+                by_rule.entry(rule).or_default().push(RoleHit { role, pattern, start, end: to });
+            }
+        }
+        by_rule
+            .into_iter()
+            .map(|(rule, role_hits)| self.verdict(rule, &role_hits, normalized))
+            .collect()
+    }
+
+    fn verdict(&self, index: usize, hits: &[RoleHit], text: &str) -> Verdict {
+        let rule = &self.rules[index];
+        if let Some(hit) = hits.iter().find(|h| h.role == Role::Exclude) {
+            return Verdict::Missed(index, Miss::Excluded(self.patterns[hit.pattern].text.clone()));
+        }
+        for group in 0..rule.must_groups {
+            if !hits.iter().any(|h| h.role == Role::Must(group)) {
+                return Verdict::Missed(index, Miss::MissingGroup(group));
+            }
+        }
+        let triggered = !rule.has_trigger
+            || hits.iter().any(|h| h.role == Role::Any)
+            || rule.near_within.iter().enumerate().any(|(clause, &within)| {
+                near_hit(hits, clause, within, text)
+            });
+        if !triggered {
+            return Verdict::Missed(index, Miss::NoTrigger);
+        }
+
+        let mut terms: Vec<TermHit> = Vec::new();
+        for hit in hits {
+            let term = TermHit {
+                term: self.patterns[hit.pattern].text.clone(),
+                start: char_offset(text, hit.start),
+                end: char_offset(text, hit.end),
+            };
+            if !terms.contains(&term) {
+                terms.push(term);
+            }
+        }
+        terms.sort_by_key(|t| (t.start, t.end));
+        Verdict::Fired(RuleMatch { rule: index, terms })
+    }
+}
+
+/// Whether a term of side A and one of side B of near clause `clause` lie within `within`
+/// characters of each other.
+fn near_hit(hits: &[RoleHit], clause: usize, within: usize, text: &str) -> bool {
+    let side = |role: Role| hits.iter().filter(move |h| h.role == role);
+    side(Role::NearA(clause)).any(|a| {
+        side(Role::NearB(clause)).any(|b| {
+            let gap = if a.end <= b.start {
+                text.get(a.end..b.start)
+            } else if b.end <= a.start {
+                text.get(b.end..a.start)
+            } else {
+                Some("")
+            };
+            gap.is_some_and(|gap| gap.chars().count() <= within)
+        })
+    })
+}
+
+/// Character offset of byte offset `byte` in `text`.
+fn char_offset(text: &str, byte: usize) -> usize {
+    text.get(..byte).map_or(0, |prefix| prefix.chars().count())
+}
+
+impl Scanner {
+    pub fn new() -> Scanner {
+        Scanner { scratch: None, instance: 0, hits: Vec::new() }
+    }
+
+    /// Sizes the scratch for `rules`' database; a no-op when it already is.
+    fn prepare(&mut self, rules: &RuleSet, database: &BlockDatabase) {
+        if self.instance == rules.instance && self.scratch.is_some() {
+            return;
+        }
+        let prepared = match &mut self.scratch {
+            Some(scratch) => database.realloc_scratch(scratch).map(|_| ()),
+            None => database.alloc_scratch().map(|scratch| self.scratch = Some(scratch)),
+        };
+        // Allocation fails only when out of memory; nothing sensible can continue then.
+        prepared.expect("allocate hyperscan scratch");
+        self.instance = rules.instance;
+    }
+}
+
+impl Default for Scanner {
+    fn default() -> Self {
+        Scanner::new()
+    }
+}

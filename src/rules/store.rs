@@ -1,0 +1,73 @@
+//! The live rule set: many readers (match workers, the API), one rare writer (reload).
+//!
+//! A reload builds the next generation off the hot path, runs its examples, and swaps it
+//! in with one atomic store. Workers load the current generation once per frame, so every
+//! post is matched by exactly one generation. A failed reload leaves the old one running.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use arc_swap::ArcSwap;
+
+use super::{RuleErrors, RuleSet};
+use crate::telemetry;
+
+pub struct RuleStore {
+    dir: PathBuf,
+    current: ArcSwap<RuleSet>,
+    /// Serializes reloads, so two reloads never race to the same generation number; and
+    /// holds the last reload error for the API (cleared by a successful reload).
+    last_error: Mutex<Option<String>>,
+}
+
+impl RuleStore {
+    /// Loads generation 1 from `dir`.
+    pub fn open(dir: &Path) -> Result<RuleStore, RuleErrors> {
+        let started = Instant::now();
+        let rules = super::load(dir, 1)?;
+        telemetry::rules_loaded(&rules, started.elapsed());
+        Ok(RuleStore {
+            dir: dir.to_owned(),
+            current: ArcSwap::from_pointee(rules),
+            last_error: Mutex::new(None),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The live generation.
+    pub fn current(&self) -> Arc<RuleSet> {
+        self.current.load_full()
+    }
+
+    /// The error of the last reload, if it failed.
+    pub fn last_error(&self) -> Option<String> {
+        self.last_error.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Builds, tests and swaps in the next generation; returns its number. Blocking (it
+    /// compiles): call it from a blocking thread.
+    pub fn reload(&self) -> Result<u64, RuleErrors> {
+        let mut last_error = self.last_error.lock().unwrap_or_else(|e| e.into_inner());
+        let generation = self.current.load().generation + 1;
+        let started = Instant::now();
+        match super::load(&self.dir, generation) {
+            Ok(rules) => {
+                telemetry::rules_loaded(&rules, started.elapsed());
+                tracing::info!(generation, rules = rules.rules().len(), "rules reloaded");
+                self.current.store(Arc::new(rules));
+                *last_error = None;
+                Ok(generation)
+            }
+            Err(errors) => {
+                telemetry::rules_reload_failed();
+                tracing::error!(dir = %self.dir.display(), errors = %errors, "rules reload rejected; previous generation keeps running");
+                *last_error = Some(errors.to_string());
+                Err(errors)
+            }
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! Telemetry: every metric name in one place, the events that update them, and the
+//! in-process counters that `fenghuo replay` summarizes and tests assert on.
+//!
+//! Metrics go through the `metrics` facade; `fenghuo run` installs the Prometheus recorder
+//! that `/metrics` renders. Hot paths update counters once per frame, not once per post.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use dashmap::DashMap;
+use metrics::{counter, gauge, histogram};
+
+use crate::decode::Reject;
+use crate::rules::RuleSet;
+
+pub const POSTS_RECEIVED: &str = "fenghuo_posts_received_total";
+pub const POSTS_DECODED: &str = "fenghuo_posts_decoded_total";
+pub const POSTS_REJECTED: &str = "fenghuo_posts_rejected_total";
+pub const POSTS_MATCHED: &str = "fenghuo_posts_matched_total";
+pub const RULE_MATCHES: &str = "fenghuo_rule_matches_total";
+pub const QUEUE_PUSHED: &str = "fenghuo_queue_frames_pushed_total";
+pub const QUEUE_POPPED: &str = "fenghuo_queue_frames_popped_total";
+pub const QUEUE_CAPACITY: &str = "fenghuo_queue_capacity_frames";
+pub const RULES_GENERATION: &str = "fenghuo_rules_generation";
+pub const RULES_LOADED: &str = "fenghuo_rules_loaded";
+pub const RULES_RELOADS: &str = "fenghuo_rules_reloads_total";
+pub const RULES_COMPILE_SECONDS: &str = "fenghuo_rules_compile_seconds";
+pub const SOURCE_CONNECTED: &str = "fenghuo_source_connected";
+pub const SOURCE_RECONNECTS: &str = "fenghuo_source_reconnects_total";
+
+/// Counts of what the pipeline did, readable in-process (summary lines, tests).
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub received: AtomicU64,
+    pub decoded: AtomicU64,
+    pub rejected: AtomicU64,
+    /// Posts that fired at least one rule.
+    pub matched: AtomicU64,
+    /// Bytes of frames taken off the queue.
+    pub bytes: AtomicU64,
+    rejects: DashMap<(String, &'static str), u64>,
+}
+
+impl Stats {
+    /// Rejections of `source` for `reason` (a [`Reject::reason`] label).
+    pub fn rejected_for(&self, source: &str, reason: &'static str) -> u64 {
+        self.rejects.get(&(source.to_owned(), reason)).map_or(0, |n| *n)
+    }
+
+    /// Every (source, reason, count), sorted.
+    pub fn rejects(&self) -> Vec<(String, &'static str, u64)> {
+        let mut all: Vec<_> =
+            self.rejects.iter().map(|e| (e.key().0.clone(), e.key().1, *e.value())).collect();
+        all.sort();
+        all
+    }
+
+    /// A frame's worth of decode outcomes.
+    pub fn frame_decoded(&self, source: &str, bytes: usize, received: u64, decoded: u64) {
+        self.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+        self.received.fetch_add(received, Ordering::Relaxed);
+        self.decoded.fetch_add(decoded, Ordering::Relaxed);
+        counter!(POSTS_RECEIVED, "source" => source.to_owned()).increment(received);
+        counter!(POSTS_DECODED, "source" => source.to_owned()).increment(decoded);
+    }
+
+    /// One post rejected: counted by source and reason, logged at most once a second.
+    pub fn post_rejected(&self, source: &str, reject: &Reject) {
+        self.rejected.fetch_add(1, Ordering::Relaxed);
+        *self.rejects.entry((source.to_owned(), reject.reason())).or_insert(0) += 1;
+        counter!(POSTS_REJECTED, "source" => source.to_owned(), "reason" => reject.reason())
+            .increment(1);
+        REJECT_LOG.log(|suppressed| {
+            tracing::warn!(source, reason = reject.reason(), error = %reject, suppressed, "post rejected");
+        });
+    }
+
+    /// One post fired `rules` rules of `rule_set`.
+    pub fn post_matched(&self, rule_set: &RuleSet, rules: &[crate::rules::RuleMatch]) {
+        self.matched.fetch_add(1, Ordering::Relaxed);
+        counter!(POSTS_MATCHED).increment(1);
+        for m in rules {
+            let rule = rule_set.rule(m.rule);
+            counter!(RULE_MATCHES, "rule" => rule.id.clone(), "domain" => rule.domain.clone())
+                .increment(1);
+        }
+    }
+}
+
+pub fn rules_loaded(rules: &RuleSet, compile: Duration) {
+    gauge!(RULES_GENERATION).set(rules.generation as f64);
+    gauge!(RULES_LOADED).set(rules.rules().len() as f64);
+    histogram!(RULES_COMPILE_SECONDS).record(compile.as_secs_f64());
+    counter!(RULES_RELOADS, "outcome" => "success").increment(1);
+}
+
+pub fn rules_reload_failed() {
+    counter!(RULES_RELOADS, "outcome" => "failure").increment(1);
+}
+
+pub fn source_connected(source: &str, connected: bool) {
+    gauge!(SOURCE_CONNECTED, "source" => source.to_owned()).set(if connected { 1.0 } else { 0.0 });
+}
+
+pub fn source_reconnect(source: &str) {
+    counter!(SOURCE_RECONNECTS, "source" => source.to_owned()).increment(1);
+}
+
+/// Logs at most once a second, reporting how many lines it held back meanwhile, so a
+/// feed of garbage cannot flood the log.
+pub struct RateLimitedLog {
+    last_second: AtomicU64,
+    suppressed: AtomicU64,
+}
+
+static REJECT_LOG: RateLimitedLog = RateLimitedLog::new();
+
+impl RateLimitedLog {
+    pub const fn new() -> RateLimitedLog {
+        RateLimitedLog { last_second: AtomicU64::new(0), suppressed: AtomicU64::new(0) }
+    }
+
+    /// Calls `write(suppressed_since_last)` if nothing was logged this second.
+    pub fn log(&self, write: impl FnOnce(u64)) {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let last = self.last_second.load(Ordering::Relaxed);
+        if now != last
+            && self.last_second.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+        {
+            write(self.suppressed.swap(0, Ordering::Relaxed));
+        } else {
+            self.suppressed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Default for RateLimitedLog {
+    fn default() -> Self {
+        RateLimitedLog::new()
+    }
+}
+
+/// Installs the Prometheus recorder once per process and returns its handle (later calls
+/// return the same handle, so tests in one process can each start an engine).
+pub fn install_prometheus() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
+    static HANDLE: std::sync::OnceLock<Option<metrics_exporter_prometheus::PrometheusHandle>> =
+        std::sync::OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            metrics_exporter_prometheus::PrometheusBuilder::new()
+                .install_recorder()
+                .map_err(|e| tracing::warn!(error = %e, "metrics recorder not installed"))
+                .ok()
+        })
+        .clone()
+}
