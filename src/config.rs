@@ -179,7 +179,9 @@ pub struct ConfigError {
 
 impl ConfigError {
     fn one(problem: String) -> ConfigError {
-        ConfigError { problems: vec![problem] }
+        ConfigError {
+            problems: vec![problem],
+        }
     }
 }
 
@@ -203,12 +205,20 @@ impl Config {
 
     /// Lays the TOML text `overlay` over the embedded defaults and validates the result.
     pub fn from_overlay(overlay: &str) -> Result<Config, ConfigError> {
+        Config::from_overlays(&[overlay])
+    }
+
+    /// Lays each TOML text over the embedded defaults in turn, later ones winning.
+    pub fn from_overlays(overlays: &[&str]) -> Result<Config, ConfigError> {
         let mut merged: toml::Table = DEFAULT_CONFIG
             .parse()
             .map_err(|e| ConfigError::one(format!("embedded defaults: {e}")))?;
-        let overlay: toml::Table =
-            overlay.parse().map_err(|e: toml::de::Error| ConfigError::one(e.to_string()))?;
-        merge(&mut merged, overlay);
+        for overlay in overlays {
+            let overlay: toml::Table = overlay
+                .parse()
+                .map_err(|e: toml::de::Error| ConfigError::one(e.to_string()))?;
+            merge(&mut merged, overlay);
+        }
         let config: Config = toml::Value::Table(merged)
             .try_into()
             .map_err(|e: toml::de::Error| ConfigError::one(e.to_string()))?;
@@ -228,7 +238,10 @@ impl Config {
         let mut names = std::collections::HashSet::new();
         for source in &self.sources {
             if !names.insert(source.name()) {
-                problems.push(format!("sources: duplicate source name {:?}", source.name()));
+                problems.push(format!(
+                    "sources: duplicate source name {:?}",
+                    source.name()
+                ));
             }
             for mapping in source.mappings() {
                 if !self.mappings.contains_key(mapping) {
@@ -328,7 +341,10 @@ mod tests {
     fn overlay_changes_only_what_it_names() {
         let config = Config::from_overlay("[engine]\nworkers = 3\n").unwrap();
         assert_eq!(config.engine.workers, 3);
-        assert_eq!(config.engine.queue_capacity, Config::embedded().engine.queue_capacity);
+        assert_eq!(
+            config.engine.queue_capacity,
+            Config::embedded().engine.queue_capacity
+        );
     }
 
     #[test]

@@ -63,7 +63,10 @@ pub struct Engine {
 impl Engine {
     /// Loads the rules and starts every stage. Fails if the rules do not load, the output
     /// cannot be opened, or the HTTP address cannot be bound.
-    pub async fn start(config: &Config, metrics: Option<PrometheusHandle>) -> Result<Engine, EngineError> {
+    pub async fn start(
+        config: &Config,
+        metrics: Option<PrometheusHandle>,
+    ) -> Result<Engine, EngineError> {
         let rules = Arc::new(RuleStore::open(&config.rules.dir)?);
         let decoder = Arc::new(Decoder::new(&config.mappings, config.engine.max_post_bytes));
         let stats = Arc::new(Stats::default());
@@ -71,7 +74,8 @@ impl Engine {
 
         let (live, _) = broadcast::channel(1024);
         let (match_tx, match_rx) = crossbeam_channel::bounded(4096);
-        let output = spawn_output(&config.output.path, match_rx, live.clone()).map_err(io("opening the output"))?;
+        let output = spawn_output(&config.output.path, match_rx, live.clone())
+            .map_err(io("opening the output"))?;
         let (queue, frames) = frame_queue(config.engine.queue_capacity);
         let workers = spawn_workers(
             config.worker_count(),
@@ -88,12 +92,24 @@ impl Engine {
 
         let mut sources = JoinSet::new();
         for source in &config.sources {
-            start_source(source, config, &decoder, &stats, &queue, &shutdown, &mut sources);
+            start_source(
+                source,
+                config,
+                &decoder,
+                &stats,
+                &queue,
+                &shutdown,
+                &mut sources,
+            );
         }
 
         let (http, http_addr) = if config.http.enabled {
-            let listener = tokio::net::TcpListener::bind(config.http.addr).await.map_err(io("binding the HTTP address"))?;
-            let addr = listener.local_addr().map_err(io("binding the HTTP address"))?;
+            let listener = tokio::net::TcpListener::bind(config.http.addr)
+                .await
+                .map_err(io("binding the HTTP address"))?;
+            let addr = listener
+                .local_addr()
+                .map_err(io("binding the HTTP address"))?;
             let router = api::router(AppState {
                 queue: queue.clone(),
                 decoder: decoder.clone(),
@@ -105,7 +121,9 @@ impl Engine {
             });
             let stop = shutdown.clone();
             let server = tokio::spawn(async move {
-                let served = axum::serve(listener, router).with_graceful_shutdown(stop.cancelled_owned()).await;
+                let served = axum::serve(listener, router)
+                    .with_graceful_shutdown(stop.cancelled_owned())
+                    .await;
                 if let Err(e) = served {
                     tracing::error!(error = %e, "HTTP server failed");
                 }
@@ -123,9 +141,21 @@ impl Engine {
         } else {
             None
         };
-        watch::reload_on_sighup(rules.clone(), shutdown.clone()).map_err(io("installing the SIGHUP handler"))?;
+        watch::reload_on_sighup(rules.clone(), shutdown.clone())
+            .map_err(io("installing the SIGHUP handler"))?;
 
-        Ok(Engine { shutdown, http_addr, stats, rules, live, sources, http, workers, output, _watcher: watcher })
+        Ok(Engine {
+            shutdown,
+            http_addr,
+            stats,
+            rules,
+            live,
+            sources,
+            http,
+            workers,
+            output,
+            _watcher: watcher,
+        })
     }
 
     /// The bound HTTP address (useful with port 0).
@@ -165,7 +195,10 @@ impl Engine {
             for worker in workers {
                 worker.join().map_err(|_| EngineError::Panicked)?;
             }
-            output.join().map_err(|_| EngineError::Panicked)?.map_err(io("writing the output"))
+            output
+                .join()
+                .map_err(|_| EngineError::Panicked)?
+                .map_err(io("writing the output"))
         })
         .await
         .map_err(|_| EngineError::Panicked)?
@@ -181,7 +214,10 @@ fn start_source(
     shutdown: &CancellationToken,
     tasks: &mut JoinSet<()>,
 ) {
-    let info = Arc::new(SourceInfo { name: source.name().to_owned(), mappings: decoder.select(source.mappings()) });
+    let info = Arc::new(SourceInfo {
+        name: source.name().to_owned(),
+        mappings: decoder.select(source.mappings()),
+    });
     let (queue, shutdown) = (queue.clone(), shutdown.clone());
     match source {
         SourceConfig::Replay { path, speed, .. } => {

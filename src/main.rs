@@ -19,7 +19,12 @@ use fenghuo::telemetry;
 #[command(version, about, long_about = None)]
 struct Cli {
     /// Log format on stderr.
-    #[arg(long, global = true, env = "FENGHUO_LOG_FORMAT", default_value = "human")]
+    #[arg(
+        long,
+        global = true,
+        env = "FENGHUO_LOG_FORMAT",
+        default_value = "human"
+    )]
     log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
@@ -134,7 +139,11 @@ fn main() -> ExitCode {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    use std::io::IsTerminal;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     match format {
         LogFormat::Human => builder.init(),
         LogFormat::Json => builder.json().init(),
@@ -148,7 +157,12 @@ fn run(command: Command) -> Result<ExitCode> {
             runtime()?.block_on(serve(config))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Replay { file, speed, mapping, overrides } => {
+        Command::Replay {
+            file,
+            speed,
+            mapping,
+            overrides,
+        } => {
             let mut config = overrides.apply()?;
             if file != "-" && file != "@sample" && !Path::new(&file).is_file() {
                 bail!("{file}: no such file");
@@ -165,7 +179,9 @@ fn run(command: Command) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Rules { command } => rules_command(command),
-        Command::Config { command: ConfigCommand::Check { file } } => match Config::load(&file) {
+        Command::Config {
+            command: ConfigCommand::Check { file },
+        } => match Config::load(&file) {
             Ok(_) => {
                 println!("{}: ok", file.display());
                 Ok(ExitCode::SUCCESS)
@@ -177,7 +193,9 @@ fn run(command: Command) -> Result<ExitCode> {
                 Ok(ExitCode::FAILURE)
             }
         },
-        Command::Config { command: ConfigCommand::Defaults } => {
+        Command::Config {
+            command: ConfigCommand::Defaults,
+        } => {
             print!("{}", fenghuo::config::DEFAULT_CONFIG);
             Ok(ExitCode::SUCCESS)
         }
@@ -233,7 +251,8 @@ async fn serve(config: Config) -> Result<()> {
 
 async fn wait_for_signal() -> Result<()> {
     use tokio::signal::unix::{signal, SignalKind};
-    let mut terminate = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let mut terminate =
+        signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
     tokio::select! {
         result = tokio::signal::ctrl_c() => result.context("waiting for Ctrl-C")?,
         _ = terminate.recv() => {}
@@ -307,12 +326,23 @@ fn rules_command(command: RulesCommand) -> Result<ExitCode> {
             for failure in &failures {
                 println!("FAIL {failure}");
             }
-            println!("{} passed, {} failed", total - failures.len(), failures.len());
-            Ok(if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            println!(
+                "{} passed, {} failed",
+                total - failures.len(),
+                failures.len()
+            );
+            Ok(if failures.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
-        RulesCommand::Eval { tsv, rules: dir, min_recall, min_precision } => {
-            eval(&tsv, &dir, min_recall, min_precision)
-        }
+        RulesCommand::Eval {
+            tsv,
+            rules: dir,
+            min_recall,
+            min_precision,
+        } => eval(&tsv, &dir, min_recall, min_precision),
     }
 }
 
@@ -325,13 +355,20 @@ fn report_problems(problems: &[rules::RuleProblem]) -> ExitCode {
 
 fn eval(tsv: &Path, dir: &Path, min_recall: f64, min_precision: f64) -> Result<ExitCode> {
     let rule_set = rules::load(dir, 0)?;
-    let text = std::fs::read_to_string(tsv).with_context(|| format!("reading {}", tsv.display()))?;
+    let text =
+        std::fs::read_to_string(tsv).with_context(|| format!("reading {}", tsv.display()))?;
     let mut scanner = Scanner::new();
     let (mut hits, mut misses, mut false_alarms, mut quiet) = (0usize, 0usize, 0usize, 0usize);
     for (line_number, line) in text.lines().enumerate().skip(1) {
         let mut columns = line.split('\t');
-        let (Some(label), Some(_source), Some(sample)) = (columns.next(), columns.next(), columns.next()) else {
-            bail!("{}:{}: expected label, source, text columns", tsv.display(), line_number + 1);
+        let (Some(label), Some(_source), Some(sample)) =
+            (columns.next(), columns.next(), columns.next())
+        else {
+            bail!(
+                "{}:{}: expected label, source, text columns",
+                tsv.display(),
+                line_number + 1
+            );
         };
         let fired: Vec<&str> = rule_set
             .scan(&normalize(sample), &mut scanner)
@@ -349,7 +386,11 @@ fn eval(tsv: &Path, dir: &Path, min_recall: f64, min_precision: f64) -> Result<E
                 println!("FALSE ALARM  [{}] {sample}", fired.join(","));
             }
             ("neutral", true) => quiet += 1,
-            (other, _) => bail!("{}:{}: unknown label {other:?}", tsv.display(), line_number + 1),
+            (other, _) => bail!(
+                "{}:{}: unknown label {other:?}",
+                tsv.display(),
+                line_number + 1
+            ),
         }
     }
     let recall = hits as f64 / (hits + misses).max(1) as f64;
@@ -362,6 +403,14 @@ fn eval(tsv: &Path, dir: &Path, min_recall: f64, min_precision: f64) -> Result<E
         hits + false_alarms,
         false_alarms + quiet,
     );
-    println!("targets: recall >= {:.0}%, precision >= {:.0}%", min_recall * 100.0, min_precision * 100.0);
-    Ok(if recall >= min_recall && precision >= min_precision { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    println!(
+        "targets: recall >= {:.0}%, precision >= {:.0}%",
+        min_recall * 100.0,
+        min_precision * 100.0
+    );
+    Ok(if recall >= min_recall && precision >= min_precision {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -44,13 +44,18 @@ pub struct Stats {
 impl Stats {
     /// Rejections of `source` for `reason` (a [`Reject::reason`] label).
     pub fn rejected_for(&self, source: &str, reason: &'static str) -> u64 {
-        self.rejects.get(&(source.to_owned(), reason)).map_or(0, |n| *n)
+        self.rejects
+            .get(&(source.to_owned(), reason))
+            .map_or(0, |n| *n)
     }
 
     /// Every (source, reason, count), sorted.
     pub fn rejects(&self) -> Vec<(String, &'static str, u64)> {
-        let mut all: Vec<_> =
-            self.rejects.iter().map(|e| (e.key().0.clone(), e.key().1, *e.value())).collect();
+        let mut all: Vec<_> = self
+            .rejects
+            .iter()
+            .map(|e| (e.key().0.clone(), e.key().1, *e.value()))
+            .collect();
         all.sort();
         all
     }
@@ -67,7 +72,10 @@ impl Stats {
     /// One post rejected: counted by source and reason, logged at most once a second.
     pub fn post_rejected(&self, source: &str, reject: &Reject) {
         self.rejected.fetch_add(1, Ordering::Relaxed);
-        *self.rejects.entry((source.to_owned(), reject.reason())).or_insert(0) += 1;
+        *self
+            .rejects
+            .entry((source.to_owned(), reject.reason()))
+            .or_insert(0) += 1;
         counter!(POSTS_REJECTED, "source" => source.to_owned(), "reason" => reject.reason())
             .increment(1);
         REJECT_LOG.log(|suppressed| {
@@ -117,15 +125,23 @@ static REJECT_LOG: RateLimitedLog = RateLimitedLog::new();
 
 impl RateLimitedLog {
     pub const fn new() -> RateLimitedLog {
-        RateLimitedLog { last_second: AtomicU64::new(0), suppressed: AtomicU64::new(0) }
+        RateLimitedLog {
+            last_second: AtomicU64::new(0),
+            suppressed: AtomicU64::new(0),
+        }
     }
 
     /// Calls `write(suppressed_since_last)` if nothing was logged this second.
     pub fn log(&self, write: impl FnOnce(u64)) {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
         let last = self.last_second.load(Ordering::Relaxed);
         if now != last
-            && self.last_second.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+            && self
+                .last_second
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
         {
             write(self.suppressed.swap(0, Ordering::Relaxed));
         } else {

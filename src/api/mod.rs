@@ -61,7 +61,10 @@ pub fn router(state: AppState) -> Router {
 async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if !state.token.is_empty() {
         let expected = format!("Bearer {}", state.token);
-        let given = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let given = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
         if given != Some(expected.as_str()) {
             return (StatusCode::UNAUTHORIZED, "missing or wrong bearer token\n").into_response();
         }
@@ -71,8 +74,12 @@ async fn require_token(State(state): State<AppState>, request: Request, next: Ne
 
 async fn ready(State(state): State<AppState>) -> Response {
     let rules = state.rules.current();
-    format!("ready: rules generation {} ({} rules)\n", rules.generation, rules.rules().len())
-        .into_response()
+    format!(
+        "ready: rules generation {} ({} rules)\n",
+        rules.generation,
+        rules.rules().len()
+    )
+    .into_response()
 }
 
 async fn render_metrics(State(state): State<AppState>) -> Response {

@@ -23,14 +23,17 @@ impl Mapping {
 
     /// Whether this mapping applies to `object` in a mixed feed.
     pub fn detects(&self, object: &Value) -> bool {
-        object.pointer(&self.config.detect).is_some_and(|v| !v.is_null())
+        object
+            .pointer(&self.config.detect)
+            .is_some_and(|v| !v.is_null())
     }
 
     /// Builds the post; `received_at` stands in for a missing publish time.
     pub fn apply(&self, object: &Value, received_at: DateTime<Utc>) -> Result<Post, Reject> {
         let c = &self.config;
         let platform = if c.platform.starts_with('/') {
-            string(object, Some(&c.platform), "platform")?.ok_or(Reject::MissingField("platform"))?
+            string(object, Some(&c.platform), "platform")?
+                .ok_or(Reject::MissingField("platform"))?
         } else {
             c.platform.clone()
         };
@@ -95,7 +98,11 @@ fn count(object: &Value, pointer: Option<&String>, field: &'static str) -> Resul
         None | Some(Value::Null) => Ok(0),
         Some(Value::Number(n)) => n
             .as_u64()
-            .or_else(|| n.as_f64().filter(|f| *f >= 0.0 && f.is_finite()).map(|f| f as u64))
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| *f >= 0.0 && f.is_finite())
+                    .map(|f| f as u64)
+            })
             .ok_or(Reject::WrongType(field)),
         Some(Value::String(s)) => s.trim().parse().map_err(|_| Reject::WrongType(field)),
         Some(_) => Err(Reject::WrongType(field)),
@@ -120,7 +127,11 @@ fn timestamp(value: &Value) -> Option<DateTime<Utc>> {
         Value::Number(n) => {
             let n = n.as_i64()?;
             // Milliseconds since 1970 pass 10^12 in 2001; seconds will not until year 33658.
-            let millis = if n.abs() >= 1_000_000_000_000 { n } else { n.checked_mul(1000)? };
+            let millis = if n.abs() >= 1_000_000_000_000 {
+                n
+            } else {
+                n.checked_mul(1000)?
+            };
             DateTime::from_timestamp_millis(millis)
         }
         Value::String(s) => {
@@ -135,7 +146,12 @@ fn timestamp(value: &Value) -> Option<DateTime<Utc>> {
             let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
                 .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
                 .ok()?;
-            Some(beijing.from_local_datetime(&naive).single()?.with_timezone(&Utc))
+            Some(
+                beijing
+                    .from_local_datetime(&naive)
+                    .single()?
+                    .with_timezone(&Utc),
+            )
         }
         _ => None,
     }
@@ -156,7 +172,11 @@ mod tests {
             json!("2026-11-28 10:00:00"),
             json!("Sat Nov 28 10:00:00 +0800 2026"),
         ] {
-            assert_eq!(timestamp(&value), Some(expected.with_timezone(&Utc)), "{value}");
+            assert_eq!(
+                timestamp(&value),
+                Some(expected.with_timezone(&Utc)),
+                "{value}"
+            );
         }
         assert_eq!(timestamp(&json!("yesterday")), None);
     }

@@ -84,7 +84,10 @@ impl Decoder {
         received_at: DateTime<Utc>,
     ) -> Result<Post, Reject> {
         if line.len() > self.max_post_bytes {
-            return Err(Reject::TooLarge { bytes: line.len(), limit: self.max_post_bytes });
+            return Err(Reject::TooLarge {
+                bytes: line.len(),
+                limit: self.max_post_bytes,
+            });
         }
         let object = self.parse(line)?;
         self.map(&object, selection, received_at)
@@ -92,7 +95,10 @@ impl Decoder {
 
     /// The mapping that applies to `object`, among `selection`.
     pub fn detect(&self, object: &Value, selection: &[usize]) -> Option<&Mapping> {
-        selection.iter().map(|&i| &self.mappings[i]).find(|m| m.detects(object))
+        selection
+            .iter()
+            .map(|&i| &self.mappings[i])
+            .find(|m| m.detects(object))
     }
 
     fn parse(&self, bytes: &[u8]) -> Result<Value, Reject> {
@@ -141,7 +147,10 @@ mod tests {
             "\n",
             r#"{"answer_id":3,"question":{"id":9,"title":"知乎问题"},"content":"回答","created_time":1764295200,"author":{"name":"丙","follower_count":1}}"#,
         );
-        let posts: Vec<Post> = decode_all(feed.as_bytes()).into_iter().map(Result::unwrap).collect();
+        let posts: Vec<Post> = decode_all(feed.as_bytes())
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
         assert_eq!(posts[0].platform, "weibo");
         assert_eq!(posts[0].author.followers, 1200);
         assert!(posts[0].author.verified);
@@ -164,7 +173,9 @@ mod tests {
         feed.extend_from_slice(b"{\"unknown\":1}\n");
         feed.extend_from_slice(b"{\"idstr\":\"1\"}\n");
         feed.extend_from_slice(b"{\"idstr\":\"1\",\"text\":\"x\",\"reposts_count\":\"many\"}\n");
-        feed.extend_from_slice(format!("{{\"idstr\":\"1\",\"text\":\"{}\"}}\n", "长".repeat(2000)).as_bytes());
+        feed.extend_from_slice(
+            format!("{{\"idstr\":\"1\",\"text\":\"{}\"}}\n", "长".repeat(2000)).as_bytes(),
+        );
         feed.extend_from_slice(b"{\"idstr\":\"ok\",\"text\":\"fine\"}\n");
         let reasons: Vec<&str> = decode_all(&feed)
             .iter()

@@ -13,7 +13,10 @@ pub enum Reject {
     NoMapping,
     MissingField(&'static str),
     WrongType(&'static str),
-    TooLarge { bytes: usize, limit: usize },
+    TooLarge {
+        bytes: usize,
+        limit: usize,
+    },
 }
 
 impl Reject {

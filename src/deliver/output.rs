@@ -49,7 +49,11 @@ impl MatchedRule {
             severity: rule.severity,
             terms: terms
                 .into_iter()
-                .map(|t| MatchedTerm { term: t.term, start: t.start, end: t.end })
+                .map(|t| MatchedTerm {
+                    term: t.term,
+                    start: t.start,
+                    end: t.end,
+                })
                 .collect(),
         }
     }
@@ -74,19 +78,21 @@ pub fn spawn_output(
         Box::new(file)
     };
     let mut out = BufWriter::with_capacity(256 * 1024, sink);
-    std::thread::Builder::new().name("output".into()).spawn(move || {
-        while let Ok(first) = records.recv() {
-            let mut next = Some(first);
-            while let Some(record) = next {
-                serde_json::to_writer(&mut out, &record)?;
-                out.write_all(b"\n")?;
-                // No receivers is fine: nobody is watching live.
-                let _ = live.send(Arc::new(record));
-                next = records.try_recv().ok();
+    std::thread::Builder::new()
+        .name("output".into())
+        .spawn(move || {
+            while let Ok(first) = records.recv() {
+                let mut next = Some(first);
+                while let Some(record) = next {
+                    serde_json::to_writer(&mut out, &record)?;
+                    out.write_all(b"\n")?;
+                    // No receivers is fine: nobody is watching live.
+                    let _ = live.send(Arc::new(record));
+                    next = records.try_recv().ok();
+                }
+                // The channel ran empty: make what we have visible before blocking again.
+                out.flush()?;
             }
-            // The channel ran empty: make what we have visible before blocking again.
-            out.flush()?;
-        }
-        out.flush()
-    })
+            out.flush()
+        })
 }

@@ -26,23 +26,41 @@ pub struct PushParams {
     pub mapping: Option<String>,
 }
 
-pub async fn ingest(State(state): State<AppState>, Query(params): Query<PushParams>, body: Bytes) -> Response {
+pub async fn ingest(
+    State(state): State<AppState>,
+    Query(params): Query<PushParams>,
+    body: Bytes,
+) -> Response {
     let source = state.source_for(SOURCE_NAME, params.mapping.as_deref());
     let source = match source {
         Ok(source) => source,
-        Err(message) => return (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response(),
+        Err(message) => {
+            return (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response()
+        }
     };
     let bytes = body.len();
     match state.queue.send(Frame::new(source, body)).await {
-        Ok(()) => (StatusCode::ACCEPTED, Json(json!({ "accepted_bytes": bytes }))).into_response(),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "error": "shutting down" }))).into_response(),
+        Ok(()) => (
+            StatusCode::ACCEPTED,
+            Json(json!({ "accepted_bytes": bytes })),
+        )
+            .into_response(),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "error": "shutting down" })),
+        )
+            .into_response(),
     }
 }
 
 impl AppState {
     /// The source info for a push with an optional `mapping` list; an unknown mapping name
     /// is the caller's error.
-    pub fn source_for(&self, name: &str, mappings: Option<&str>) -> Result<Arc<SourceInfo>, String> {
+    pub fn source_for(
+        &self,
+        name: &str,
+        mappings: Option<&str>,
+    ) -> Result<Arc<SourceInfo>, String> {
         let names: Vec<String> = mappings
             .unwrap_or("")
             .split(',')
@@ -54,6 +72,9 @@ impl AppState {
         if selection.len() < names.len() || (!names.is_empty() && selection.is_empty()) {
             return Err(format!("unknown mapping in {names:?}"));
         }
-        Ok(Arc::new(SourceInfo { name: name.to_owned(), mappings: selection }))
+        Ok(Arc::new(SourceInfo {
+            name: name.to_owned(),
+            mappings: selection,
+        }))
     }
 }

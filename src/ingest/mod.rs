@@ -37,6 +37,10 @@ pub struct Frame {
 
 impl Frame {
     pub fn new(source: Arc<SourceInfo>, bytes: impl Into<Bytes>) -> Frame {
-        Frame { source, bytes: bytes.into(), received_at: Utc::now() }
+        Frame {
+            source,
+            bytes: bytes.into(),
+            received_at: Utc::now(),
+        }
     }
 }

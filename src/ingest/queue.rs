@@ -38,7 +38,13 @@ pub fn frame_queue(capacity: usize) -> (FrameSender, FrameReceiver) {
     let (tx, rx) = crossbeam_channel::bounded(capacity);
     let slots = Arc::new(Semaphore::new(capacity));
     gauge!(QUEUE_CAPACITY).set(capacity as f64);
-    (FrameSender { frames: tx, slots: slots.clone() }, FrameReceiver { frames: rx, slots })
+    (
+        FrameSender {
+            frames: tx,
+            slots: slots.clone(),
+        },
+        FrameReceiver { frames: rx, slots },
+    )
 }
 
 impl FrameSender {

@@ -48,9 +48,11 @@ impl ReplayInput {
 
     async fn open(&self) -> std::io::Result<Box<dyn AsyncRead + Send + Unpin>> {
         Ok(match self {
-            ReplayInput::File(path) => Box::new(tokio::fs::File::open(path).await.map_err(|e| {
-                std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
-            })?),
+            ReplayInput::File(path) => {
+                Box::new(tokio::fs::File::open(path).await.map_err(|e| {
+                    std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+                })?)
+            }
             ReplayInput::Stdin => Box::new(tokio::io::stdin()),
             ReplayInput::Sample => Box::new(SAMPLE_FEED),
         })
@@ -93,7 +95,10 @@ impl Replay {
             let complete = if at_end {
                 buffer.len()
             } else {
-                buffer.iter().rposition(|&b| b == b'\n').map_or(0, |newline| newline + 1)
+                buffer
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |newline| newline + 1)
             };
             if complete > 0 {
                 let lines = buffer.split_to(complete).freeze();
@@ -104,7 +109,13 @@ impl Replay {
                 // A line longer than any post may be: reject it now rather than buffer it
                 // whole, and skip to its end.
                 let bytes = buffer.len();
-                self.stats.post_rejected(&self.source.name, &Reject::TooLarge { bytes, limit: self.max_post_bytes });
+                self.stats.post_rejected(
+                    &self.source.name,
+                    &Reject::TooLarge {
+                        bytes,
+                        limit: self.max_post_bytes,
+                    },
+                );
                 buffer.clear();
                 skipping = true;
             }
@@ -131,10 +142,17 @@ impl Replay {
         let mut batch_start = 0;
         let mut offset = 0;
         while offset < lines.len() {
-            let end = lines[offset..].iter().position(|&b| b == b'\n').map_or(lines.len(), |i| offset + i + 1);
+            let end = lines[offset..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(lines.len(), |i| offset + i + 1);
             if let Some(due) = pacer.due(self.published_at(&lines[offset..end])) {
                 if due > Instant::now() {
-                    if batch_start < offset && !self.send(lines.slice(batch_start..offset), queue, shutdown).await {
+                    if batch_start < offset
+                        && !self
+                            .send(lines.slice(batch_start..offset), queue, shutdown)
+                            .await
+                    {
                         return false;
                     }
                     batch_start = offset;
@@ -149,7 +167,12 @@ impl Replay {
         batch_start >= lines.len() || self.send(lines.slice(batch_start..), queue, shutdown).await
     }
 
-    async fn send(&self, bytes: bytes::Bytes, queue: &FrameSender, shutdown: &CancellationToken) -> bool {
+    async fn send(
+        &self,
+        bytes: bytes::Bytes,
+        queue: &FrameSender,
+        shutdown: &CancellationToken,
+    ) -> bool {
         tokio::select! {
             _ = shutdown.cancelled() => false,
             sent = queue.send(Frame::new(self.source.clone(), bytes)) => sent.is_ok(),
@@ -160,7 +183,9 @@ impl Replay {
     /// worker will reject them properly).
     fn published_at(&self, line: &[u8]) -> Option<DateTime<Utc>> {
         let object: serde_json::Value = serde_json::from_slice(line).ok()?;
-        self.decoder.detect(&object, &self.source.mappings)?.published_at(&object)
+        self.decoder
+            .detect(&object, &self.source.mappings)?
+            .published_at(&object)
     }
 }
 
@@ -172,7 +197,10 @@ struct Pacer {
 
 impl Pacer {
     fn new(speed: f64) -> Pacer {
-        Pacer { speed, anchor: None }
+        Pacer {
+            speed,
+            anchor: None,
+        }
     }
 
     fn enabled(&self) -> bool {

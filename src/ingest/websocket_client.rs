@@ -149,7 +149,9 @@ impl WebsocketClient {
                 let encoded: String = cursor
                     .bytes()
                     .map(|b| match b {
-                        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                            (b as char).to_string()
+                        }
                         _ => format!("%{b:02X}"),
                     })
                     .collect();

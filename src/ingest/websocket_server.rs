@@ -46,7 +46,12 @@ async fn serve(mut socket: WebSocket, state: AppState, source: std::sync::Arc<su
                 break;
             }
         };
-        if state.queue.send(Frame::new(source.clone(), bytes)).await.is_err() {
+        if state
+            .queue
+            .send(Frame::new(source.clone(), bytes))
+            .await
+            .is_err()
+        {
             break;
         }
     }

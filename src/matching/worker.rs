@@ -31,7 +31,9 @@ pub fn spawn_workers(count: usize, context: WorkerContext) -> std::io::Result<Ve
     (0..count)
         .map(|i| {
             let context = context.clone();
-            std::thread::Builder::new().name(format!("match-{i}")).spawn(move || context.run())
+            std::thread::Builder::new()
+                .name(format!("match-{i}"))
+                .spawn(move || context.run())
         })
         .collect()
 }
@@ -42,7 +44,9 @@ impl WorkerContext {
         while let Some(frame) = self.frames.recv() {
             // One generation for the whole frame: a reload never splits a post's rules.
             let rules = self.rules.current();
-            let processed = catch_unwind(AssertUnwindSafe(|| self.process(&frame, &rules, &mut scanner)));
+            let processed = catch_unwind(AssertUnwindSafe(|| {
+                self.process(&frame, &rules, &mut scanner)
+            }));
             if processed.is_err() {
                 // A bug, not bad input (decoding never panics on input); keep serving.
                 tracing::error!(source = %frame.source.name, "match worker panicked on a frame; frame skipped");
@@ -65,17 +69,26 @@ impl WorkerContext {
             decoded += 1;
             self.match_post(post, &frame.source.name, rules, scanner);
         });
-        self.stats.frame_decoded(&frame.source.name, frame.bytes.len(), received, decoded);
+        self.stats
+            .frame_decoded(&frame.source.name, frame.bytes.len(), received, decoded);
     }
 
     fn decoder_for(&self, frame: &Frame, on_result: impl FnMut(Result<Post, Reject>)) {
-        self.decoder.decode_frame(&frame.bytes, &frame.source.mappings, frame.received_at, on_result);
+        self.decoder.decode_frame(
+            &frame.bytes,
+            &frame.source.mappings,
+            frame.received_at,
+            on_result,
+        );
     }
 
     fn check_size(&self, post: Post) -> Result<Post, Reject> {
         let bytes = post.body.len() + post.title.as_ref().map_or(0, String::len);
         if bytes > self.max_text_bytes {
-            return Err(Reject::TooLarge { bytes, limit: self.max_text_bytes });
+            return Err(Reject::TooLarge {
+                bytes,
+                limit: self.max_text_bytes,
+            });
         }
         Ok(post)
     }
@@ -93,7 +106,10 @@ impl WorkerContext {
         }
         self.stats.post_matched(rules, &matches);
         let record = MatchRecord {
-            rules: matches.into_iter().map(|m| MatchedRule::new(rules.rule(m.rule), m.terms)).collect(),
+            rules: matches
+                .into_iter()
+                .map(|m| MatchedRule::new(rules.rule(m.rule), m.terms))
+                .collect(),
             generation: rules.generation,
             source: source.to_owned(),
             matched_at: Utc::now(),

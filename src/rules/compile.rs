@@ -30,7 +30,10 @@ struct Builder {
 }
 
 /// Compiles `files` into generation `generation`, or reports every problem found.
-pub fn compile(files: &[(PathBuf, RuleFile)], generation: u64) -> Result<RuleSet, Vec<RuleProblem>> {
+pub fn compile(
+    files: &[(PathBuf, RuleFile)],
+    generation: u64,
+) -> Result<RuleSet, Vec<RuleProblem>> {
     let mut builder = Builder::default();
     let mut rules = Vec::new();
     let mut seen_ids = HashMap::new();
@@ -38,7 +41,12 @@ pub fn compile(files: &[(PathBuf, RuleFile)], generation: u64) -> Result<RuleSet
         let file_name = path.display().to_string();
         for spec in &file.rules {
             if let Some(first) = seen_ids.insert(spec.id.clone(), file_name.clone()) {
-                builder.problem(&file_name, &spec.id, None, format!("duplicate rule id (first in {first})"));
+                builder.problem(
+                    &file_name,
+                    &spec.id,
+                    None,
+                    format!("duplicate rule id (first in {first})"),
+                );
                 continue;
             }
             let index = rules.len();
@@ -65,11 +73,22 @@ impl Builder {
     fn add_rule(&mut self, index: usize, file: &str, spec: &RuleSpec) -> Option<Rule> {
         let problems_before = self.problems.len();
         if !is_valid_id(&spec.id) {
-            self.problem(file, &spec.id, None, "id may hold only letters, digits, '.', '_' and '-'".into());
+            self.problem(
+                file,
+                &spec.id,
+                None,
+                "id may hold only letters, digits, '.', '_' and '-'".into(),
+            );
         }
-        let has_trigger = !spec.keywords.is_empty() || !spec.regex.is_empty() || !spec.near.is_empty();
+        let has_trigger =
+            !spec.keywords.is_empty() || !spec.regex.is_empty() || !spec.near.is_empty();
         if !has_trigger && spec.must.is_empty() {
-            self.problem(file, &spec.id, None, "empty rule: it needs keywords, regex, near or must".into());
+            self.problem(
+                file,
+                &spec.id,
+                None,
+                "empty rule: it needs keywords, regex, near or must".into(),
+            );
         }
         for keyword in &spec.keywords {
             self.add_term(index, file, &spec.id, keyword, Role::Any);
@@ -79,7 +98,12 @@ impl Builder {
         }
         for (group, terms) in spec.must.iter().enumerate() {
             if terms.is_empty() {
-                self.problem(file, &spec.id, None, format!("must group {} is empty", group + 1));
+                self.problem(
+                    file,
+                    &spec.id,
+                    None,
+                    format!("must group {} is empty", group + 1),
+                );
             }
             for term in terms {
                 self.add_term(index, file, &spec.id, term, Role::Must(group));
@@ -90,7 +114,12 @@ impl Builder {
         }
         for (clause, near) in spec.near.iter().enumerate() {
             if near.a.is_empty() || near.b.is_empty() {
-                self.problem(file, &spec.id, None, format!("near clause {} needs terms in both a and b", clause + 1));
+                self.problem(
+                    file,
+                    &spec.id,
+                    None,
+                    format!("near clause {} needs terms in both a and b", clause + 1),
+                );
             }
             for term in &near.a {
                 self.add_term(index, file, &spec.id, term, Role::NearA(clause));
@@ -124,12 +153,25 @@ impl Builder {
     fn add_term(&mut self, rule: usize, file: &str, rule_id: &str, term: &str, role: Role) {
         let normalized = normalize(term.trim());
         if normalized.is_empty() {
-            self.problem(file, rule_id, Some(term), "term is empty after normalization".into());
+            self.problem(
+                file,
+                rule_id,
+                Some(term),
+                "term is empty after normalization".into(),
+            );
             return;
         }
         let expression = escape_literal(&normalized);
         let len = normalized.len();
-        self.add_pattern(rule, file, rule_id, (false, normalized), expression, Some(len), role);
+        self.add_pattern(
+            rule,
+            file,
+            rule_id,
+            (false, normalized),
+            expression,
+            Some(len),
+            role,
+        );
     }
 
     fn add_regex(&mut self, rule: usize, file: &str, rule_id: &str, regex: &str) {
@@ -141,7 +183,12 @@ impl Builder {
                 self.problem(file, rule_id, Some(regex), compile_message(&e));
             }
             Ok(info) if info.min_width() == 0 => {
-                self.problem(file, rule_id, Some(regex), "regex can match the empty string".into());
+                self.problem(
+                    file,
+                    rule_id,
+                    Some(regex),
+                    "regex can match the empty string".into(),
+                );
             }
             Ok(_) => {
                 let key = (true, regex.to_owned());
@@ -178,8 +225,15 @@ impl Builder {
                 };
                 pattern.id = Some(index);
                 self.expressions.push(pattern);
-                self.patterns.push(PatternEntry { text: key.1.clone(), literal_len, uses: Vec::new() });
-                self.origins.push(Origin { file: file.to_owned(), rule: rule_id.to_owned() });
+                self.patterns.push(PatternEntry {
+                    text: key.1.clone(),
+                    literal_len,
+                    uses: Vec::new(),
+                });
+                self.origins.push(Origin {
+                    file: file.to_owned(),
+                    rule: rule_id.to_owned(),
+                });
                 self.index.insert(key, index);
                 index
             }
@@ -230,7 +284,10 @@ fn compile_message(error: &hyperscan::Error) -> String {
 }
 
 fn is_valid_id(id: &str) -> bool {
-    !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
 /// A hyperscan expression matching `literal` exactly: every ASCII character that is not a
@@ -266,11 +323,15 @@ pub fn lint(files: &[(PathBuf, RuleFile)]) -> Vec<RuleProblem> {
                 }
             }
             if spec.examples.matching.is_empty() {
-                warnings.push(warn("no `match` examples: nothing proves the rule fires".into()));
+                warnings.push(warn(
+                    "no `match` examples: nothing proves the rule fires".into(),
+                ));
             }
             for near in &spec.near {
                 if near.within == 0 {
-                    warnings.push(warn("near clause with within = 0 only matches adjacent terms".into()));
+                    warnings.push(warn(
+                        "near clause with within = 0 only matches adjacent terms".into(),
+                    ));
                 }
             }
         }
@@ -306,7 +367,10 @@ mod tests {
         )
         .unwrap_err();
         let message = problems[0].to_string();
-        assert!(message.contains("t.toml") && message.contains("bad") && message.contains("(警察"), "{message}");
+        assert!(
+            message.contains("t.toml") && message.contains("bad") && message.contains("(警察"),
+            "{message}"
+        );
     }
 
     #[test]

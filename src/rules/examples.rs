@@ -10,10 +10,13 @@ pub fn run(rules: &RuleSet) -> Vec<RuleProblem> {
     let mut failures = Vec::new();
     for (index, rule) in rules.rules().iter().enumerate() {
         let verdict_on = |text: &str, scanner: &mut Scanner| {
-            rules.evaluate(&normalize(text), scanner).into_iter().find(|v| match v {
-                Verdict::Fired(m) => m.rule == index,
-                Verdict::Missed(rule, _) => *rule == index,
-            })
+            rules
+                .evaluate(&normalize(text), scanner)
+                .into_iter()
+                .find(|v| match v {
+                    Verdict::Fired(m) => m.rule == index,
+                    Verdict::Missed(rule, _) => *rule == index,
+                })
         };
         for text in &rule.examples_match {
             let why = match verdict_on(text, &mut scanner) {
@@ -21,7 +24,10 @@ pub fn run(rules: &RuleSet) -> Vec<RuleProblem> {
                 Some(Verdict::Missed(_, miss)) => miss.to_string(),
                 None => "no term of the rule hit".to_owned(),
             };
-            failures.push(failure(rule, format!("should match but did not ({why}): {text}")));
+            failures.push(failure(
+                rule,
+                format!("should match but did not ({why}): {text}"),
+            ));
         }
         for text in &rule.examples_no_match {
             if let Some(Verdict::Fired(m)) = verdict_on(text, &mut scanner) {
@@ -37,10 +43,19 @@ pub fn run(rules: &RuleSet) -> Vec<RuleProblem> {
 }
 
 fn failure(rule: &super::Rule, message: String) -> RuleProblem {
-    RuleProblem { file: rule.file.clone(), rule: Some(rule.id.clone()), pattern: None, message }
+    RuleProblem {
+        file: rule.file.clone(),
+        rule: Some(rule.id.clone()),
+        pattern: None,
+        message,
+    }
 }
 
 /// Number of examples in the rule set.
 pub fn count(rules: &RuleSet) -> usize {
-    rules.rules().iter().map(|r| r.examples_match.len() + r.examples_no_match.len()).sum()
+    rules
+        .rules()
+        .iter()
+        .map(|r| r.examples_match.len() + r.examples_no_match.len())
+        .sum()
 }

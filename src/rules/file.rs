@@ -80,7 +80,10 @@ pub enum Severity {
 /// malformed file rather than the first.
 pub fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, RuleFile)>, Vec<RuleProblem>> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
-        vec![RuleProblem::file(dir, format!("cannot read rules directory: {e}"))]
+        vec![RuleProblem::file(
+            dir,
+            format!("cannot read rules directory: {e}"),
+        )]
     })?;
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|entry| entry.ok().map(|e| e.path()))

@@ -31,7 +31,12 @@ pub struct RuleProblem {
 
 impl RuleProblem {
     pub(crate) fn file(path: &Path, message: String) -> RuleProblem {
-        RuleProblem { file: path.display().to_string(), rule: None, pattern: None, message }
+        RuleProblem {
+            file: path.display().to_string(),
+            rule: None,
+            pattern: None,
+            message,
+        }
     }
 }
 

@@ -139,7 +139,13 @@ impl RuleSet {
         patterns: Vec<PatternEntry>,
     ) -> RuleSet {
         let instance = NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed);
-        RuleSet { generation, instance, database, rules, patterns }
+        RuleSet {
+            generation,
+            instance,
+            database,
+            rules,
+            patterns,
+        }
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -194,7 +200,12 @@ impl RuleSet {
             let entry = &self.patterns[pattern];
             let start = entry.literal_len.map_or(from, |len| to - len);
             for &(rule, role) in &entry.uses {
-                by_rule.entry(rule).or_default().push(RoleHit { role, pattern, start, end: to });
+                by_rule.entry(rule).or_default().push(RoleHit {
+                    role,
+                    pattern,
+                    start,
+                    end: to,
+                });
             }
         }
         by_rule
@@ -206,7 +217,10 @@ impl RuleSet {
     fn verdict(&self, index: usize, hits: &[RoleHit], text: &str) -> Verdict {
         let rule = &self.rules[index];
         if let Some(hit) = hits.iter().find(|h| h.role == Role::Exclude) {
-            return Verdict::Missed(index, Miss::Excluded(self.patterns[hit.pattern].text.clone()));
+            return Verdict::Missed(
+                index,
+                Miss::Excluded(self.patterns[hit.pattern].text.clone()),
+            );
         }
         for group in 0..rule.must_groups {
             if !hits.iter().any(|h| h.role == Role::Must(group)) {
@@ -215,9 +229,11 @@ impl RuleSet {
         }
         let triggered = !rule.has_trigger
             || hits.iter().any(|h| h.role == Role::Any)
-            || rule.near_within.iter().enumerate().any(|(clause, &within)| {
-                near_hit(hits, clause, within, text)
-            });
+            || rule
+                .near_within
+                .iter()
+                .enumerate()
+                .any(|(clause, &within)| near_hit(hits, clause, within, text));
         if !triggered {
             return Verdict::Missed(index, Miss::NoTrigger);
         }
@@ -263,7 +279,11 @@ fn char_offset(text: &str, byte: usize) -> usize {
 
 impl Scanner {
     pub fn new() -> Scanner {
-        Scanner { scratch: None, instance: 0, hits: Vec::new() }
+        Scanner {
+            scratch: None,
+            instance: 0,
+            hits: Vec::new(),
+        }
     }
 
     /// Sizes the scratch for `rules`' database; a no-op when it already is.
@@ -273,7 +293,9 @@ impl Scanner {
         }
         let prepared = match &mut self.scratch {
             Some(scratch) => database.realloc_scratch(scratch).map(|_| ()),
-            None => database.alloc_scratch().map(|scratch| self.scratch = Some(scratch)),
+            None => database
+                .alloc_scratch()
+                .map(|scratch| self.scratch = Some(scratch)),
         };
         // Allocation fails only when out of memory; nothing sensible can continue then.
         prepared.expect("allocate hyperscan scratch");

@@ -19,6 +19,8 @@ pub struct RuleStore {
     /// Serializes reloads, so two reloads never race to the same generation number; and
     /// holds the last reload error for the API (cleared by a successful reload).
     last_error: Mutex<Option<String>>,
+    /// The live generation number, for those who wait for a reload to land.
+    generation: tokio::sync::watch::Sender<u64>,
 }
 
 impl RuleStore {
@@ -29,6 +31,7 @@ impl RuleStore {
         telemetry::rules_loaded(&rules, started.elapsed());
         Ok(RuleStore {
             dir: dir.to_owned(),
+            generation: tokio::sync::watch::Sender::new(rules.generation),
             current: ArcSwap::from_pointee(rules),
             last_error: Mutex::new(None),
         })
@@ -43,9 +46,17 @@ impl RuleStore {
         self.current.load_full()
     }
 
+    /// Watches the live generation number (changes after each successful reload).
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.generation.subscribe()
+    }
+
     /// The error of the last reload, if it failed.
     pub fn last_error(&self) -> Option<String> {
-        self.last_error.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.last_error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Builds, tests and swaps in the next generation; returns its number. Blocking (it
@@ -59,6 +70,7 @@ impl RuleStore {
                 telemetry::rules_loaded(&rules, started.elapsed());
                 tracing::info!(generation, rules = rules.rules().len(), "rules reloaded");
                 self.current.store(Arc::new(rules));
+                self.generation.send_replace(generation);
                 *last_error = None;
                 Ok(generation)
             }

@@ -22,8 +22,13 @@ pub fn watch_dir(
     let (tx, mut rx) = mpsc::channel::<()>(16);
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         let Ok(event) = event else { return };
-        let relevant = matches!(event.kind, EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_))
-            && event.paths.iter().any(|p| p.extension().is_some_and(|e| e == "toml"));
+        let relevant = matches!(
+            event.kind,
+            EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_)
+        ) && event
+            .paths
+            .iter()
+            .any(|p| p.extension().is_some_and(|e| e == "toml"));
         if relevant {
             // A full channel already holds a pending reload; dropping this one is fine.
             let _ = tx.try_send(());

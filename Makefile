@@ -1,0 +1,45 @@
+# fenghuo — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+CARGO ?= cargo
+# Labelled texts for measuring the rule pack (shared/ beside the repository; never copied in).
+EVAL_DATA ?= ../shared/data/police-texts-dev.tsv
+SYSTEM_PACKAGES := libhyperscan-dev pkg-config
+
+.PHONY: deps build run test lint eval bench clean
+
+## deps: install the system packages the build needs (idempotent; needs root)
+deps:
+	@if ! dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1; then \
+		echo "installing $(SYSTEM_PACKAGES)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES); \
+	fi
+
+## build: release build
+build: deps
+	$(CARGO) build --release
+
+## run: start the engine on its embedded defaults (bundled rules and sample feed)
+run: build
+	./target/release/fenghuo run
+
+## test: lint, unit and integration tests, the rule pack's own examples and its evaluation
+test: deps
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) test
+	$(CARGO) run --quiet -- rules check rules
+	$(CARGO) run --quiet -- rules test rules
+	@if [ -f $(EVAL_DATA) ]; then $(MAKE) --no-print-directory eval; \
+	else echo "skipping eval: $(EVAL_DATA) not found"; fi
+
+## lint: formatting and clippy
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+## eval: discovery and precision of the rule pack on the labelled texts
+eval: deps
+	$(CARGO) run --quiet -- rules eval $(EVAL_DATA) --rules rules
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,128 @@
+//! The `fenghuo` binary itself: replay, rule tooling, signals.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use crate::support::{read_output, FIXTURE_FEED, FIXTURE_RULES};
+
+fn fenghuo() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_fenghuo"))
+}
+
+#[test]
+fn replay_command_writes_matches_and_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("out.ndjson");
+    let result = fenghuo()
+        .args(["replay", FIXTURE_FEED, "--rules", FIXTURE_RULES, "--output"])
+        .arg(&output)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(result.status.success(), "{stderr}");
+    assert!(stderr.contains("replayed 11 posts"), "{stderr}");
+    assert_eq!(read_output(&output).len(), 7);
+}
+
+#[test]
+fn replay_of_a_missing_file_fails_clearly() {
+    let result = fenghuo()
+        .args([
+            "replay",
+            "/nonexistent/feed.ndjson",
+            "--rules",
+            FIXTURE_RULES,
+        ])
+        .output()
+        .unwrap();
+    assert!(!result.status.success());
+    assert!(String::from_utf8_lossy(&result.stderr).contains("/nonexistent/feed.ndjson"));
+}
+
+#[test]
+fn rules_check_and_test_report_problems_with_file_and_rule() {
+    let ok = fenghuo()
+        .args(["rules", "test", FIXTURE_RULES])
+        .output()
+        .unwrap();
+    assert!(ok.status.success());
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("passed, 0 failed"));
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[[rule]]\nid = \"r1\"\nname = \"n\"\ndomain = \"d\"\nseverity = \"low\"\nkeywords = [\"警察\"]\n[rule.examples]\nmatch = [\"民警\"]\n",
+    )
+    .unwrap();
+    let check = fenghuo()
+        .args(["rules", "check"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "it compiles");
+    let test = fenghuo()
+        .args(["rules", "test"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&test.stdout);
+    assert!(!test.status.success());
+    assert!(
+        stdout.contains("bad.toml: rule r1") && stdout.contains("should match but did not"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn run_reloads_on_sighup_and_drains_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    std::fs::copy(
+        format!("{FIXTURE_RULES}/police.toml"),
+        rules.join("police.toml"),
+    )
+    .unwrap();
+    let config = dir.path().join("fenghuo.toml");
+    std::fs::write(
+        &config,
+        "sources = []\n[http]\naddr = \"127.0.0.1:0\"\n[rules]\nwatch = false\n",
+    )
+    .unwrap();
+    let mut child = fenghuo()
+        .args(["run", "--config"])
+        .arg(&config)
+        .arg("--rules")
+        .arg(&rules)
+        .args(["--output", "-"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut log = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut wait_for = |needle: &str| -> String {
+        for line in log.by_ref() {
+            let line = line.unwrap();
+            if line.contains(needle) {
+                return line;
+            }
+        }
+        panic!("the log ended before {needle:?}");
+    };
+    wait_for("fenghuo running");
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let reloaded = wait_for("rules reloaded");
+    assert!(reloaded.contains("generation=2"), "{reloaded}");
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    wait_for("shutting down");
+    assert!(child.wait().unwrap().success());
+}

@@ -1,0 +1,150 @@
+//! Shared test helpers: an engine on a temp dir and port 0, a minimal HTTP client.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use fenghuo::config::Config;
+use fenghuo::engine::Engine;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+pub const FIXTURE_RULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/rules");
+pub const FIXTURE_FEED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/feed.ndjson");
+
+pub struct TestEngine {
+    pub engine: Engine,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestEngine {
+    /// An engine with the fixture rules copied into a temp dir (so tests may edit them),
+    /// output to a temp file, HTTP on 127.0.0.1:0, and no sources unless `overlay` adds some.
+    pub async fn start(overlay: &str) -> TestEngine {
+        let dir = tempfile::tempdir().unwrap();
+        let rules = dir.path().join("rules");
+        std::fs::create_dir(&rules).unwrap();
+        for entry in std::fs::read_dir(FIXTURE_RULES).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, rules.join(path.file_name().unwrap())).unwrap();
+        }
+        let output = dir.path().join("matches.ndjson");
+        let text = format!(
+            "sources = []\n[rules]\ndir = {:?}\nwatch = false\n[output]\npath = {:?}\n[http]\naddr = \"127.0.0.1:0\"\n[engine]\nworkers = 2\n",
+            rules.display().to_string(),
+            output.display().to_string(),
+        );
+        let config = Config::from_overlays(&[&text, overlay]).unwrap();
+        let engine = Engine::start(&config, fenghuo::telemetry::install_prometheus())
+            .await
+            .unwrap();
+        TestEngine { engine, dir }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.engine.http_addr().unwrap()
+    }
+
+    pub fn rules_dir(&self) -> PathBuf {
+        self.dir.path().join("rules")
+    }
+
+    /// Shuts the engine down (draining everything) and returns the output lines.
+    pub async fn finish(self) -> Vec<serde_json::Value> {
+        let TestEngine { engine, dir } = self;
+        engine.shutdown().await.unwrap();
+        read_output(&dir.path().join("matches.ndjson"))
+    }
+}
+
+pub fn read_output(path: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+/// (post id, sorted rule ids) of each output line, sorted.
+pub fn matched_rules(lines: &[serde_json::Value]) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = lines
+        .iter()
+        .map(|line| {
+            let mut rules: Vec<String> = line["rules"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_str().unwrap().to_owned())
+                .collect();
+            rules.sort();
+            (line["post"]["id"].as_str().unwrap().to_owned(), rules)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// A one-shot HTTP/1.1 request; returns the status and the body.
+pub async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String) {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, dechunk(&body))
+}
+
+/// Undoes chunked transfer encoding if the body looks chunked (axum streams JSON that way
+/// only for some responses).
+fn dechunk(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    loop {
+        let Some((size, after)) = rest.split_once("\r\n") else {
+            return body.to_owned();
+        };
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            return body.to_owned();
+        };
+        if size == 0 {
+            return out;
+        }
+        if after.len() < size {
+            return body.to_owned();
+        }
+        out.push_str(&after[..size]);
+        rest = after[size..].trim_start_matches("\r\n");
+    }
+}
+
+/// A Weibo-shaped post line.
+pub fn weibo(id: &str, text: &str) -> String {
+    serde_json::json!({
+        "idstr": id,
+        "created_at": "Sat Nov 28 10:00:00 +0800 2026",
+        "text": text,
+        "user": {"idstr": "u1", "screen_name": "测试", "followers_count": 10, "verified": false},
+    })
+    .to_string()
+}

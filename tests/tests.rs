@@ -1,0 +1,11 @@
+//! All integration tests in one binary (faster builds on a 2-core machine).
+
+mod support;
+
+mod bad_input;
+mod cli;
+mod hot_reload;
+mod push;
+mod replay;
+mod rule_pack;
+mod websocket_client;
