@@ -43,3 +43,9 @@ eval: deps
 
 clean:
 	$(CARGO) clean
+
+## bench: stage benchmarks (criterion) and a full-speed replay of the sample feed
+bench: deps
+	$(CARGO) bench --bench pipeline
+	$(CARGO) build --release
+	./target/release/fenghuo replay deploy/sample/feed.ndjson --output /dev/null

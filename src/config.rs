@@ -20,6 +20,8 @@ pub struct Config {
     pub rules: RulesConfig,
     pub output: OutputConfig,
     pub http: HttpConfig,
+    pub events: crate::events::TrackerConfig,
+    pub grading: GradingConfig,
     #[serde(default)]
     pub sources: Vec<SourceConfig>,
     /// Platform mappings by name, tried in name order when a source does not list its own.
@@ -53,8 +55,17 @@ pub struct RulesConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutputConfig {
-    /// `-` for stdout, otherwise a file that match lines are appended to.
-    pub path: String,
+    /// Where alerts go (JSON lines): `-` for stdout, or a file appended to.
+    pub alerts: String,
+    /// Where matched posts go (JSON lines, one per post): empty for nowhere.
+    pub matches: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GradingConfig {
+    /// Policy file; empty for the embedded default (`deploy/grading.toml`).
+    pub policy: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -231,6 +242,15 @@ impl Config {
         let mut problems = Vec::new();
         if self.engine.queue_capacity == 0 {
             problems.push("engine.queue_capacity must be at least 1".to_owned());
+        }
+        if self.events.max_events == 0
+            || self.events.quiet_minutes <= 0
+            || self.events.lateness_minutes < 0
+        {
+            problems.push(
+                "events: max_events and quiet_minutes must be positive, lateness_minutes >= 0"
+                    .to_owned(),
+            );
         }
         if self.engine.max_post_bytes == 0 || self.engine.max_text_bytes == 0 {
             problems.push("engine.max_post_bytes and max_text_bytes must be positive".to_owned());

@@ -17,12 +17,16 @@ use crate::api::{self, AppState};
 use crate::config::{Config, SourceConfig};
 use crate::decode::Decoder;
 use crate::deliver::{spawn_output, MatchRecord};
+use crate::grade::store::PolicyStore;
+use crate::grade::thread::GradeStage;
+use crate::grade::{Alert, Grader};
 use crate::ingest::queue::{frame_queue, FrameSender};
 use crate::ingest::replay::{Replay, ReplayInput};
 use crate::ingest::websocket_client::WebsocketClient;
 use crate::ingest::SourceInfo;
 use crate::matching::{spawn_workers, WorkerContext};
-use crate::rules::{watch, RuleErrors, RuleStore};
+use crate::reload::{self, ReloadFn};
+use crate::rules::{RuleErrors, RuleStore};
 use crate::telemetry::Stats;
 
 #[derive(Debug, thiserror::Error)]
@@ -35,7 +39,9 @@ pub enum EngineError {
         #[source]
         source: std::io::Error,
     },
-    #[error("watching the rules directory: {0}")]
+    #[error("grading policy rejected:\n{0}")]
+    Policy(#[from] crate::grade::policy::PolicyError),
+    #[error("watching for file changes: {0}")]
     Watch(#[from] notify::Error),
     #[error("a pipeline thread panicked")]
     Panicked,
@@ -51,13 +57,16 @@ pub struct Engine {
     http_addr: Option<SocketAddr>,
     stats: Arc<Stats>,
     rules: Arc<RuleStore>,
-    live: broadcast::Sender<Arc<MatchRecord>>,
+    policy: Arc<PolicyStore>,
+    live_matches: broadcast::Sender<Arc<MatchRecord>>,
+    live_alerts: broadcast::Sender<Arc<Alert>>,
     sources: JoinSet<()>,
     http: Option<JoinHandle<()>>,
-    workers: Vec<std::thread::JoinHandle<()>>,
-    output: std::thread::JoinHandle<std::io::Result<()>>,
-    /// Kept alive for its side effect: reloads on rule file changes.
-    _watcher: Option<notify::RecommendedWatcher>,
+    /// Pipeline threads in the order they finish on shutdown: workers, grader, outputs.
+    threads: Vec<std::thread::JoinHandle<()>>,
+    outputs: Vec<std::thread::JoinHandle<std::io::Result<()>>>,
+    /// Kept alive for their side effect: reloads on file changes.
+    _watchers: Vec<notify::RecommendedWatcher>,
 }
 
 impl Engine {
@@ -72,10 +81,43 @@ impl Engine {
         let stats = Arc::new(Stats::default());
         let shutdown = CancellationToken::new();
 
-        let (live, _) = broadcast::channel(1024);
+        let policy_path = (!config.grading.policy.is_empty())
+            .then(|| std::path::PathBuf::from(&config.grading.policy));
+        let policy = Arc::new(PolicyStore::open(policy_path.as_deref())?);
+
+        // Built back to front: outputs, grader, workers, queue, sources.
+        let (live_alerts, _) = broadcast::channel(1024);
+        let (live_matches, _) = broadcast::channel(1024);
+        let mut outputs = Vec::new();
+        let (alert_tx, alert_rx) = crossbeam_channel::bounded::<Alert>(4096);
+        outputs.push(
+            spawn_output(
+                "alerts",
+                &config.output.alerts,
+                alert_rx,
+                live_alerts.clone(),
+            )
+            .map_err(io("opening the alerts output"))?,
+        );
+        let matches_out = if config.output.matches.is_empty() {
+            None
+        } else {
+            let (tx, rx) = crossbeam_channel::bounded::<MatchRecord>(4096);
+            outputs.push(
+                spawn_output("matches", &config.output.matches, rx, live_matches.clone())
+                    .map_err(io("opening the matches output"))?,
+            );
+            Some(tx)
+        };
         let (match_tx, match_rx) = crossbeam_channel::bounded(4096);
-        let output = spawn_output(&config.output.path, match_rx, live.clone())
-            .map_err(io("opening the output"))?;
+        let grade = GradeStage {
+            grader: Grader::new(config.events.clone(), policy.shared()),
+            matches: match_rx,
+            matches_out,
+            alerts_out: alert_tx,
+            idle_advance: config.http.enabled,
+        };
+        let mut threads = vec![grade.spawn().map_err(io("starting the grader"))?];
         let (queue, frames) = frame_queue(config.engine.queue_capacity);
         let workers = spawn_workers(
             config.worker_count(),
@@ -89,6 +131,9 @@ impl Engine {
             },
         )
         .map_err(io("starting match workers"))?;
+        // Workers first: on shutdown they finish before the grader, which finishes before
+        // the outputs.
+        threads.splice(0..0, workers);
 
         let mut sources = JoinSet::new();
         for source in &config.sources {
@@ -114,6 +159,7 @@ impl Engine {
                 queue: queue.clone(),
                 decoder: decoder.clone(),
                 rules: rules.clone(),
+                policy: policy.clone(),
                 metrics,
                 token: config.http.token.as_str().into(),
                 max_frame_bytes: config.engine.max_frame_bytes,
@@ -136,12 +182,40 @@ impl Engine {
         // From here on only sources and the API hold senders: when they stop, the queue closes.
         drop(queue);
 
-        let watcher = if config.rules.watch {
-            Some(watch::watch_dir(rules.clone(), shutdown.clone())?)
-        } else {
-            None
+        let reload_rules: ReloadFn = {
+            let rules = rules.clone();
+            Arc::new(move || {
+                let _ = rules.reload();
+            })
         };
-        watch::reload_on_sighup(rules.clone(), shutdown.clone())
+        let reload_policy: ReloadFn = {
+            let policy = policy.clone();
+            Arc::new(move || {
+                let _ = policy.reload();
+            })
+        };
+        let mut watchers = Vec::new();
+        if config.rules.watch {
+            let is_rule_file = |p: &std::path::Path| p.extension().is_some_and(|e| e == "toml");
+            watchers.push(reload::watch(
+                &config.rules.dir,
+                is_rule_file,
+                reload_rules.clone(),
+                shutdown.clone(),
+            )?);
+            if let Some(path) = policy.path() {
+                let name = path.file_name().map(|n| n.to_owned());
+                let is_policy =
+                    move |p: &std::path::Path| p.file_name().map(|n| n.to_owned()) == name;
+                watchers.push(reload::watch(
+                    &reload::parent_dir(path),
+                    is_policy,
+                    reload_policy.clone(),
+                    shutdown.clone(),
+                )?);
+            }
+        }
+        reload::on_sighup(vec![reload_rules, reload_policy], shutdown.clone())
             .map_err(io("installing the SIGHUP handler"))?;
 
         Ok(Engine {
@@ -149,12 +223,14 @@ impl Engine {
             http_addr,
             stats,
             rules,
-            live,
+            policy,
+            live_matches,
+            live_alerts,
             sources,
             http,
-            workers,
-            output,
-            _watcher: watcher,
+            threads,
+            outputs,
+            _watchers: watchers,
         })
     }
 
@@ -171,9 +247,18 @@ impl Engine {
         &self.rules
     }
 
-    /// Matched posts as they are written.
+    pub fn policy(&self) -> &Arc<PolicyStore> {
+        &self.policy
+    }
+
+    /// Matched posts as they are written (only when a matches output is configured).
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<MatchRecord>> {
-        self.live.subscribe()
+        self.live_matches.subscribe()
+    }
+
+    /// Alerts as they are written.
+    pub fn subscribe_alerts(&self) -> broadcast::Receiver<Arc<Alert>> {
+        self.live_alerts.subscribe()
     }
 
     /// Waits until every configured source has ended (replays reach their end; a
@@ -189,16 +274,19 @@ impl Engine {
         if let Some(http) = self.http.take() {
             let _ = http.await;
         }
-        let workers = std::mem::take(&mut self.workers);
-        let output = self.output;
+        let threads = std::mem::take(&mut self.threads);
+        let outputs = std::mem::take(&mut self.outputs);
         tokio::task::spawn_blocking(move || {
-            for worker in workers {
-                worker.join().map_err(|_| EngineError::Panicked)?;
+            for thread in threads {
+                thread.join().map_err(|_| EngineError::Panicked)?;
             }
-            output
-                .join()
-                .map_err(|_| EngineError::Panicked)?
-                .map_err(io("writing the output"))
+            for output in outputs {
+                output
+                    .join()
+                    .map_err(|_| EngineError::Panicked)?
+                    .map_err(io("writing the output"))?;
+            }
+            Ok(())
         })
         .await
         .map_err(|_| EngineError::Panicked)?

@@ -78,9 +78,12 @@ struct Overrides {
     /// Rules directory.
     #[arg(long, env = "FENGHUO_RULES_DIR")]
     rules: Option<PathBuf>,
-    /// Where match lines go: `-` (stdout) or a file.
+    /// Where alerts go (JSON lines): `-` (stdout) or a file.
     #[arg(long, env = "FENGHUO_OUTPUT")]
     output: Option<String>,
+    /// Where matched posts go (JSON lines, one per post): `-` (stdout) or a file.
+    #[arg(long, env = "FENGHUO_MATCHES")]
+    matches: Option<String>,
     /// HTTP listen address.
     #[arg(long, env = "FENGHUO_HTTP_ADDR")]
     http_addr: Option<std::net::SocketAddr>,
@@ -212,7 +215,10 @@ impl Overrides {
             config.rules.dir = rules;
         }
         if let Some(output) = self.output {
-            config.output.path = output;
+            config.output.alerts = output;
+        }
+        if let Some(matches) = self.matches {
+            config.output.matches = matches;
         }
         if let Some(addr) = self.http_addr {
             config.http.addr = addr;

@@ -25,6 +25,11 @@ pub const RULES_GENERATION: &str = "fenghuo_rules_generation";
 pub const RULES_LOADED: &str = "fenghuo_rules_loaded";
 pub const RULES_RELOADS: &str = "fenghuo_rules_reloads_total";
 pub const RULES_COMPILE_SECONDS: &str = "fenghuo_rules_compile_seconds";
+pub const EVENTS_TRACKED: &str = "fenghuo_events_tracked";
+pub const EVENTS_CLOSED: &str = "fenghuo_events_closed_total";
+pub const EVENTS_EVICTED: &str = "fenghuo_events_evicted_total";
+pub const EVENTS_LATE_POSTS: &str = "fenghuo_events_late_posts_total";
+pub const ALERTS: &str = "fenghuo_alerts_total";
 pub const SOURCE_CONNECTED: &str = "fenghuo_source_connected";
 pub const SOURCE_RECONNECTS: &str = "fenghuo_source_reconnects_total";
 

@@ -59,3 +59,28 @@ fn the_bundled_sample_feed_is_a_real_feed() {
         .count();
     assert!(lines >= 2000, "the bundled feed has {lines} posts");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_writes_graded_alerts_one_per_event_not_one_per_post() {
+    let overlay =
+        format!("[[sources]]\nkind = \"replay\"\nname = \"fixture\"\npath = {FIXTURE_FEED:?}\n");
+    let mut test = TestEngine::start(&overlay).await;
+    test.engine.sources_finished().await;
+    let alerts = test.finish_alerts().await;
+    assert!(!alerts.is_empty() && alerts.len() <= 7, "{alerts:?}");
+    let mut events: Vec<&str> = alerts
+        .iter()
+        .map(|a| a["event_id"].as_str().unwrap())
+        .collect();
+    events.dedup();
+    assert_eq!(
+        events.len(),
+        alerts.len(),
+        "one opened alert per event, nothing more"
+    );
+    for alert in &alerts {
+        assert_eq!(alert["kind"], "opened");
+        assert_eq!(alert["level"], "yellow");
+        assert_eq!(alert["why"][0]["signal"], "base");
+    }
+}

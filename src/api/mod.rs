@@ -7,6 +7,7 @@
 //! | `GET  /api/v1/rules`           | the live generation, its rules, the last reload error |
 //! | `POST /api/v1/rules/reload`    | compile, test and swap in the rules directory (token) |
 //! | `POST /api/v1/rules/test`      | which rules a text fires, and why                     |
+//! | `POST /api/v1/policy/reload`   | reload the grading policy file (token)                |
 //! | `GET  /healthz`, `/readyz`     | liveness, readiness                                   |
 //! | `GET  /metrics`                | Prometheus text format                                |
 
@@ -24,6 +25,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::decode::Decoder;
+use crate::grade::store::PolicyStore;
 use crate::ingest::queue::FrameSender;
 use crate::ingest::{http_push, websocket_server};
 use crate::rules::RuleStore;
@@ -34,6 +36,7 @@ pub struct AppState {
     pub queue: FrameSender,
     pub decoder: Arc<Decoder>,
     pub rules: Arc<RuleStore>,
+    pub policy: Arc<PolicyStore>,
     pub metrics: Option<PrometheusHandle>,
     /// Required as `Authorization: Bearer …` on changing endpoints when not empty.
     pub token: Arc<str>,
@@ -46,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/ingest", post(http_push::ingest))
         .route("/api/v1/ingest/ws", get(websocket_server::upgrade))
         .route("/api/v1/rules/reload", post(rules::reload))
+        .route("/api/v1/policy/reload", post(reload_policy))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
     Router::new()
         .merge(changing)
@@ -70,6 +74,19 @@ async fn require_token(State(state): State<AppState>, request: Request, next: Ne
         }
     }
     next.run(request).await
+}
+
+async fn reload_policy(State(state): State<AppState>) -> Response {
+    let policy = state.policy.clone();
+    match tokio::task::spawn_blocking(move || policy.reload()).await {
+        Ok(Ok(())) => (StatusCode::OK, "policy reloaded\n").into_response(),
+        Ok(Err(e)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("policy rejected; the previous policy keeps grading:\n{e}\n"),
+        )
+            .into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
 }
 
 async fn ready(State(state): State<AppState>) -> Response {

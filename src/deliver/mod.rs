@@ -1,5 +1,5 @@
-//! Deliver: where matched posts go. For now, JSON lines to stdout or a file, and a live
-//! broadcast for in-process subscribers; graded alerts and webhooks build on this.
+//! Deliver: where alerts (and, if wanted, matched posts) go. For now, JSON lines to stdout
+//! or a file, and a live broadcast for in-process subscribers; webhooks build on this.
 
 mod output;
 

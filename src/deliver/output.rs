@@ -59,13 +59,14 @@ impl MatchedRule {
     }
 }
 
-/// Starts the output thread: writes each record as a JSON line to `path` (`-` = stdout),
+/// Starts an output thread: writes each item as a JSON line to `path` (`-` = stdout),
 /// flushing whenever the channel runs empty, and publishes it to `live`. Ends, flushed,
 /// when every sender is gone.
-pub fn spawn_output(
+pub fn spawn_output<T: Serialize + Send + Sync + 'static>(
+    name: &str,
     path: &str,
-    records: Receiver<MatchRecord>,
-    live: broadcast::Sender<Arc<MatchRecord>>,
+    items: Receiver<T>,
+    live: broadcast::Sender<Arc<T>>,
 ) -> io::Result<JoinHandle<io::Result<()>>> {
     let sink: Box<dyn Write + Send> = if path == "-" {
         Box::new(io::stdout())
@@ -74,21 +75,21 @@ pub fn spawn_output(
             .create(true)
             .append(true)
             .open(path)
-            .map_err(|e| io::Error::new(e.kind(), format!("output {path}: {e}")))?;
+            .map_err(|e| io::Error::new(e.kind(), format!("{name} output {path}: {e}")))?;
         Box::new(file)
     };
     let mut out = BufWriter::with_capacity(256 * 1024, sink);
     std::thread::Builder::new()
-        .name("output".into())
+        .name(format!("output-{name}"))
         .spawn(move || {
-            while let Ok(first) = records.recv() {
+            while let Ok(first) = items.recv() {
                 let mut next = Some(first);
-                while let Some(record) = next {
-                    serde_json::to_writer(&mut out, &record)?;
+                while let Some(item) = next {
+                    serde_json::to_writer(&mut out, &item)?;
                     out.write_all(b"\n")?;
                     // No receivers is fine: nobody is watching live.
-                    let _ = live.send(Arc::new(record));
-                    next = records.try_recv().ok();
+                    let _ = live.send(Arc::new(item));
+                    next = items.try_recv().ok();
                 }
                 // The channel ran empty: make what we have visible before blocking again.
                 out.flush()?;

@@ -11,7 +11,6 @@ pub mod examples;
 pub mod file;
 pub mod ruleset;
 pub mod store;
-pub mod watch;
 
 use std::fmt;
 use std::path::Path;

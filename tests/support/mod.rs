@@ -28,9 +28,10 @@ impl TestEngine {
         }
         let output = dir.path().join("matches.ndjson");
         let text = format!(
-            "sources = []\n[rules]\ndir = {:?}\nwatch = false\n[output]\npath = {:?}\n[http]\naddr = \"127.0.0.1:0\"\n[engine]\nworkers = 2\n",
+            "sources = []\n[rules]\ndir = {:?}\nwatch = false\n[output]\nmatches = {:?}\nalerts = {:?}\n[http]\naddr = \"127.0.0.1:0\"\n[engine]\nworkers = 2\n",
             rules.display().to_string(),
             output.display().to_string(),
+            dir.path().join("alerts.ndjson").display().to_string(),
         );
         let config = Config::from_overlays(&[&text, overlay]).unwrap();
         let engine = Engine::start(&config, fenghuo::telemetry::install_prometheus())
@@ -47,11 +48,20 @@ impl TestEngine {
         self.dir.path().join("rules")
     }
 
-    /// Shuts the engine down (draining everything) and returns the output lines.
+    /// Shuts the engine down (draining everything) and returns the match lines.
     pub async fn finish(self) -> Vec<serde_json::Value> {
         let TestEngine { engine, dir } = self;
         engine.shutdown().await.unwrap();
         read_output(&dir.path().join("matches.ndjson"))
+    }
+}
+
+/// Shuts the engine down and returns the alert lines.
+impl TestEngine {
+    pub async fn finish_alerts(self) -> Vec<serde_json::Value> {
+        let TestEngine { engine, dir } = self;
+        engine.shutdown().await.unwrap();
+        read_output(&dir.path().join("alerts.ndjson"))
     }
 }
 

@@ -1,5 +1,8 @@
-//! Reload triggers: a change in the rules directory, or SIGHUP.
+//! Reload triggers shared by the rules and the grading policy: a file change (settled, so
+//! one editor save is one reload) and SIGHUP. The reload itself runs on a blocking thread;
+//! a failed reload is logged by whoever reloads, and the previous version keeps running.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -7,41 +10,39 @@ use notify::{EventKind, RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::RuleStore;
+/// Something that can reload itself from disk.
+pub type ReloadFn = Arc<dyn Fn() + Send + Sync>;
 
-/// Editors save in bursts (temp file, rename, chmod): wait this long after the last change
-/// before reloading, so one save is one reload.
+/// Editors save in bursts (temp file, rename, chmod): wait this long after the last change.
 const SETTLE: Duration = Duration::from_millis(300);
 
-/// Watches the rules directory and reloads after changes to `*.toml` files settle.
+/// Calls `reload` after changes to files in `dir` for which `relevant` holds settle.
 /// The returned watcher must be kept alive.
-pub fn watch_dir(
-    store: Arc<RuleStore>,
+pub fn watch(
+    dir: &Path,
+    relevant: impl Fn(&Path) -> bool + Send + 'static,
+    reload: ReloadFn,
     shutdown: CancellationToken,
 ) -> notify::Result<notify::RecommendedWatcher> {
     let (tx, mut rx) = mpsc::channel::<()>(16);
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         let Ok(event) = event else { return };
-        let relevant = matches!(
+        let changed = matches!(
             event.kind,
             EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_)
-        ) && event
-            .paths
-            .iter()
-            .any(|p| p.extension().is_some_and(|e| e == "toml"));
-        if relevant {
+        );
+        if changed && event.paths.iter().any(|p| relevant(p)) {
             // A full channel already holds a pending reload; dropping this one is fine.
             let _ = tx.try_send(());
         }
     })?;
-    watcher.watch(store.dir(), RecursiveMode::NonRecursive)?;
+    watcher.watch(dir, RecursiveMode::NonRecursive)?;
     tokio::spawn(async move {
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => return,
                 changed = rx.recv() => if changed.is_none() { return },
             }
-            // Settle: keep waiting while changes keep coming.
             loop {
                 match tokio::time::timeout(SETTLE, rx.recv()).await {
                     Ok(Some(())) => continue,
@@ -49,14 +50,14 @@ pub fn watch_dir(
                     Err(_) => break,
                 }
             }
-            reload(&store, "file change").await;
+            run(reload.clone()).await;
         }
     });
     Ok(watcher)
 }
 
-/// Reloads on every SIGHUP until shutdown.
-pub fn reload_on_sighup(store: Arc<RuleStore>, shutdown: CancellationToken) -> std::io::Result<()> {
+/// Calls every reload on each SIGHUP until shutdown.
+pub fn on_sighup(reloads: Vec<ReloadFn>, shutdown: CancellationToken) -> std::io::Result<()> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut hangups = signal(SignalKind::hangup())?;
     tokio::spawn(async move {
@@ -65,15 +66,23 @@ pub fn reload_on_sighup(store: Arc<RuleStore>, shutdown: CancellationToken) -> s
                 _ = shutdown.cancelled() => return,
                 got = hangups.recv() => if got.is_none() { return },
             }
-            reload(&store, "SIGHUP").await;
+            tracing::info!("SIGHUP: reloading");
+            for reload in &reloads {
+                run(reload.clone()).await;
+            }
         }
     });
     Ok(())
 }
 
-async fn reload(store: &Arc<RuleStore>, trigger: &'static str) {
-    tracing::info!(trigger, "reloading rules");
-    let store = store.clone();
-    // Errors are logged and recorded by the store; the old generation keeps running.
-    let _ = tokio::task::spawn_blocking(move || store.reload()).await;
+async fn run(reload: ReloadFn) {
+    let _ = tokio::task::spawn_blocking(move || reload()).await;
+}
+
+/// The directory holding `file` (for watching a single file, which editors replace).
+pub fn parent_dir(file: &Path) -> PathBuf {
+    match file.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
+        _ => PathBuf::from("."),
+    }
 }

@@ -1,0 +1,304 @@
+//! One event: an incident spreading across posts, reposts and platforms, and its figures.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::window::{Activity, Series};
+use crate::deliver::MatchRecord;
+use crate::rules::Severity;
+
+/// The windows velocity is measured over, in minutes.
+pub const WINDOWS: [i64; 4] = [1, 5, 15, 60];
+
+/// How many top posts an event keeps for display.
+const TOP_POSTS: usize = 5;
+
+/// Minute since the Unix epoch of `at`.
+pub fn minute_of(at: DateTime<Utc>) -> i64 {
+    at.timestamp().div_euclid(60)
+}
+
+/// A post as an alert shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PostSummary {
+    pub platform: String,
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    pub author: Option<String>,
+    pub followers: u64,
+    pub verified: bool,
+    pub published_at: DateTime<Utc>,
+    /// The first 140 characters of title + body, as written.
+    pub excerpt: String,
+    pub interactions: u64,
+}
+
+impl PostSummary {
+    pub fn of(record: &MatchRecord) -> PostSummary {
+        let post = &record.post;
+        PostSummary {
+            platform: post.platform.clone(),
+            id: post.id.clone(),
+            url: post.url.clone(),
+            author: post.author.name.clone(),
+            followers: post.author.followers,
+            verified: post.author.verified,
+            published_at: post.published_at,
+            excerpt: post.text().chars().take(140).collect(),
+            interactions: post.counts.reposts + post.counts.comments + post.counts.likes,
+        }
+    }
+
+    /// What ranks a post among an event's top posts: how many people it reached.
+    fn weight(&self) -> u64 {
+        self.followers + self.interactions
+    }
+}
+
+/// A rule an event's posts fired.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventRule {
+    pub id: String,
+    pub name: String,
+    pub domain: String,
+    pub severity: Severity,
+}
+
+#[derive(Debug, Clone)]
+struct AuthorSeen {
+    last_minute: i64,
+    followers: u64,
+    verified: bool,
+}
+
+/// Figures over one window ending at the event clock.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WindowFigures {
+    pub minutes: i64,
+    pub posts: u64,
+    pub posts_per_min: f64,
+    pub interactions: u64,
+    pub interactions_per_min: f64,
+    pub authors: usize,
+    /// Sum of followers of the distinct authors.
+    pub reach: u64,
+    pub platforms: usize,
+    /// Posts in this window over posts in the window before it (the previous one counted as
+    /// at least one post, so a burst from nothing reads as its size).
+    pub acceleration: f64,
+}
+
+/// Everything grading looks at, at one moment.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Figures {
+    /// The event clock (minute) the windows end at.
+    pub at: DateTime<Utc>,
+    pub total_posts: u64,
+    pub windows: Vec<WindowFigures>,
+    /// Followers of the biggest author so far.
+    pub max_followers: u64,
+    /// Followers of the biggest verified author so far.
+    pub max_verified_followers: u64,
+    pub platforms_total: usize,
+}
+
+impl Figures {
+    pub fn window(&self, minutes: i64) -> Option<&WindowFigures> {
+        self.windows.iter().find(|w| w.minutes == minutes)
+    }
+}
+
+#[derive(Debug)]
+pub struct Event {
+    pub id: String,
+    pub first_post: PostSummary,
+    pub first_minute: i64,
+    /// Latest minute with activity.
+    pub last_minute: i64,
+    pub rules: BTreeMap<String, EventRule>,
+    /// The rule-set generation of the latest match.
+    pub generation: u64,
+    pub total_posts: u64,
+    pub top_posts: Vec<PostSummary>,
+    /// SimHashes this event is recognised by (its first post, then a few more).
+    pub simhashes: Vec<u64>,
+    max_followers: u64,
+    max_verified_followers: u64,
+    series: Series,
+    authors: HashMap<String, AuthorSeen>,
+    platforms: HashMap<String, i64>,
+}
+
+impl Event {
+    pub fn new(id: String, record: &MatchRecord, simhash: u64) -> Event {
+        let minute = minute_of(record.post.published_at);
+        Event {
+            id,
+            first_post: PostSummary::of(record),
+            first_minute: minute,
+            last_minute: minute,
+            rules: BTreeMap::new(),
+            generation: record.generation,
+            total_posts: 0,
+            top_posts: Vec::new(),
+            simhashes: vec![simhash],
+            max_followers: 0,
+            max_verified_followers: 0,
+            series: Series::default(),
+            authors: HashMap::new(),
+            platforms: HashMap::new(),
+        }
+    }
+
+    /// A new post joins: counted at its publish minute, with its initial counts as the
+    /// interactions it gathered by then.
+    pub fn add_post(&mut self, record: &MatchRecord, minute: i64) {
+        let post = &record.post;
+        let interactions = post.counts.reposts + post.counts.comments + post.counts.likes;
+        self.series.add(
+            minute,
+            Activity {
+                posts: 1,
+                interactions,
+            },
+        );
+        self.total_posts += 1;
+        self.note_rules(record);
+        let author_key = format!(
+            "{}:{}",
+            post.platform,
+            post.author
+                .id
+                .as_deref()
+                .or(post.author.name.as_deref())
+                .unwrap_or(&post.id)
+        );
+        let seen = self.authors.entry(author_key).or_insert(AuthorSeen {
+            last_minute: minute,
+            followers: 0,
+            verified: false,
+        });
+        seen.last_minute = seen.last_minute.max(minute);
+        seen.followers = seen.followers.max(post.author.followers);
+        seen.verified |= post.author.verified;
+        self.max_followers = self.max_followers.max(post.author.followers);
+        if post.author.verified {
+            self.max_verified_followers = self.max_verified_followers.max(post.author.followers);
+        }
+        let platform = self
+            .platforms
+            .entry(post.platform.clone())
+            .or_insert(minute);
+        *platform = (*platform).max(minute);
+        self.last_minute = self.last_minute.max(minute);
+        self.offer_top_post(PostSummary::of(record));
+    }
+
+    /// A known post was re-sent with new counts: only the gain counts, at `minute`.
+    pub fn add_interactions(&mut self, record: &MatchRecord, gained: u64, minute: i64) {
+        self.series.add(
+            minute,
+            Activity {
+                posts: 0,
+                interactions: gained,
+            },
+        );
+        self.note_rules(record);
+        self.last_minute = self.last_minute.max(minute);
+        let summary = PostSummary::of(record);
+        if let Some(top) = self
+            .top_posts
+            .iter_mut()
+            .find(|p| p.platform == summary.platform && p.id == summary.id)
+        {
+            *top = summary;
+            self.top_posts
+                .sort_by_key(|p| std::cmp::Reverse(p.weight()));
+        } else {
+            self.offer_top_post(summary);
+        }
+    }
+
+    fn note_rules(&mut self, record: &MatchRecord) {
+        self.generation = self.generation.max(record.generation);
+        for rule in &record.rules {
+            self.rules
+                .entry(rule.id.clone())
+                .or_insert_with(|| EventRule {
+                    id: rule.id.clone(),
+                    name: rule.name.clone(),
+                    domain: rule.domain.clone(),
+                    severity: rule.severity,
+                });
+        }
+    }
+
+    fn offer_top_post(&mut self, summary: PostSummary) {
+        self.top_posts.push(summary);
+        self.top_posts
+            .sort_by_key(|p| std::cmp::Reverse(p.weight()));
+        self.top_posts.truncate(TOP_POSTS);
+    }
+
+    /// The highest severity among the event's rules.
+    pub fn severity(&self) -> Severity {
+        self.rules
+            .values()
+            .map(|r| r.severity)
+            .max()
+            .unwrap_or(Severity::Low)
+    }
+
+    /// Figures with every window ending at minute `now`.
+    pub fn figures(&self, now: i64) -> Figures {
+        let windows = WINDOWS
+            .iter()
+            .map(|&minutes| {
+                let this = self.series.window(now, minutes);
+                let previous = self.series.window(now - minutes, minutes);
+                let since = now - minutes;
+                let authors: Vec<&AuthorSeen> = self
+                    .authors
+                    .values()
+                    .filter(|a| a.last_minute > since)
+                    .collect();
+                WindowFigures {
+                    minutes,
+                    posts: this.posts,
+                    posts_per_min: this.posts as f64 / minutes as f64,
+                    interactions: this.interactions,
+                    interactions_per_min: this.interactions as f64 / minutes as f64,
+                    authors: authors.len(),
+                    reach: authors.iter().map(|a| a.followers).sum(),
+                    platforms: self.platforms.values().filter(|&&m| m > since).count(),
+                    acceleration: this.posts as f64 / previous.posts.max(1) as f64,
+                }
+            })
+            .collect();
+        Figures {
+            at: DateTime::from_timestamp(now * 60, 0).unwrap_or_default(),
+            total_posts: self.total_posts,
+            windows,
+            max_followers: self.max_followers,
+            max_verified_followers: self.max_verified_followers,
+            platforms_total: self.platforms.len(),
+        }
+    }
+
+    /// Posts per minute over the last `minutes` minutes ending at `now`, oldest first.
+    pub fn velocity_series(&self, now: i64, minutes: i64) -> Vec<u64> {
+        self.series.per_minute(now, minutes)
+    }
+
+    /// Forgets activity older than any window needs (the event's state stays bounded).
+    pub fn prune(&mut self, now: i64) {
+        // Two of the longest window: the acceleration compares against the one before.
+        let keep_from = now - 2 * WINDOWS[WINDOWS.len() - 1];
+        self.series.prune(keep_from);
+        self.authors.retain(|_, a| a.last_minute >= keep_from);
+        self.platforms.retain(|_, &mut m| m >= keep_from);
+    }
+}

@@ -1,0 +1,79 @@
+//! SimHash over character shingles, for near-duplicate detection of Chinese text.
+//!
+//! Word-based SimHash splits on whitespace, which Chinese does not have; overlapping
+//! character trigrams capture the same text with small edits (a forwarded post with a
+//! prefix, a changed number) as a few differing bits.
+
+use std::hash::{Hash, Hasher};
+
+/// Characters per shingle.
+const SHINGLE: usize = 3;
+
+/// The 64-bit SimHash of `text` (normalized text is expected). Whitespace and punctuation
+/// are skipped so that re-punctuated copies hash alike.
+pub fn simhash(text: &str) -> u64 {
+    let chars: Vec<char> = text.chars().filter(|c| c.is_alphanumeric()).collect();
+    if chars.is_empty() {
+        return 0;
+    }
+    let mut weights = [0i32; 64];
+    let shingles = chars.len().saturating_sub(SHINGLE - 1).max(1);
+    for start in 0..shingles {
+        let end = (start + SHINGLE).min(chars.len());
+        let hash = hash_shingle(&chars[start..end]);
+        for (bit, weight) in weights.iter_mut().enumerate() {
+            *weight += if hash >> bit & 1 == 1 { 1 } else { -1 };
+        }
+    }
+    weights.iter().enumerate().fold(
+        0u64,
+        |acc, (bit, &w)| if w > 0 { acc | 1 << bit } else { acc },
+    )
+}
+
+/// Number of differing bits.
+pub fn distance(a: u64, b: u64) -> u32 {
+    (a ^ b).count_ones()
+}
+
+fn hash_shingle(chars: &[char]) -> u64 {
+    // FNV-1a: stable across runs and platforms (std's SipHash keys are fixed too, but FNV
+    // states the intent: no randomness, so replays cluster identically).
+    struct Fnv(u64);
+    impl Hasher for Fnv {
+        fn finish(&self) -> u64 {
+            // A final mix spreads FNV's weak low bits over all 64.
+            let mut x = self.0;
+            x ^= x >> 33;
+            x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+            x ^= x >> 33;
+            x
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            for &b in bytes {
+                self.0 = (self.0 ^ b as u64).wrapping_mul(0x100_0000_01b3);
+            }
+        }
+    }
+    let mut hasher = Fnv(0xcbf2_9ce4_8422_2325);
+    chars.hash(&mut hasher);
+    hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn near_copies_are_close_and_unrelated_texts_are_far() {
+        let original =
+            "某地辅警在检查站当街掌掴外卖小哥，视频曝光后引发网友愤怒，要求严肃处理涉事人员";
+        let forwarded = "转发：某地辅警在检查站当街掌掴外卖小哥，视频曝光后引发网友愤怒，要求严肃处理涉事人员！";
+        let unrelated =
+            "派出所户籍窗口排队三个小时还不给办理，工作人员态度恶劣，市民投诉无门只能发帖";
+        let close = distance(simhash(original), simhash(forwarded));
+        let far = distance(simhash(original), simhash(unrelated));
+        assert!(close <= 8, "near copy distance {close}");
+        assert!(far >= 16, "unrelated distance {far}");
+    }
+}

@@ -1,0 +1,273 @@
+//! Clustering matched posts into events, in event time, with bounded state.
+//!
+//! A post joins an event when it is a re-send of a known post, reposts (or shares a root
+//! with) a known post, or is a near duplicate (SimHash) of an event's text under one of the
+//! same rules. Otherwise it opens a new event. Events that go quiet are closed; beyond the
+//! caps the least recently active events are evicted and counted.
+
+use std::collections::{BTreeSet, HashMap};
+
+use metrics::counter;
+use serde::Deserialize;
+
+use super::event::{minute_of, Event};
+use super::simhash::{distance, simhash};
+use crate::deliver::MatchRecord;
+use crate::normalize::normalize;
+use crate::post::Counts;
+use crate::telemetry::{EVENTS_CLOSED, EVENTS_LATE_POSTS};
+
+/// `[events]` in the configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrackerConfig {
+    /// Largest SimHash distance (bits of 64) at which two texts count as near duplicates.
+    pub simhash_distance: u32,
+    /// Posts up to this many minutes older than the newest one seen are placed in their own
+    /// minute; older ones are counted at the edge of the lateness window.
+    pub lateness_minutes: i64,
+    /// An event with no activity for this many minutes (event time) is resolved and dropped.
+    pub quiet_minutes: i64,
+    /// Most events tracked at once; the least recently active beyond it are evicted.
+    pub max_events: usize,
+    /// Most posts remembered (for re-sends and repost chains) across all events.
+    pub max_posts: usize,
+}
+
+/// Most SimHashes an event is recognised by (its text may drift as it spreads).
+const MAX_SIMHASHES: usize = 8;
+
+/// Why an event stopped being tracked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed {
+    Quiet,
+    Evicted,
+}
+
+impl Closed {
+    pub fn label(self) -> &'static str {
+        match self {
+            Closed::Quiet => "quiet",
+            Closed::Evicted => "evicted",
+        }
+    }
+}
+
+type PostKey = (String, String);
+
+pub struct Tracker {
+    config: TrackerConfig,
+    events: HashMap<String, Event>,
+    /// Every remembered post: its event and its last reported counts.
+    posts: HashMap<PostKey, (String, Counts)>,
+    /// Post keys of each event, to forget them with the event.
+    event_posts: HashMap<String, Vec<PostKey>>,
+    /// (last active minute, event id): the order of expiry and eviction.
+    by_activity: BTreeSet<(i64, String)>,
+    /// Rule id → (SimHash, event id) of events under that rule.
+    near: HashMap<String, Vec<(u64, String)>>,
+    /// The event clock: the newest minute seen (or advanced to while idle).
+    clock: i64,
+    evicted: u64,
+}
+
+impl Tracker {
+    pub fn new(config: TrackerConfig) -> Tracker {
+        Tracker {
+            config,
+            events: HashMap::new(),
+            posts: HashMap::new(),
+            event_posts: HashMap::new(),
+            by_activity: BTreeSet::new(),
+            near: HashMap::new(),
+            clock: i64::MIN,
+            evicted: 0,
+        }
+    }
+
+    pub fn clock(&self) -> i64 {
+        self.clock
+    }
+
+    pub fn event(&self, id: &str) -> Option<&Event> {
+        self.events.get(id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// Events evicted for the caps so far.
+    pub fn evicted(&self) -> u64 {
+        self.evicted
+    }
+
+    /// Adds a matched post; returns the id of its event and the events evicted to make room.
+    pub fn observe(&mut self, record: &MatchRecord) -> (String, Vec<(Event, Closed)>) {
+        let post = &record.post;
+        // A timestamp from the future (a broken feed clock) must not drag the event clock
+        // ahead and close everything: trust it only up to a few minutes past receipt.
+        let mut minute = minute_of(post.published_at).min(minute_of(record.matched_at) + 5);
+        if self.clock != i64::MIN && minute < self.clock - self.config.lateness_minutes {
+            counter!(EVENTS_LATE_POSTS).increment(1);
+            minute = self.clock - self.config.lateness_minutes;
+        }
+        self.clock = self.clock.max(minute);
+
+        let key: PostKey = (post.platform.clone(), post.id.clone());
+        if let Some((event_id, counts)) = self.posts.get_mut(&key) {
+            let gained = gained(counts, &post.counts);
+            let event_id = event_id.clone();
+            let clock = self.clock;
+            self.update(&event_id, |event| {
+                event.add_interactions(record, gained, clock)
+            });
+            return (event_id, Vec::new());
+        }
+
+        let hash = simhash(&normalize(&post.text()));
+        let event_id = self
+            .chain_event(record)
+            .or_else(|| self.near_event(record, hash));
+        let event_id = match event_id {
+            Some(id) => id,
+            None => {
+                let id = format!("evt-{}-{}", post.platform, post.id);
+                self.events
+                    .insert(id.clone(), Event::new(id.clone(), record, hash));
+                id
+            }
+        };
+        let max_distance = self.config.simhash_distance;
+        let mut hashes = Vec::new();
+        self.update(&event_id, |event| {
+            event.add_post(record, minute);
+            let known = event
+                .simhashes
+                .iter()
+                .any(|&h| distance(h, hash) <= max_distance);
+            if !known && event.simhashes.len() < MAX_SIMHASHES {
+                event.simhashes.push(hash);
+            }
+            hashes = event.simhashes.clone();
+        });
+        for rule in &record.rules {
+            let entries = self.near.entry(rule.id.clone()).or_default();
+            for &h in &hashes {
+                if !entries.iter().any(|(eh, eid)| *eh == h && *eid == event_id) {
+                    entries.push((h, event_id.clone()));
+                }
+            }
+        }
+        self.posts
+            .insert(key.clone(), (event_id.clone(), post.counts));
+        self.event_posts
+            .entry(event_id.clone())
+            .or_default()
+            .push(key);
+        (event_id, self.enforce_caps())
+    }
+
+    /// The event of a post this one reposts or shares a root with, on the same platform.
+    fn chain_event(&self, record: &MatchRecord) -> Option<String> {
+        let post = &record.post;
+        [&post.repost_of, &post.root_id]
+            .into_iter()
+            .flatten()
+            .find_map(|parent| self.posts.get(&(post.platform.clone(), parent.clone())))
+            .map(|(event_id, _)| event_id.clone())
+    }
+
+    /// The event whose text is within the SimHash distance, under one of the same rules.
+    fn near_event(&self, record: &MatchRecord, hash: u64) -> Option<String> {
+        record.rules.iter().find_map(|rule| {
+            self.near
+                .get(&rule.id)?
+                .iter()
+                .filter(|(h, _)| distance(*h, hash) <= self.config.simhash_distance)
+                .min_by_key(|(h, _)| distance(*h, hash))
+                .map(|(_, id)| id.clone())
+        })
+    }
+
+    /// Applies `change` to an event and keeps the activity order and its state bounds.
+    fn update(&mut self, event_id: &str, change: impl FnOnce(&mut Event)) {
+        let Some(event) = self.events.get_mut(event_id) else {
+            return;
+        };
+        let before = event.last_minute;
+        change(event);
+        event.prune(self.clock);
+        self.by_activity.remove(&(before, event_id.to_owned()));
+        self.by_activity
+            .insert((event.last_minute, event_id.to_owned()));
+    }
+
+    /// Advances the event clock to `minute` (when the feed is idle) and closes the events
+    /// quiet for `quiet_minutes`.
+    pub fn advance(&mut self, minute: i64) -> Vec<(Event, Closed)> {
+        self.clock = self.clock.max(minute);
+        let mut closed = Vec::new();
+        while let Some((last, id)) = self.by_activity.first().cloned() {
+            if last > self.clock - self.config.quiet_minutes {
+                break;
+            }
+            if let Some(event) = self.remove(&id) {
+                closed.push((event, Closed::Quiet));
+            }
+        }
+        closed
+    }
+
+    fn enforce_caps(&mut self) -> Vec<(Event, Closed)> {
+        let mut evicted = Vec::new();
+        while self.events.len() > self.config.max_events || self.posts.len() > self.config.max_posts
+        {
+            let Some((_, id)) = self.by_activity.first().cloned() else {
+                break;
+            };
+            if let Some(event) = self.remove(&id) {
+                self.evicted += 1;
+                evicted.push((event, Closed::Evicted));
+            }
+        }
+        evicted
+    }
+
+    fn remove(&mut self, id: &str) -> Option<Event> {
+        let event = self.events.remove(id)?;
+        self.by_activity.remove(&(event.last_minute, id.to_owned()));
+        for key in self.event_posts.remove(id).unwrap_or_default() {
+            self.posts.remove(&key);
+        }
+        for rule in event.rules.keys() {
+            if let Some(entries) = self.near.get_mut(rule) {
+                entries.retain(|(_, eid)| eid != id);
+                if entries.is_empty() {
+                    self.near.remove(rule);
+                }
+            }
+        }
+        counter!(EVENTS_CLOSED).increment(1);
+        Some(event)
+    }
+}
+
+/// Reposts + comments + likes gained since `before`. A count that went down (a deleted
+/// comment) gains nothing, and later growth counts only past the old high mark.
+fn gained(before: &mut Counts, after: &Counts) -> u64 {
+    let mut gain = 0;
+    for (old, new) in [
+        (&mut before.reposts, after.reposts),
+        (&mut before.comments, after.comments),
+        (&mut before.likes, after.likes),
+    ] {
+        gain += new.saturating_sub(*old);
+        *old = (*old).max(new);
+    }
+    gain
+}

@@ -1,0 +1,201 @@
+//! Grade: events → 红/橙/黄 levels → alerts with a lifecycle.
+//!
+//! - [`policy`]: the hot-reloadable policy file: base levels and thresholds.
+//! - [`alert`]: the alert schema.
+//! - [`Grader`]: runs the tracker and the policy over each match and emits alerts:
+//!   `opened` once, `escalated` when the level rises, `updated` at most every
+//!   `update_every_minutes` while growing, `resolved` when quiet. Nothing else: no storms.
+
+pub mod alert;
+pub mod policy;
+pub mod store;
+pub mod thread;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use chrono::Utc;
+use metrics::{counter, gauge};
+
+pub use alert::{Alert, AlertKind};
+pub use policy::{Level, Policy};
+
+use crate::deliver::MatchRecord;
+use crate::events::{Closed, Event, Tracker, TrackerConfig};
+use crate::telemetry::{ALERTS, EVENTS_EVICTED, EVENTS_TRACKED};
+
+/// An open event's alert state.
+#[derive(Debug, Clone)]
+struct Open {
+    level: Level,
+    sequence: u32,
+    last_emitted_minute: i64,
+    last_emitted_posts: u64,
+}
+
+pub struct Grader {
+    tracker: Tracker,
+    policy: Arc<ArcSwap<Policy>>,
+    open: HashMap<String, Open>,
+}
+
+impl Grader {
+    pub fn new(config: TrackerConfig, policy: Arc<ArcSwap<Policy>>) -> Grader {
+        Grader {
+            tracker: Tracker::new(config),
+            policy,
+            open: HashMap::new(),
+        }
+    }
+
+    pub fn tracker(&self) -> &Tracker {
+        &self.tracker
+    }
+
+    /// Level of an open event, if it has one.
+    pub fn level_of(&self, event_id: &str) -> Option<Level> {
+        self.open.get(event_id).map(|o| o.level)
+    }
+
+    /// Takes one matched post; returns the alerts it causes.
+    pub fn on_match(&mut self, record: &MatchRecord) -> Vec<Alert> {
+        let (event_id, evicted) = self.tracker.observe(record);
+        let mut alerts = self.close(evicted);
+        let clock = self.tracker.clock();
+        let quiet = self.tracker.advance(clock);
+        alerts.extend(self.close(quiet));
+        if let Some(alert) = self.grade(&event_id) {
+            alerts.push(alert);
+        }
+        gauge!(EVENTS_TRACKED).set(self.tracker.len() as f64);
+        alerts
+    }
+
+    /// Moves the event clock to `minute` while no posts arrive; resolves quiet events.
+    pub fn advance(&mut self, minute: i64) -> Vec<Alert> {
+        let closed = self.tracker.advance(minute);
+        let alerts = self.close(closed);
+        gauge!(EVENTS_TRACKED).set(self.tracker.len() as f64);
+        alerts
+    }
+
+    fn grade(&mut self, event_id: &str) -> Option<Alert> {
+        let policy = self.policy.load();
+        let event = self.tracker.event(event_id)?;
+        let now = self.tracker.clock();
+        let figures = event.figures(now);
+        let grade = policy.grade(event, &figures);
+        let level = grade.level?;
+        let (kind, previous) = match self.open.get_mut(event_id) {
+            None => {
+                self.open.insert(
+                    event_id.to_owned(),
+                    Open {
+                        level,
+                        sequence: 0,
+                        last_emitted_minute: now,
+                        last_emitted_posts: figures.total_posts,
+                    },
+                );
+                (AlertKind::Opened, None)
+            }
+            Some(open) if level > open.level => {
+                let previous = open.level;
+                open.level = level;
+                (AlertKind::Escalated, Some(previous))
+            }
+            Some(open)
+                if now - open.last_emitted_minute >= policy.lifecycle.update_every_minutes
+                    && figures.total_posts > open.last_emitted_posts =>
+            {
+                (AlertKind::Updated, None)
+            }
+            Some(_) => return None,
+        };
+        let open = self.open.get_mut(event_id).expect("inserted above");
+        open.sequence += 1;
+        open.last_emitted_minute = now;
+        open.last_emitted_posts = figures.total_posts;
+        let (level, sequence) = (open.level, open.sequence);
+        let forecast = policy.forecast(level, &figures);
+        Some(build(
+            event, kind, level, previous, sequence, None, grade.why, figures, forecast, now,
+        ))
+    }
+
+    /// Resolved alerts for closed events that had one open.
+    fn close(&mut self, closed: Vec<(Event, Closed)>) -> Vec<Alert> {
+        let mut alerts = Vec::new();
+        for (event, why) in closed {
+            if why == Closed::Evicted {
+                counter!(EVENTS_EVICTED).increment(1);
+            }
+            let Some(mut open) = self.open.remove(&event.id) else {
+                continue;
+            };
+            open.sequence += 1;
+            let now = self.tracker.clock();
+            let figures = event.figures(now);
+            alerts.push(build(
+                &event,
+                AlertKind::Resolved,
+                open.level,
+                None,
+                open.sequence,
+                Some(why.label()),
+                Vec::new(),
+                figures,
+                None,
+                now,
+            ));
+        }
+        alerts
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build(
+    event: &Event,
+    kind: AlertKind,
+    level: Level,
+    previous_level: Option<Level>,
+    sequence: u32,
+    resolution: Option<&'static str>,
+    why: Vec<policy::Reason>,
+    figures: crate::events::Figures,
+    forecast: Option<policy::Forecast>,
+    now: i64,
+) -> Alert {
+    let kind_label = match kind {
+        AlertKind::Opened => "opened",
+        AlertKind::Escalated => "escalated",
+        AlertKind::Updated => "updated",
+        AlertKind::Resolved => "resolved",
+    };
+    counter!(ALERTS, "level" => level.label(), "kind" => kind_label).increment(1);
+    let mut domains: Vec<String> = event.rules.values().map(|r| r.domain.clone()).collect();
+    domains.sort();
+    domains.dedup();
+    Alert {
+        alert_id: format!("{}#{sequence}", event.id),
+        kind,
+        event_id: event.id.clone(),
+        level,
+        level_zh: level.name_zh(),
+        previous_level,
+        at: figures.at,
+        emitted_at: Utc::now(),
+        resolution,
+        title: event.first_post.excerpt.chars().take(60).collect(),
+        domains,
+        rules: event.rules.values().cloned().collect(),
+        generation: event.generation,
+        why,
+        velocity: event.velocity_series(now, 15),
+        forecast,
+        first_post: event.first_post.clone(),
+        top_posts: event.top_posts.clone(),
+        figures,
+    }
+}

@@ -1,0 +1,60 @@
+//! The grading stage's thread: takes matched posts from the workers, runs the grader, and
+//! hands alerts (and, if wanted, the matches) to the output stage.
+//!
+//! One thread owns all event state, so match workers never wait on a lock: they hand
+//! each match over a channel (matched posts are a small share of the stream).
+
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+
+use super::{Alert, Grader};
+use crate::deliver::MatchRecord;
+
+pub struct GradeStage {
+    pub grader: Grader,
+    pub matches: Receiver<MatchRecord>,
+    /// Where matched posts go after grading, when match lines are wanted.
+    pub matches_out: Option<Sender<MatchRecord>>,
+    pub alerts_out: Sender<Alert>,
+    /// Live mode: with no posts arriving, the event clock follows the wall clock so quiet
+    /// events resolve. Off for replays, whose clock is the feed's alone.
+    pub idle_advance: bool,
+}
+
+impl GradeStage {
+    pub fn spawn(self) -> std::io::Result<JoinHandle<()>> {
+        std::thread::Builder::new()
+            .name("grade".into())
+            .spawn(move || self.run())
+    }
+
+    fn run(mut self) {
+        let mut last_post = Instant::now();
+        let mut clock_at_last_post = i64::MIN;
+        loop {
+            match self.matches.recv_timeout(Duration::from_secs(1)) {
+                Ok(record) => {
+                    for alert in self.grader.on_match(&record) {
+                        let _ = self.alerts_out.send(alert);
+                    }
+                    if let Some(out) = &self.matches_out {
+                        let _ = out.send(record);
+                    }
+                    last_post = Instant::now();
+                    clock_at_last_post = self.grader.tracker().clock();
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    let idle_minutes = (last_post.elapsed().as_secs() / 60) as i64;
+                    if self.idle_advance && idle_minutes > 0 && clock_at_last_post != i64::MIN {
+                        for alert in self.grader.advance(clock_at_last_post + idle_minutes) {
+                            let _ = self.alerts_out.send(alert);
+                        }
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! Scenarios for clustering, velocity and grading, driven by event time alone (no clock,
+//! no sleeps): the same feed always grades the same.
+
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use chrono::{DateTime, Duration, Utc};
+use fenghuo::config::Config;
+use fenghuo::deliver::{MatchRecord, MatchedRule};
+use fenghuo::events::{minute_of, TrackerConfig};
+use fenghuo::grade::{Alert, AlertKind, Grader, Level, Policy};
+use fenghuo::post::{Author, Counts, Post};
+use fenghuo::rules::Severity;
+
+const STORY: &str =
+    "某地辅警在检查站当街掌掴外卖小哥，视频曝光后引发网友愤怒，要求严肃处理涉事人员";
+
+fn start() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn config() -> TrackerConfig {
+    Config::embedded().events
+}
+
+fn grader(config: TrackerConfig) -> Grader {
+    Grader::new(config, Arc::new(ArcSwap::from_pointee(Policy::embedded())))
+}
+
+struct PostSpec<'a> {
+    platform: &'a str,
+    id: String,
+    text: &'a str,
+    minute: i64,
+    followers: u64,
+    verified: bool,
+    likes: u64,
+    repost_of: Option<&'a str>,
+    rule: &'a str,
+}
+
+fn spec<'a>(platform: &'a str, id: impl Into<String>, text: &'a str, minute: i64) -> PostSpec<'a> {
+    PostSpec {
+        platform,
+        id: id.into(),
+        text,
+        minute,
+        followers: 100,
+        verified: false,
+        likes: 0,
+        repost_of: None,
+        rule: "law.violence",
+    }
+}
+
+fn record(spec: &PostSpec) -> MatchRecord {
+    let at = start() + Duration::minutes(spec.minute);
+    MatchRecord {
+        post: Post {
+            platform: spec.platform.into(),
+            id: spec.id.clone(),
+            url: None,
+            author: Author {
+                id: Some(format!("a-{}", spec.id)),
+                name: None,
+                followers: spec.followers,
+                verified: spec.verified,
+            },
+            title: None,
+            body: spec.text.into(),
+            published_at: at,
+            counts: Counts {
+                likes: spec.likes,
+                ..Counts::default()
+            },
+            repost_of: spec.repost_of.map(str::to_owned),
+            root_id: None,
+            region: None,
+        },
+        source: "test".into(),
+        generation: 1,
+        rules: vec![MatchedRule {
+            id: spec.rule.into(),
+            name: "暴力执法".into(),
+            domain: "执法办案".into(),
+            severity: Severity::High,
+            terms: Vec::new(),
+        }],
+        matched_at: at,
+    }
+}
+
+fn kinds(alerts: &[Alert]) -> Vec<(AlertKind, Level)> {
+    alerts.iter().map(|a| (a.kind, a.level)).collect()
+}
+
+#[test]
+fn a_slow_trickle_stays_yellow() {
+    let mut grader = grader(config());
+    let mut alerts = Vec::new();
+    for i in 0..12 {
+        alerts.extend(grader.on_match(&record(&spec("weibo", format!("t{i}"), STORY, i * 10))));
+    }
+    assert_eq!(alerts[0].kind, AlertKind::Opened);
+    assert!(
+        alerts.iter().all(|a| a.level == Level::Yellow),
+        "{:?}",
+        kinds(&alerts)
+    );
+    assert!(alerts[1..].iter().all(|a| a.kind == AlertKind::Updated));
+    // Updates are throttled to one per 15 minutes of event time: at most 110 / 15 of them.
+    assert!(alerts.len() <= 1 + 110 / 15, "{:?}", kinds(&alerts));
+}
+
+#[test]
+fn a_burst_across_three_platforms_escalates_yellow_orange_red_at_the_expected_posts() {
+    let mut grader = grader(config());
+    let mut at_post = Vec::new();
+    let mut posts = vec![
+        spec("douyin", "p1", STORY, 0),
+        spec("weibo", "p2", STORY, 1),
+        spec("zhihu", "p3", STORY, 2),
+    ];
+    let mut big = spec("weibo", "p4", STORY, 3);
+    big.followers = 1_000_000;
+    big.verified = true;
+    big.likes = 1000;
+    posts.push(big);
+    for i in 5..=25 {
+        let mut repost = spec("weibo", format!("p{i}"), "转发微博", 3 + i / 13);
+        repost.repost_of = Some("p4");
+        repost.likes = 1000;
+        posts.push(repost);
+    }
+    for (index, post) in posts.iter().enumerate() {
+        for alert in grader.on_match(&record(post)) {
+            at_post.push((index + 1, alert.kind, alert.level));
+        }
+    }
+    assert_eq!(
+        at_post,
+        [
+            (1, AlertKind::Opened, Level::Yellow),
+            (3, AlertKind::Escalated, Level::Orange), // a third platform within 15 minutes
+            (20, AlertKind::Escalated, Level::Red), // 20 posts and 17,000 interactions in 5 minutes
+        ]
+    );
+    assert_eq!(
+        grader.tracker().len(),
+        1,
+        "near duplicates and reposts joined one event"
+    );
+}
+
+#[test]
+fn every_alert_says_why_with_the_figures() {
+    let mut grader = grader(config());
+    let mut last = None;
+    for (i, platform) in ["douyin", "weibo", "zhihu"].into_iter().enumerate() {
+        last = grader
+            .on_match(&record(&spec(platform, format!("w{i}"), STORY, i as i64)))
+            .pop()
+            .or(last);
+    }
+    let alert = last.unwrap();
+    assert_eq!(alert.kind, AlertKind::Escalated);
+    let crossed = alert
+        .why
+        .iter()
+        .find(|r| r.signal == "platforms_15m")
+        .unwrap();
+    assert_eq!((crossed.value, crossed.threshold), (Some(3.0), Some(3.0)));
+    assert!(alert.why.iter().any(|r| r.signal == "base"));
+    assert_eq!(alert.rules[0].id, "law.violence");
+    assert_eq!(alert.generation, 1);
+    assert_eq!(alert.velocity.len(), 15);
+    assert_eq!(alert.velocity[12..], [1, 1, 1]);
+    assert_eq!(alert.top_posts.len(), 3);
+    let json = serde_json::to_value(&alert).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../deploy/alert.schema.json")).unwrap();
+    for field in schema["required"].as_array().unwrap() {
+        assert!(
+            json.get(field.as_str().unwrap()).is_some(),
+            "alert lacks required {field}"
+        );
+    }
+}
+
+#[test]
+fn an_event_that_goes_quiet_resolves_once() {
+    let mut grader = grader(config());
+    let opened = grader.on_match(&record(&spec("weibo", "q1", STORY, 0)));
+    assert_eq!(kinds(&opened), [(AlertKind::Opened, Level::Yellow)]);
+    let opened_at = minute_of(start());
+    assert!(
+        grader.advance(opened_at + 59).is_empty(),
+        "not quiet for long enough yet"
+    );
+    let resolved = grader.advance(opened_at + 60);
+    assert_eq!(kinds(&resolved), [(AlertKind::Resolved, Level::Yellow)]);
+    assert_eq!(resolved[0].resolution, Some("quiet"));
+    assert!(grader.advance(opened_at + 200).is_empty());
+    assert_eq!(grader.tracker().len(), 0);
+}
+
+#[test]
+fn resent_posts_add_only_their_deltas() {
+    let mut grader = grader(config());
+    let mut post = spec("weibo", "r1", STORY, 0);
+    for (minute, likes) in [(0, 100), (1, 150), (2, 150), (3, 120), (4, 200)] {
+        post.likes = likes;
+        post.minute = minute;
+        grader.on_match(&record(&post));
+    }
+    let event = grader.tracker().event("evt-weibo-r1").unwrap();
+    let figures = event.figures(grader.tracker().clock());
+    let hour = figures.window(60).unwrap();
+    assert_eq!(hour.posts, 1, "a re-send is not a new post");
+    assert_eq!(
+        hour.interactions,
+        100 + 50 + 50,
+        "deltas only; a drop gains nothing"
+    );
+}
+
+#[test]
+fn near_duplicates_across_platforms_join_and_unrelated_posts_do_not() {
+    let mut grader = grader(config());
+    grader.on_match(&record(&spec("weibo", "n1", STORY, 0)));
+    let copy = format!("转发：{STORY}！");
+    grader.on_match(&record(&spec("douyin", "n2", &copy, 1)));
+    grader.on_match(&record(&spec(
+        "news",
+        "n3",
+        "派出所户籍窗口排队三个小时还不给办理，工作人员态度恶劣，市民投诉无门",
+        2,
+    )));
+    assert_eq!(grader.tracker().len(), 2);
+    assert_eq!(
+        grader.tracker().event("evt-weibo-n1").unwrap().total_posts,
+        2
+    );
+    // The same text under a different rule is a different matter.
+    let mut other_rule = spec("weibo", "n4", STORY, 3);
+    other_rule.rule = "rumour.police";
+    grader.on_match(&record(&other_rule));
+    assert_eq!(grader.tracker().len(), 3);
+}
+
+#[test]
+fn a_flood_of_unique_events_stays_under_the_cap() {
+    let mut config = config();
+    config.max_events = 100;
+    let mut grader = grader(config);
+    // Unrelated texts: each post 30 pseudo-random CJK characters.
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next_char = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        char::from_u32(0x4E00 + (state % 20000) as u32).unwrap()
+    };
+    let texts: Vec<String> = (0..1000)
+        .map(|_| (0..30).map(|_| next_char()).collect())
+        .collect();
+    for (i, text) in texts.iter().enumerate() {
+        grader.on_match(&record(&spec(
+            "weibo",
+            format!("f{i}"),
+            text,
+            (i / 100) as i64,
+        )));
+        assert!(grader.tracker().len() <= 100);
+    }
+    assert_eq!(grader.tracker().len(), 100);
+    assert_eq!(grader.tracker().evicted(), 900);
+}
+
+#[test]
+fn late_posts_within_lateness_count_in_their_own_minute() {
+    let mut grader = grader(config());
+    grader.on_match(&record(&spec("weibo", "l1", STORY, 30)));
+    grader.on_match(&record(&spec("weibo", "l2", STORY, 25))); // 5 minutes late: fine
+    let event = grader.tracker().event("evt-weibo-l1").unwrap();
+    let figures = event.figures(grader.tracker().clock());
+    assert_eq!(
+        figures.window(5).unwrap().posts,
+        1,
+        "the late post is in minute 25"
+    );
+    assert_eq!(figures.window(15).unwrap().posts, 2);
+}
