@@ -12,6 +12,9 @@ use crate::rules::Severity;
 /// The windows velocity is measured over, in minutes.
 pub const WINDOWS: [i64; 4] = [1, 5, 15, 60];
 
+/// Most distinct trigrams an event's story remembers.
+const MAX_STORY: usize = 4096;
+
 /// How many top posts an event keeps for display.
 const TOP_POSTS: usize = 5;
 
@@ -125,6 +128,8 @@ pub struct Event {
     pub top_posts: Vec<PostSummary>,
     /// SimHashes this event is recognised by (its first post, then a few more).
     pub simhashes: Vec<u64>,
+    /// Trigram hashes of the event's texts with their counts: what its story is about.
+    story: HashMap<u64, u32>,
     max_followers: u64,
     max_verified_followers: u64,
     series: Series,
@@ -145,6 +150,7 @@ impl Event {
             total_posts: 0,
             top_posts: Vec::new(),
             simhashes: vec![simhash],
+            story: HashMap::new(),
             max_followers: 0,
             max_verified_followers: 0,
             series: Series::default(),
@@ -241,6 +247,30 @@ impl Event {
         self.top_posts
             .sort_by_key(|p| std::cmp::Reverse(p.weight()));
         self.top_posts.truncate(TOP_POSTS);
+    }
+
+    /// Adds a post's trigrams to the event's story (bounded: once full, only trigrams it
+    /// already has gain weight).
+    pub fn add_story(&mut self, shingles: &[u64]) {
+        for &shingle in shingles {
+            if let Some(count) = self.story.get_mut(&shingle) {
+                *count += 1;
+            } else if self.story.len() < MAX_STORY {
+                self.story.insert(shingle, 1);
+            }
+        }
+    }
+
+    /// The share of `shingles` (a post's distinct trigrams) the event's story contains.
+    pub fn story_overlap(&self, shingles: &[u64]) -> f64 {
+        if shingles.is_empty() {
+            return 0.0;
+        }
+        let shared = shingles
+            .iter()
+            .filter(|s| self.story.contains_key(s))
+            .count();
+        shared as f64 / shingles.len() as f64
     }
 
     /// The highest severity among the event's rules.

@@ -9,18 +9,23 @@ use std::hash::{Hash, Hasher};
 /// Characters per shingle.
 const SHINGLE: usize = 3;
 
-/// The 64-bit SimHash of `text` (normalized text is expected). Whitespace and punctuation
-/// are skipped so that re-punctuated copies hash alike.
-pub fn simhash(text: &str) -> u64 {
+/// Hashes of the character trigrams of `text` (normalized text is expected), in order,
+/// repeats included. Whitespace and punctuation are skipped, so re-punctuated copies agree.
+pub fn shingles(text: &str) -> Vec<u64> {
     let chars: Vec<char> = text.chars().filter(|c| c.is_alphanumeric()).collect();
     if chars.is_empty() {
-        return 0;
+        return Vec::new();
     }
+    let count = chars.len().saturating_sub(SHINGLE - 1).max(1);
+    (0..count)
+        .map(|start| hash_shingle(&chars[start..(start + SHINGLE).min(chars.len())]))
+        .collect()
+}
+
+/// The 64-bit SimHash of a text's [`shingles`].
+pub fn simhash(shingles: &[u64]) -> u64 {
     let mut weights = [0i32; 64];
-    let shingles = chars.len().saturating_sub(SHINGLE - 1).max(1);
-    for start in 0..shingles {
-        let end = (start + SHINGLE).min(chars.len());
-        let hash = hash_shingle(&chars[start..end]);
+    for hash in shingles {
         for (bit, weight) in weights.iter_mut().enumerate() {
             *weight += if hash >> bit & 1 == 1 { 1 } else { -1 };
         }
@@ -71,8 +76,9 @@ mod tests {
         let forwarded = "转发：某地辅警在检查站当街掌掴外卖小哥，视频曝光后引发网友愤怒，要求严肃处理涉事人员！";
         let unrelated =
             "派出所户籍窗口排队三个小时还不给办理，工作人员态度恶劣，市民投诉无门只能发帖";
-        let close = distance(simhash(original), simhash(forwarded));
-        let far = distance(simhash(original), simhash(unrelated));
+        let hash = |text: &str| simhash(&shingles(text));
+        let close = distance(hash(original), hash(forwarded));
+        let far = distance(hash(original), hash(unrelated));
         assert!(close <= 8, "near copy distance {close}");
         assert!(far >= 16, "unrelated distance {far}");
     }

@@ -11,7 +11,7 @@ use metrics::counter;
 use serde::Deserialize;
 
 use super::event::{minute_of, Event};
-use super::simhash::{distance, simhash};
+use super::simhash::{distance, shingles, simhash};
 use crate::deliver::MatchRecord;
 use crate::normalize::normalize;
 use crate::post::Counts;
@@ -23,6 +23,10 @@ use crate::telemetry::{EVENTS_CLOSED, EVENTS_LATE_POSTS};
 pub struct TrackerConfig {
     /// Largest SimHash distance (bits of 64) at which two texts count as near duplicates.
     pub simhash_distance: u32,
+    /// A post also joins the event, under one of the same rules, whose story (the trigrams
+    /// of its posts) contains at least this share of the post's trigrams: different words
+    /// about the same incident (place, people, what happened).
+    pub story_overlap: f64,
     /// Posts up to this many minutes older than the newest one seen are placed in their own
     /// minute; older ones are counted at the edge of the lateness window.
     pub lateness_minutes: i64,
@@ -62,10 +66,14 @@ pub struct Tracker {
     posts: HashMap<PostKey, (String, Counts)>,
     /// Post keys of each event, to forget them with the event.
     event_posts: HashMap<String, Vec<PostKey>>,
+    /// Post ids (own, reposted, thread roots) → the event their chain belongs to.
+    chains: HashMap<PostKey, String>,
+    /// Chain keys of each event, to forget them with the event.
+    event_links: HashMap<String, Vec<PostKey>>,
     /// (last active minute, event id): the order of expiry and eviction.
     by_activity: BTreeSet<(i64, String)>,
-    /// Rule id → (SimHash, event id) of events under that rule.
-    near: HashMap<String, Vec<(u64, String)>>,
+    /// Rule id → the events under that rule (the candidates a new post may join).
+    by_rule: HashMap<String, Vec<String>>,
     /// The event clock: the newest minute seen (or advanced to while idle).
     clock: i64,
     evicted: u64,
@@ -79,7 +87,9 @@ impl Tracker {
             posts: HashMap::new(),
             event_posts: HashMap::new(),
             by_activity: BTreeSet::new(),
-            near: HashMap::new(),
+            by_rule: HashMap::new(),
+            chains: HashMap::new(),
+            event_links: HashMap::new(),
             clock: i64::MIN,
             evicted: 0,
         }
@@ -129,11 +139,14 @@ impl Tracker {
             return (event_id, Vec::new());
         }
 
-        let hash = simhash(&normalize(&post.text()));
-        let event_id = self
+        let mut shingles = shingles(&normalize(&post.text()));
+        let hash = simhash(&shingles);
+        shingles.sort_unstable();
+        shingles.dedup();
+        let joined = self
             .chain_event(record)
-            .or_else(|| self.near_event(record, hash));
-        let event_id = match event_id {
+            .or_else(|| self.similar_event(record, hash, &shingles));
+        let event_id = match joined {
             Some(id) => id,
             None => {
                 let id = format!("evt-{}-{}", post.platform, post.id);
@@ -143,9 +156,9 @@ impl Tracker {
             }
         };
         let max_distance = self.config.simhash_distance;
-        let mut hashes = Vec::new();
         self.update(&event_id, |event| {
             event.add_post(record, minute);
+            event.add_story(&shingles);
             let known = event
                 .simhashes
                 .iter()
@@ -153,14 +166,11 @@ impl Tracker {
             if !known && event.simhashes.len() < MAX_SIMHASHES {
                 event.simhashes.push(hash);
             }
-            hashes = event.simhashes.clone();
         });
         for rule in &record.rules {
-            let entries = self.near.entry(rule.id.clone()).or_default();
-            for &h in &hashes {
-                if !entries.iter().any(|(eh, eid)| *eh == h && *eid == event_id) {
-                    entries.push((h, event_id.clone()));
-                }
+            let events = self.by_rule.entry(rule.id.clone()).or_default();
+            if !events.contains(&event_id) {
+                events.push(event_id.clone());
             }
         }
         self.posts
@@ -168,30 +178,68 @@ impl Tracker {
         self.event_posts
             .entry(event_id.clone())
             .or_default()
-            .push(key);
+            .push(key.clone());
+        // The post, and the posts it reposts or replies under, now lead to this event: a
+        // later repost of the same original joins it even if the original never matched.
+        let platform = &post.platform;
+        let links = std::iter::once(key).chain(
+            [&post.repost_of, &post.root_id]
+                .into_iter()
+                .flatten()
+                .map(|id| (platform.clone(), id.clone())),
+        );
+        for link in links {
+            if !self.chains.contains_key(&link) {
+                self.chains.insert(link.clone(), event_id.clone());
+                self.event_links
+                    .entry(event_id.clone())
+                    .or_default()
+                    .push(link);
+            }
+        }
         (event_id, self.enforce_caps())
     }
 
-    /// The event of a post this one reposts or shares a root with, on the same platform.
+    /// The event of a post this one reposts, replies under, or was reposted by, on the same
+    /// platform.
     fn chain_event(&self, record: &MatchRecord) -> Option<String> {
         let post = &record.post;
-        [&post.repost_of, &post.root_id]
-            .into_iter()
-            .flatten()
-            .find_map(|parent| self.posts.get(&(post.platform.clone(), parent.clone())))
-            .map(|(event_id, _)| event_id.clone())
+        [
+            Some(&post.id),
+            post.repost_of.as_ref(),
+            post.root_id.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|id| self.chains.get(&(post.platform.clone(), id.clone())))
+        .cloned()
     }
 
-    /// The event whose text is within the SimHash distance, under one of the same rules.
-    fn near_event(&self, record: &MatchRecord, hash: u64) -> Option<String> {
-        record.rules.iter().find_map(|rule| {
-            self.near
-                .get(&rule.id)?
-                .iter()
-                .filter(|(h, _)| distance(*h, hash) <= self.config.simhash_distance)
-                .min_by_key(|(h, _)| distance(*h, hash))
-                .map(|(_, id)| id.clone())
-        })
+    /// Under one of the same rules: the event with a near-duplicate text (SimHash), else the
+    /// event whose story contains the largest share of this post's trigrams, if that share
+    /// reaches `story_overlap`.
+    fn similar_event(&self, record: &MatchRecord, hash: u64, shingles: &[u64]) -> Option<String> {
+        let candidates: Vec<&Event> = record
+            .rules
+            .iter()
+            .filter_map(|rule| self.by_rule.get(&rule.id))
+            .flatten()
+            .filter_map(|id| self.events.get(id))
+            .collect();
+        let near = candidates
+            .iter()
+            .filter_map(|e| Some((e.simhashes.iter().map(|&h| distance(h, hash)).min()?, e)))
+            .filter(|(d, _)| *d <= self.config.simhash_distance)
+            .min_by_key(|(d, e)| (*d, e.id.clone()));
+        if let Some((_, event)) = near {
+            return Some(event.id.clone());
+        }
+        candidates
+            .iter()
+            .map(|e| (e.story_overlap(shingles), e))
+            .filter(|(overlap, _)| *overlap >= self.config.story_overlap)
+            .max_by(|(a, ea), (b, eb)| a.total_cmp(b).then_with(|| eb.id.cmp(&ea.id)))
+            .map(|(_, e)| e.id.clone())
     }
 
     /// Applies `change` to an event and keeps the activity order and its state bounds.
@@ -244,11 +292,14 @@ impl Tracker {
         for key in self.event_posts.remove(id).unwrap_or_default() {
             self.posts.remove(&key);
         }
+        for key in self.event_links.remove(id).unwrap_or_default() {
+            self.chains.remove(&key);
+        }
         for rule in event.rules.keys() {
-            if let Some(entries) = self.near.get_mut(rule) {
-                entries.retain(|(_, eid)| eid != id);
-                if entries.is_empty() {
-                    self.near.remove(rule);
+            if let Some(events) = self.by_rule.get_mut(rule) {
+                events.retain(|eid| eid != id);
+                if events.is_empty() {
+                    self.by_rule.remove(rule);
                 }
             }
         }

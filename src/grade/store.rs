@@ -67,13 +67,25 @@ mod tests {
         let shared = store.shared();
         let before = shared.load_full();
 
-        let broken = DEFAULT_POLICY.replace("posts_per_min_5m = 1.0", "posts_per_minute_5m = 1.0").replace("min_signals = 2", "min_signals = 0");
+        let broken = DEFAULT_POLICY
+            .replace("posts_per_min_5m = 1.0", "posts_per_minute_5m = 1.0")
+            .replace("min_signals = 2", "min_signals = 0");
         std::fs::write(&path, broken).unwrap();
         let error = store.reload().unwrap_err().to_string();
-        assert!(error.contains("posts_per_minute_5m") && error.contains("min_signals"), "every problem is reported: {error}");
-        assert!(Arc::ptr_eq(&before, &shared.load_full()), "the old policy is still in place");
+        assert!(
+            error.contains("posts_per_minute_5m") && error.contains("min_signals"),
+            "every problem is reported: {error}"
+        );
+        assert!(
+            Arc::ptr_eq(&before, &shared.load_full()),
+            "the old policy is still in place"
+        );
 
-        std::fs::write(&path, DEFAULT_POLICY.replace("update_every_minutes = 15", "update_every_minutes = 5")).unwrap();
+        std::fs::write(
+            &path,
+            DEFAULT_POLICY.replace("update_every_minutes = 15", "update_every_minutes = 5"),
+        )
+        .unwrap();
         store.reload().unwrap();
         assert_eq!(shared.load().lifecycle.update_every_minutes, 5);
     }

@@ -30,6 +30,23 @@ impl GradeStage {
             .spawn(move || self.run())
     }
 
+    /// Logs a one-line summary (what a duty officer tailing the log needs) and hands the
+    /// alert to the output.
+    fn emit(&self, alert: Alert) {
+        tracing::info!(
+            kind = ?alert.kind,
+            level = %alert.level,
+            event = %alert.event_id,
+            posts = alert.figures.total_posts,
+            title = %alert.title,
+            "alert {} {}",
+            alert.level_zh,
+            alert.level,
+        );
+        // Fails only when the output is gone, i.e. the engine is shutting down hard.
+        let _ = self.alerts_out.send(alert);
+    }
+
     fn run(mut self) {
         let mut last_post = Instant::now();
         let mut clock_at_last_post = i64::MIN;
@@ -37,7 +54,7 @@ impl GradeStage {
             match self.matches.recv_timeout(Duration::from_secs(1)) {
                 Ok(record) => {
                     for alert in self.grader.on_match(&record) {
-                        let _ = self.alerts_out.send(alert);
+                        self.emit(alert);
                     }
                     if let Some(out) = &self.matches_out {
                         let _ = out.send(record);
@@ -49,7 +66,7 @@ impl GradeStage {
                     let idle_minutes = (last_post.elapsed().as_secs() / 60) as i64;
                     if self.idle_advance && idle_minutes > 0 && clock_at_last_post != i64::MIN {
                         for alert in self.grader.advance(clock_at_last_post + idle_minutes) {
-                            let _ = self.alerts_out.send(alert);
+                            self.emit(alert);
                         }
                     }
                 }
