@@ -267,8 +267,14 @@ async fn wait_for_signal() -> Result<()> {
 }
 
 async fn replay(config: Config) -> Result<()> {
-    let started = Instant::now();
+    let compiling = Instant::now();
     let mut engine = Engine::start(&config, None).await?;
+    eprintln!(
+        "rules compiled and tested in {:.2} s",
+        compiling.elapsed().as_secs_f64()
+    );
+    // Throughput counts the pipeline only, not the one-off rule compile.
+    let started = Instant::now();
     let stats = engine.stats().clone();
     tokio::select! {
         _ = engine.sources_finished() => {}

@@ -6,9 +6,11 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-/// Regional or slang terms the traditional → simplified table does not map, rewritten to
-/// the term rule authors use. Applied after conversion, so keys are simplified.
-const SYNONYMS: &[(&str, &str)] = &[("员警", "民警"), ("警蜀黍", "警察叔叔")];
+/// Slang the traditional → simplified table does not map, rewritten to the term rule
+/// authors use. Applied after conversion, so keys are simplified. Only terms that cannot
+/// arise across a word boundary belong here: Taiwan's 員警 (→ 员警) is not one, since
+/// 工作人员警告 contains 员警; rules list 员警 themselves.
+const SYNONYMS: &[(&str, &str)] = &[("警蜀黍", "警察叔叔")];
 
 /// Returns the normalized form of `text`: NFKC (full-width → half-width), lowercase,
 /// zero-width characters removed, separators between two CJK characters removed,
@@ -142,7 +144,8 @@ mod tests {
         assert_eq!(normalize("ＰＯＬＩＣＥ２０２６"), "police2026");
         assert_eq!(normalize("警察毆打"), "警察殴打");
         assert_eq!(normalize("輔警"), "辅警");
-        assert_eq!(normalize("員警"), "民警");
+        assert_eq!(normalize("警蜀黍"), "警察叔叔");
+        assert_eq!(normalize("工作人员警告"), "工作人员警告");
     }
 
     #[test]

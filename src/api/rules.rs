@@ -61,7 +61,10 @@ pub async fn test(State(state): State<AppState>, Json(request): Json<TestRequest
         let mut misses = Vec::new();
         for verdict in rules.evaluate(&normalized, &mut scanner) {
             match verdict {
-                Verdict::Fired(m) => matches.push(MatchedRule::new(rules.rule(m.rule), m.terms)),
+                Verdict::Fired(mut m) => {
+                    rules.locate_regex_starts(&normalized, &mut m.terms);
+                    matches.push(MatchedRule::new(rules.rule(m.rule), m.terms))
+                }
                 Verdict::Missed(rule, miss) => {
                     misses.push(json!({ "id": rules.rule(rule).id, "reason": miss.to_string() }))
                 }

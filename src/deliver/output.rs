@@ -36,7 +36,8 @@ pub struct MatchedRule {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MatchedTerm {
     pub term: String,
-    pub start: usize,
+    /// `null` for a regex hit (the scan tracks only where a regex match ends).
+    pub start: Option<usize>,
     pub end: usize,
 }
 

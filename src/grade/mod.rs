@@ -187,7 +187,16 @@ fn build(
         at: figures.at,
         emitted_at: Utc::now(),
         resolution,
-        title: event.first_post.excerpt.chars().take(60).collect(),
+        // One line: a wall display row, a log line.
+        title: event
+            .first_post
+            .excerpt
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .take(60)
+            .collect(),
         domains,
         rules: event.rules.values().cloned().collect(),
         generation: event.generation,

@@ -174,8 +174,13 @@ impl Builder {
         );
     }
 
+    /// Adds a regex. Its Chinese characters go through the same traditional → simplified
+    /// table as post texts (which also rewrites a few simplified characters, e.g. 呵 → 嗬),
+    /// so a regex matches what the normalized text holds.
     fn add_regex(&mut self, rule: usize, file: &str, rule_id: &str, regex: &str) {
-        let flags = PatternFlags::UTF8 | PatternFlags::SOM_LEFTMOST;
+        let converted = fast2s::convert(regex);
+        let regex = converted.as_str();
+        let flags = PatternFlags::UTF8;
         // Checked alone first, so an error names this regex and not the whole database.
         let checked = Pattern::with_flags(regex, flags).and_then(|p| p.info());
         match checked {
@@ -212,11 +217,7 @@ impl Builder {
             Some(&index) => index,
             None => {
                 let index = self.patterns.len();
-                let mut flags = PatternFlags::UTF8;
-                if literal_len.is_none() {
-                    flags |= PatternFlags::SOM_LEFTMOST;
-                }
-                let mut pattern = match Pattern::with_flags(expression, flags) {
+                let mut pattern = match Pattern::with_flags(expression, PatternFlags::UTF8) {
                     Ok(pattern) => pattern,
                     Err(e) => {
                         self.problem(file, rule_id, Some(&key.1), compile_message(&e));

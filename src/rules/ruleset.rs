@@ -45,7 +45,9 @@ pub(super) enum Role {
 pub(super) struct PatternEntry {
     /// The normalized term, or the regex as written.
     pub text: String,
-    /// Byte length of a literal term; `None` for a regex (its start comes from SOM).
+    /// Byte length of a literal term; `None` for a regex, whose start the scan does not
+    /// track (start-of-match tracking triples compile time and rejects larger regexes;
+    /// [`RuleSet::locate_regex_starts`] finds starts when a person asks).
     pub literal_len: Option<usize>,
     /// Every (rule index, role) that uses this pattern.
     pub uses: Vec<(usize, Role)>,
@@ -65,7 +67,8 @@ pub struct RuleSet {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TermHit {
     pub term: String,
-    pub start: usize,
+    /// `None` for a regex hit unless located by [`RuleSet::locate_regex_starts`].
+    pub start: Option<usize>,
     pub end: usize,
 }
 
@@ -115,6 +118,7 @@ pub struct Scanner {
 struct RoleHit {
     role: Role,
     pattern: usize,
+    /// Byte offset; for a regex (start unknown), equal to `end`.
     start: usize,
     end: usize,
 }
@@ -126,6 +130,38 @@ impl std::fmt::Debug for RuleSet {
             .field("rules", &self.rules.len())
             .field("patterns", &self.patterns.len())
             .finish()
+    }
+}
+
+impl RuleSet {
+    /// Fills in the start of each regex hit of `matches` in `normalized`, compiling each
+    /// regex alone with start-of-match tracking. For people asking why (the rules test
+    /// API), not for the hot path. A regex too large to track keeps `None`.
+    pub fn locate_regex_starts(&self, normalized: &str, terms: &mut [TermHit]) {
+        use hyperscan::{BlockMode, Builder as _, PatternFlags};
+        for term in terms.iter_mut().filter(|t| t.start.is_none()) {
+            let Ok(pattern) = Pattern::with_flags(
+                term.term.as_str(),
+                PatternFlags::UTF8 | PatternFlags::SOM_LEFTMOST,
+            ) else {
+                continue;
+            };
+            let Ok(database) = pattern.build::<BlockMode>() else {
+                continue;
+            };
+            let Ok(scratch) = database.alloc_scratch() else {
+                continue;
+            };
+            let mut start = None;
+            let _ = database.scan(normalized, &scratch, |_, from, to, _| {
+                if char_offset(normalized, to as usize) == term.end {
+                    start = Some(char_offset(normalized, from as usize));
+                    return Matching::Terminate;
+                }
+                Matching::Continue
+            });
+            term.start = start;
+        }
     }
 }
 
@@ -198,7 +234,8 @@ impl RuleSet {
         let mut by_rule: BTreeMap<usize, Vec<RoleHit>> = BTreeMap::new();
         for &(pattern, from, to) in hits.iter() {
             let entry = &self.patterns[pattern];
-            let start = entry.literal_len.map_or(from, |len| to - len);
+            let _ = from; // zero without start-of-match tracking
+            let start = entry.literal_len.map_or(to, |len| to - len);
             for &(rule, role) in &entry.uses {
                 by_rule.entry(rule).or_default().push(RoleHit {
                     role,
@@ -242,7 +279,9 @@ impl RuleSet {
         for hit in hits {
             let term = TermHit {
                 term: self.patterns[hit.pattern].text.clone(),
-                start: char_offset(text, hit.start),
+                start: self.patterns[hit.pattern]
+                    .literal_len
+                    .map(|_| char_offset(text, hit.start)),
                 end: char_offset(text, hit.end),
             };
             if !terms.contains(&term) {
