@@ -20,6 +20,7 @@ use crate::deliver::{spawn_output, MatchRecord};
 use crate::grade::store::PolicyStore;
 use crate::grade::thread::GradeStage;
 use crate::grade::{Alert, Grader};
+use crate::health::{Health, SourceState};
 use crate::ingest::queue::{frame_queue, FrameSender};
 use crate::ingest::replay::{Replay, ReplayInput};
 use crate::ingest::websocket_client::WebsocketClient;
@@ -76,7 +77,8 @@ impl Engine {
         config: &Config,
         metrics: Option<PrometheusHandle>,
     ) -> Result<Engine, EngineError> {
-        let rules = Arc::new(RuleStore::open(&config.rules.dir)?);
+        let rules = Arc::new(RuleStore::open_or_empty(&config.rules.dir));
+        let health = Arc::new(Health::default());
         let decoder = Arc::new(Decoder::new(&config.mappings, config.engine.max_post_bytes));
         let stats = Arc::new(Stats::default());
         let shutdown = CancellationToken::new();
@@ -110,8 +112,10 @@ impl Engine {
             Some(tx)
         };
         let (match_tx, match_rx) = crossbeam_channel::bounded(4096);
+        let grader = Grader::new(config.events.clone(), policy.shared());
+        let chained = grader.tracker().chained();
         let grade = GradeStage {
-            grader: Grader::new(config.events.clone(), policy.shared()),
+            grader,
             matches: match_rx,
             matches_out,
             alerts_out: alert_tx,
@@ -128,6 +132,7 @@ impl Engine {
                 stats: stats.clone(),
                 max_text_bytes: config.engine.max_text_bytes,
                 matches: match_tx,
+                chained,
             },
         )
         .map_err(io("starting match workers"))?;
@@ -136,16 +141,16 @@ impl Engine {
         threads.splice(0..0, workers);
 
         let mut sources = JoinSet::new();
+        let spawner = SourceSpawner {
+            config,
+            decoder: &decoder,
+            stats: &stats,
+            queue: &queue,
+            shutdown: &shutdown,
+            health: &health,
+        };
         for source in &config.sources {
-            start_source(
-                source,
-                config,
-                &decoder,
-                &stats,
-                &queue,
-                &shutdown,
-                &mut sources,
-            );
+            spawner.spawn(source, &mut sources);
         }
 
         let (http, http_addr) = if config.http.enabled {
@@ -160,6 +165,7 @@ impl Engine {
                 decoder: decoder.clone(),
                 rules: rules.clone(),
                 policy: policy.clone(),
+                health: health.clone(),
                 metrics,
                 token: config.http.token.as_str().into(),
                 max_frame_bytes: config.engine.max_frame_bytes,
@@ -293,58 +299,75 @@ impl Engine {
     }
 }
 
-fn start_source(
-    source: &SourceConfig,
-    config: &Config,
-    decoder: &Arc<Decoder>,
-    stats: &Arc<Stats>,
-    queue: &FrameSender,
-    shutdown: &CancellationToken,
-    tasks: &mut JoinSet<()>,
-) {
-    let info = Arc::new(SourceInfo {
-        name: source.name().to_owned(),
-        mappings: decoder.select(source.mappings()),
-    });
-    let (queue, shutdown) = (queue.clone(), shutdown.clone());
-    match source {
-        SourceConfig::Replay { path, speed, .. } => {
-            let replay = Replay {
-                source: info,
-                input: ReplayInput::parse(path),
-                speed: *speed,
-                decoder: decoder.clone(),
-                stats: stats.clone(),
-                max_post_bytes: config.engine.max_post_bytes,
-            };
-            tasks.spawn(async move {
-                let name = replay.source.name.clone();
-                match replay.run(queue, shutdown).await {
-                    Ok(()) => tracing::info!(source = %name, "replay finished"),
-                    Err(e) => tracing::error!(source = %name, error = %e, "replay failed"),
-                }
-            });
-        }
-        SourceConfig::Websocket {
-            url,
-            ping_interval_secs,
-            backoff_initial_ms,
-            backoff_max_ms,
-            resume_pointer,
-            resume_param,
-            ..
-        } => {
-            let client = WebsocketClient {
-                source: info,
-                url: url.clone(),
-                ping_interval: std::time::Duration::from_secs((*ping_interval_secs).max(1)),
-                backoff_initial: std::time::Duration::from_millis((*backoff_initial_ms).max(1)),
-                backoff_max: std::time::Duration::from_millis(*backoff_max_ms),
-                resume_pointer: resume_pointer.clone(),
-                resume_param: resume_param.clone(),
-                max_frame_bytes: config.engine.max_frame_bytes,
-            };
-            tasks.spawn(client.run(queue, shutdown));
+/// What every source needs from the engine.
+struct SourceSpawner<'a> {
+    config: &'a Config,
+    decoder: &'a Arc<Decoder>,
+    stats: &'a Arc<Stats>,
+    queue: &'a FrameSender,
+    shutdown: &'a CancellationToken,
+    health: &'a Arc<Health>,
+}
+
+impl SourceSpawner<'_> {
+    fn spawn(&self, source: &SourceConfig, tasks: &mut JoinSet<()>) {
+        let info = Arc::new(SourceInfo {
+            name: source.name().to_owned(),
+            mappings: self.decoder.select(source.mappings()),
+        });
+        let (queue, shutdown, health) = (
+            self.queue.clone(),
+            self.shutdown.clone(),
+            self.health.clone(),
+        );
+        match source {
+            SourceConfig::Replay { path, speed, .. } => {
+                let replay = Replay {
+                    source: info,
+                    input: ReplayInput::parse(path),
+                    speed: *speed,
+                    decoder: self.decoder.clone(),
+                    stats: self.stats.clone(),
+                    max_post_bytes: self.config.engine.max_post_bytes,
+                };
+                health.set(&replay.source.name, SourceState::Replaying);
+                tasks.spawn(async move {
+                    let name = replay.source.name.clone();
+                    match replay.run(queue, shutdown).await {
+                        Ok(()) => {
+                            health.set(&name, SourceState::Finished);
+                            tracing::info!(source = %name, "replay finished");
+                        }
+                        Err(e) => {
+                            health.set(&name, SourceState::Failed);
+                            tracing::error!(source = %name, error = %e, "replay failed");
+                        }
+                    }
+                });
+            }
+            SourceConfig::Websocket {
+                url,
+                ping_interval_secs,
+                backoff_initial_ms,
+                backoff_max_ms,
+                resume_pointer,
+                resume_param,
+                ..
+            } => {
+                health.set(&info.name, SourceState::Connecting);
+                let client = WebsocketClient {
+                    source: info,
+                    url: url.clone(),
+                    ping_interval: std::time::Duration::from_secs((*ping_interval_secs).max(1)),
+                    backoff_initial: std::time::Duration::from_millis((*backoff_initial_ms).max(1)),
+                    backoff_max: std::time::Duration::from_millis(*backoff_max_ms),
+                    resume_pointer: resume_pointer.clone(),
+                    resume_param: resume_param.clone(),
+                    max_frame_bytes: self.config.engine.max_frame_bytes,
+                    health,
+                };
+                tasks.spawn(client.run(queue, shutdown));
+            }
         }
     }
 }

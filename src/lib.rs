@@ -35,6 +35,7 @@ pub mod deliver;
 pub mod engine;
 pub mod events;
 pub mod grade;
+pub mod health;
 pub mod ingest;
 pub mod matching;
 pub mod normalize;

@@ -269,6 +269,11 @@ async fn wait_for_signal() -> Result<()> {
 async fn replay(config: Config) -> Result<()> {
     let compiling = Instant::now();
     let mut engine = Engine::start(&config, None).await?;
+    if engine.rules().current().generation == 0 {
+        let errors = engine.rules().last_error().unwrap_or_default();
+        engine.shutdown().await?;
+        bail!("rules failed to load:\n{errors}");
+    }
     eprintln!(
         "rules compiled and tested in {:.2} s",
         compiling.elapsed().as_secs_f64()

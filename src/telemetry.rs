@@ -30,6 +30,9 @@ pub const EVENTS_CLOSED: &str = "fenghuo_events_closed_total";
 pub const EVENTS_EVICTED: &str = "fenghuo_events_evicted_total";
 pub const EVENTS_LATE_POSTS: &str = "fenghuo_events_late_posts_total";
 pub const ALERTS: &str = "fenghuo_alerts_total";
+/// Seconds each match worker spent on frames (a gauge that only grows: `metrics` counters
+/// are integers); `rate()` of it is the worker's busy share.
+pub const WORKER_BUSY_SECONDS: &str = "fenghuo_worker_busy_seconds_total";
 pub const SOURCE_CONNECTED: &str = "fenghuo_source_connected";
 pub const SOURCE_RECONNECTS: &str = "fenghuo_source_reconnects_total";
 

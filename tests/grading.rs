@@ -293,3 +293,29 @@ fn late_posts_within_lateness_count_in_their_own_minute() {
     );
     assert_eq!(figures.window(15).unwrap().posts, 2);
 }
+
+#[test]
+fn unmatched_reposts_of_a_tracked_post_count_toward_its_event() {
+    let mut grader = grader(config());
+    grader.on_match(&record(&spec("weibo", "c1", STORY, 0)));
+    assert!(grader
+        .tracker()
+        .chained()
+        .contains(&("weibo".to_owned(), "c1".to_owned())));
+    let mut repost = record(&spec("weibo", "c2", "围观", 1));
+    repost.post.repost_of = Some("c1".into());
+    repost.rules.clear();
+    grader.on_match(&repost);
+    let mut stranger = record(&spec("weibo", "c3", "围观", 1));
+    stranger.rules.clear();
+    grader.on_match(&stranger);
+    assert_eq!(
+        grader.tracker().event("evt-weibo-c1").unwrap().total_posts,
+        2
+    );
+    assert_eq!(
+        grader.tracker().len(),
+        1,
+        "an unmatched post outside any chain opens nothing"
+    );
+}

@@ -6,6 +6,7 @@ mod bad_input;
 mod cli;
 mod grading;
 mod hot_reload;
+mod operability;
 mod push;
 mod replay;
 mod rule_pack;

@@ -26,6 +26,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::decode::Decoder;
 use crate::grade::store::PolicyStore;
+use crate::health::Health;
 use crate::ingest::queue::FrameSender;
 use crate::ingest::{http_push, websocket_server};
 use crate::rules::RuleStore;
@@ -37,6 +38,7 @@ pub struct AppState {
     pub decoder: Arc<Decoder>,
     pub rules: Arc<RuleStore>,
     pub policy: Arc<PolicyStore>,
+    pub health: Arc<Health>,
     pub metrics: Option<PrometheusHandle>,
     /// Required as `Authorization: Bearer …` on changing endpoints when not empty.
     pub token: Arc<str>,
@@ -89,14 +91,12 @@ async fn reload_policy(State(state): State<AppState>) -> Response {
     }
 }
 
+/// 200 with the state of things when ready; 503 with every reason when not.
 async fn ready(State(state): State<AppState>) -> Response {
-    let rules = state.rules.current();
-    format!(
-        "ready: rules generation {} ({} rules)\n",
-        rules.generation,
-        rules.rules().len()
-    )
-    .into_response()
+    match state.health.readiness(&state.rules) {
+        Ok(report) => (StatusCode::OK, report).into_response(),
+        Err(report) => (StatusCode::SERVICE_UNAVAILABLE, report).into_response(),
+    }
 }
 
 async fn render_metrics(State(state): State<AppState>) -> Response {

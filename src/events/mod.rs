@@ -11,4 +11,4 @@ pub mod tracker;
 pub mod window;
 
 pub use event::{minute_of, Event, EventRule, Figures, PostSummary, WindowFigures, WINDOWS};
-pub use tracker::{Closed, Tracker, TrackerConfig};
+pub use tracker::{ChainedPosts, Closed, Tracker, TrackerConfig};

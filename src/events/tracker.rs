@@ -59,6 +59,10 @@ impl Closed {
 
 type PostKey = (String, String);
 
+/// (platform, post id) of every post an event's chain leads from: the set the match
+/// workers consult for unmatched posts.
+pub type ChainedPosts = std::sync::Arc<dashmap::DashSet<(String, String)>>;
+
 pub struct Tracker {
     config: TrackerConfig,
     events: HashMap<String, Event>,
@@ -68,6 +72,10 @@ pub struct Tracker {
     event_posts: HashMap<String, Vec<PostKey>>,
     /// Post ids (own, reposted, thread roots) → the event their chain belongs to.
     chains: HashMap<PostKey, String>,
+    /// The keys of `chains`, shared with the match workers: an unmatched post that reposts
+    /// or replies under one of them is sent here too, so a chain's velocity counts every
+    /// repost. Sharded (dashmap): workers look up concurrently without waiting on a lock.
+    chained: ChainedPosts,
     /// Chain keys of each event, to forget them with the event.
     event_links: HashMap<String, Vec<PostKey>>,
     /// (last active minute, event id): the order of expiry and eviction.
@@ -81,6 +89,7 @@ pub struct Tracker {
 
 impl Tracker {
     pub fn new(config: TrackerConfig) -> Tracker {
+        let chained = ChainedPosts::default();
         Tracker {
             config,
             events: HashMap::new(),
@@ -89,10 +98,17 @@ impl Tracker {
             by_activity: BTreeSet::new(),
             by_rule: HashMap::new(),
             chains: HashMap::new(),
+            chained,
             event_links: HashMap::new(),
             clock: i64::MIN,
             evicted: 0,
         }
+    }
+
+    /// The posts whose reposts and replies belong to a tracked event, for the match
+    /// workers to consult.
+    pub fn chained(&self) -> ChainedPosts {
+        self.chained.clone()
     }
 
     pub fn clock(&self) -> i64 {
@@ -116,9 +132,27 @@ impl Tracker {
         self.evicted
     }
 
-    /// Adds a matched post; returns the id of its event and the events evicted to make room.
-    pub fn observe(&mut self, record: &MatchRecord) -> (String, Vec<(Event, Closed)>) {
+    /// Adds a post: a matched one, or an unmatched one that reposts or replies under a
+    /// tracked post (empty `rules`). Returns the id of its event (`None` for an unmatched
+    /// post whose chain is no longer tracked) and the events evicted to make room.
+    pub fn observe(&mut self, record: &MatchRecord) -> (Option<String>, Vec<(Event, Closed)>) {
         let post = &record.post;
+        let key: PostKey = (post.platform.clone(), post.id.clone());
+        if let Some((event_id, counts)) = self.posts.get_mut(&key) {
+            // A re-send: only the interactions gained count, at the event clock (its own
+            // timestamp is when it was first published, not when it gained them).
+            let gained = gained(counts, &post.counts);
+            let event_id = event_id.clone();
+            let clock = self.clock;
+            self.update(&event_id, |event| {
+                event.add_interactions(record, gained, clock)
+            });
+            return (Some(event_id), Vec::new());
+        }
+        if record.rules.is_empty() && self.chain_event(record).is_none() {
+            return (None, Vec::new());
+        }
+
         // A timestamp from the future (a broken feed clock) must not drag the event clock
         // ahead and close everything: trust it only up to a few minutes past receipt.
         let mut minute = minute_of(post.published_at).min(minute_of(record.matched_at) + 5);
@@ -127,17 +161,6 @@ impl Tracker {
             minute = self.clock - self.config.lateness_minutes;
         }
         self.clock = self.clock.max(minute);
-
-        let key: PostKey = (post.platform.clone(), post.id.clone());
-        if let Some((event_id, counts)) = self.posts.get_mut(&key) {
-            let gained = gained(counts, &post.counts);
-            let event_id = event_id.clone();
-            let clock = self.clock;
-            self.update(&event_id, |event| {
-                event.add_interactions(record, gained, clock)
-            });
-            return (event_id, Vec::new());
-        }
 
         let mut shingles = shingles(&normalize(&post.text()));
         let hash = simhash(&shingles);
@@ -191,13 +214,14 @@ impl Tracker {
         for link in links {
             if !self.chains.contains_key(&link) {
                 self.chains.insert(link.clone(), event_id.clone());
+                self.chained.insert(link.clone());
                 self.event_links
                     .entry(event_id.clone())
                     .or_default()
                     .push(link);
             }
         }
-        (event_id, self.enforce_caps())
+        (Some(event_id), self.enforce_caps())
     }
 
     /// The event of a post this one reposts, replies under, or was reposted by, on the same
@@ -294,6 +318,7 @@ impl Tracker {
         }
         for key in self.event_links.remove(id).unwrap_or_default() {
             self.chains.remove(&key);
+            self.chained.remove(&key);
         }
         for rule in event.rules.keys() {
             if let Some(events) = self.by_rule.get_mut(rule) {

@@ -65,7 +65,7 @@ impl Grader {
         let clock = self.tracker.clock();
         let quiet = self.tracker.advance(clock);
         alerts.extend(self.close(quiet));
-        if let Some(alert) = self.grade(&event_id) {
+        if let Some(alert) = event_id.and_then(|id| self.grade(&id)) {
             alerts.push(alert);
         }
         gauge!(EVENTS_TRACKED).set(self.tracker.len() as f64);

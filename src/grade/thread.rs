@@ -56,7 +56,8 @@ impl GradeStage {
                     for alert in self.grader.on_match(&record) {
                         self.emit(alert);
                     }
-                    if let Some(out) = &self.matches_out {
+                    // Chain members without a rule of their own are not matches.
+                    if let (Some(out), false) = (&self.matches_out, record.rules.is_empty()) {
                         let _ = out.send(record);
                     }
                     last_post = Instant::now();

@@ -109,6 +109,7 @@ impl Replay {
                 // A line longer than any post may be: reject it now rather than buffer it
                 // whole, and skip to its end.
                 let bytes = buffer.len();
+                self.stats.frame_decoded(&self.source.name, bytes, 1, 0);
                 self.stats.post_rejected(
                     &self.source.name,
                     &Reject::TooLarge {

@@ -16,9 +16,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::queue::FrameSender;
 use super::{Frame, SourceInfo};
+use crate::health::SourceState;
 use crate::telemetry;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct WebsocketClient {
     pub source: Arc<SourceInfo>,
     pub url: String,
@@ -28,6 +29,7 @@ pub struct WebsocketClient {
     pub resume_pointer: Option<String>,
     pub resume_param: String,
     pub max_frame_bytes: usize,
+    pub health: Arc<crate::health::Health>,
 }
 
 /// Why one connection ended.
@@ -51,8 +53,10 @@ impl WebsocketClient {
                 Ok((stream, _)) => {
                     tracing::info!(source = %self.source.name, %url, "websocket connected");
                     telemetry::source_connected(&self.source.name, true);
+                    self.health.set(&self.source.name, SourceState::Connected);
                     let (ended, received) = self.pump(stream, &queue, &shutdown, &mut cursor).await;
                     telemetry::source_connected(&self.source.name, false);
+                    self.health.set(&self.source.name, SourceState::Connecting);
                     if received {
                         // The connection worked: the next failure starts the backoff afresh.
                         backoff = self.backoff_initial;

@@ -7,12 +7,13 @@ use crossbeam_channel::Sender;
 
 use crate::decode::{Decoder, Reject};
 use crate::deliver::{MatchRecord, MatchedRule};
+use crate::events::ChainedPosts;
 use crate::ingest::queue::FrameReceiver;
 use crate::ingest::Frame;
 use crate::normalize::normalize;
 use crate::post::Post;
 use crate::rules::{RuleSet, RuleStore, Scanner};
-use crate::telemetry::Stats;
+use crate::telemetry::{Stats, WORKER_BUSY_SECONDS};
 
 /// What every worker shares.
 #[derive(Clone)]
@@ -22,8 +23,10 @@ pub struct WorkerContext {
     pub decoder: Arc<Decoder>,
     pub stats: Arc<Stats>,
     pub max_text_bytes: usize,
-    /// Matched posts go to the output stage.
+    /// Matched posts (and unmatched ones in a tracked chain) go to the grading stage.
     pub matches: Sender<MatchRecord>,
+    /// Posts whose reposts and replies belong to a tracked event.
+    pub chained: ChainedPosts,
 }
 
 /// Starts `count` worker threads; they exit when the queue is closed and drained.
@@ -33,15 +36,18 @@ pub fn spawn_workers(count: usize, context: WorkerContext) -> std::io::Result<Ve
             let context = context.clone();
             std::thread::Builder::new()
                 .name(format!("match-{i}"))
-                .spawn(move || context.run())
+                .spawn(move || context.run(i))
         })
         .collect()
 }
 
 impl WorkerContext {
-    fn run(self) {
+    fn run(self, index: usize) {
         let mut scanner = Scanner::new();
+        // Registered once: the hot path only adds to it.
+        let busy = metrics::gauge!(WORKER_BUSY_SECONDS, "worker" => index.to_string());
         while let Some(frame) = self.frames.recv() {
+            let started = std::time::Instant::now();
             // One generation for the whole frame: a reload never splits a post's rules.
             let rules = self.rules.current();
             let processed = catch_unwind(AssertUnwindSafe(|| {
@@ -52,6 +58,7 @@ impl WorkerContext {
                 tracing::error!(source = %frame.source.name, "match worker panicked on a frame; frame skipped");
                 scanner = Scanner::new();
             }
+            busy.increment(started.elapsed().as_secs_f64());
         }
     }
 
@@ -93,6 +100,23 @@ impl WorkerContext {
         Ok(post)
     }
 
+    /// Whether the post reposts, replies under, or re-sends a post of a tracked event: it
+    /// then counts toward that event's velocity even though no rule fires on its text
+    /// ("转发", "围观", "必须严查").
+    fn in_tracked_chain(&self, post: &Post) -> bool {
+        if self.chained.is_empty() {
+            return false;
+        }
+        [
+            Some(&post.id),
+            post.repost_of.as_ref(),
+            post.root_id.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|id| self.chained.contains(&(post.platform.clone(), id.clone())))
+    }
+
     fn match_post(&self, post: Post, source: &str, rules: &Arc<RuleSet>, scanner: &mut Scanner) {
         let normalized = normalize(&post.text());
         let mut matches = rules.scan(&normalized, scanner);
@@ -101,10 +125,12 @@ impl WorkerContext {
             (rule.platforms.is_empty() || rule.platforms.contains(&post.platform))
                 && post.author.followers >= rule.min_followers
         });
-        if matches.is_empty() {
+        if matches.is_empty() && !self.in_tracked_chain(&post) {
             return;
         }
-        self.stats.post_matched(rules, &matches);
+        if !matches.is_empty() {
+            self.stats.post_matched(rules, &matches);
+        }
         let record = MatchRecord {
             rules: matches
                 .into_iter()

@@ -37,6 +37,22 @@ impl RuleStore {
         })
     }
 
+    /// Loads generation 1 from `dir`; if that fails, starts with no rules (generation 0,
+    /// matching nothing, reported unready) and the error, so a service manager sees a live
+    /// but unready process and a fixed rule file brings it up without a restart.
+    pub fn open_or_empty(dir: &Path) -> RuleStore {
+        RuleStore::open(dir).unwrap_or_else(|errors| {
+            telemetry::rules_reload_failed();
+            tracing::error!(dir = %dir.display(), errors = %errors, "rules failed to load; running unready until they do");
+            RuleStore {
+                dir: dir.to_owned(),
+                generation: tokio::sync::watch::Sender::new(0),
+                current: ArcSwap::from_pointee(RuleSet::new(0, None, Vec::new(), Vec::new())),
+                last_error: Mutex::new(Some(errors.to_string())),
+            }
+        })
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }

@@ -1,0 +1,92 @@
+//! Readiness: what `/readyz` reports. Ready means the engine can do its job now: rules are
+//! loaded, and the configured sources are delivering (or have delivered) posts.
+
+use std::sync::Arc;
+
+use dashmap::DashMap;
+
+use crate::rules::RuleStore;
+
+/// Where a configured (pulling) source stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceState {
+    Connecting,
+    Connected,
+    Replaying,
+    /// A replay that reached its end: it did its job.
+    Finished,
+    Failed,
+}
+
+impl SourceState {
+    fn label(self) -> &'static str {
+        match self {
+            SourceState::Connecting => "connecting",
+            SourceState::Connected => "connected",
+            SourceState::Replaying => "replaying",
+            SourceState::Finished => "finished",
+            SourceState::Failed => "failed",
+        }
+    }
+
+    fn is_working(self) -> bool {
+        matches!(
+            self,
+            SourceState::Connected | SourceState::Replaying | SourceState::Finished
+        )
+    }
+}
+
+/// Shared by sources (which report their state) and the API (which reads it).
+#[derive(Debug, Default)]
+pub struct Health {
+    sources: DashMap<String, SourceState>,
+}
+
+impl Health {
+    pub fn set(&self, source: &str, state: SourceState) {
+        self.sources.insert(source.to_owned(), state);
+    }
+
+    /// `Ok(report)` when ready, `Err(report)` with every reason when not.
+    pub fn readiness(&self, rules: &Arc<RuleStore>) -> Result<String, String> {
+        let mut lines = Vec::new();
+        let mut ready = true;
+        let current = rules.current();
+        if current.generation == 0 {
+            ready = false;
+            let error = rules
+                .last_error()
+                .unwrap_or_else(|| "no rules loaded".to_owned());
+            lines.push(format!(
+                "rules: NOT LOADED from {}: {error}",
+                rules.dir().display()
+            ));
+        } else {
+            lines.push(format!(
+                "rules: generation {} ({} rules)",
+                current.generation,
+                current.rules().len()
+            ));
+        }
+        let mut sources: Vec<(String, SourceState)> = self
+            .sources
+            .iter()
+            .map(|e| (e.key().clone(), *e.value()))
+            .collect();
+        sources.sort_by(|a, b| a.0.cmp(&b.0));
+        if !sources.is_empty() && !sources.iter().any(|(_, state)| state.is_working()) {
+            ready = false;
+            lines.push("sources: none connected or replaying".to_owned());
+        }
+        for (name, state) in sources {
+            lines.push(format!("source {name}: {}", state.label()));
+        }
+        let report = lines.join("\n") + "\n";
+        if ready {
+            Ok(report)
+        } else {
+            Err(report)
+        }
+    }
+}
