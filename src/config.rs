@@ -22,6 +22,14 @@ pub struct Config {
     pub http: HttpConfig,
     pub events: crate::events::TrackerConfig,
     pub grading: GradingConfig,
+    pub storage: StorageConfig,
+    pub delivery: crate::deliver::dispatch::DeliveryConfig,
+    pub deadlines: crate::deliver::deadlines::DeadlinesConfig,
+    #[serde(default)]
+    pub receivers: Vec<crate::deliver::receiver::ReceiverConfig>,
+    /// Ordered; see `deploy/fenghuo.toml`. Empty: every alert to every receiver.
+    #[serde(default)]
+    pub routes: Vec<crate::deliver::route::Route>,
     #[serde(default)]
     pub sources: Vec<SourceConfig>,
     /// Platform mappings by name, tried in name order when a source does not list its own.
@@ -63,6 +71,15 @@ pub struct OutputConfig {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct StorageConfig {
+    /// Directory of the durable outbox (`outbox.db`, SQLite in WAL mode).
+    pub dir: PathBuf,
+    /// Notices and incidents older than this are deleted.
+    pub retention_days: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GradingConfig {
     /// Policy file; empty for the embedded default (`deploy/grading.toml`).
     pub policy: String,
@@ -73,8 +90,11 @@ pub struct GradingConfig {
 pub struct HttpConfig {
     pub enabled: bool,
     pub addr: SocketAddr,
-    /// Bearer token required on changing endpoints (ingest, reload); empty means none.
+    /// Bearer token required on changing endpoints (ingest, reload, alert steps,
+    /// silences); empty means none.
     pub token: String,
+    /// Require the token on reading endpoints too (alerts, rules, silences).
+    pub protect_reads: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -275,6 +295,28 @@ impl Config {
             if let SourceConfig::Replay { speed, .. } = source {
                 if !speed.is_finite() || *speed < 0.0 {
                     problems.push(format!("sources.{}: speed must be >= 0", source.name()));
+                }
+            }
+        }
+        let mut receiver_names = std::collections::HashSet::new();
+        for receiver in &self.receivers {
+            if !receiver_names.insert(receiver.name.as_str()) {
+                problems.push(format!(
+                    "receivers: duplicate receiver name {:?}",
+                    receiver.name
+                ));
+            }
+            if !receiver.url.starts_with("http://") && !receiver.url.starts_with("https://") {
+                problems.push(format!(
+                    "receivers.{}: url must start with http:// or https://",
+                    receiver.name
+                ));
+            }
+        }
+        for (i, route) in self.routes.iter().enumerate() {
+            for name in route.receivers.iter().chain(&route.escalate_to) {
+                if !receiver_names.contains(name.as_str()) {
+                    problems.push(format!("routes[{i}]: unknown receiver {name:?}"));
                 }
             }
         }

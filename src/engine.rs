@@ -9,13 +9,18 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use metrics_exporter_prometheus::PrometheusHandle;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use crate::api::{self, AppState};
 use crate::config::{Config, SourceConfig};
 use crate::decode::Decoder;
+use crate::deliver::commit::CommitStage;
+use crate::deliver::deadlines;
+use crate::deliver::dispatch::Dispatcher;
+use crate::deliver::outbox::Outbox;
+use crate::deliver::receiver::Receiver;
 use crate::deliver::{spawn_output, MatchRecord};
 use crate::grade::store::PolicyStore;
 use crate::grade::thread::GradeStage;
@@ -44,6 +49,10 @@ pub enum EngineError {
     Policy(#[from] crate::grade::policy::PolicyError),
     #[error("watching for file changes: {0}")]
     Watch(#[from] notify::Error),
+    #[error(transparent)]
+    Outbox(#[from] crate::deliver::outbox::OutboxError),
+    #[error("{0}")]
+    Receiver(String),
     #[error("a pipeline thread panicked")]
     Panicked,
 }
@@ -68,6 +77,12 @@ pub struct Engine {
     outputs: Vec<std::thread::JoinHandle<std::io::Result<()>>>,
     /// Kept alive for their side effect: reloads on file changes.
     _watchers: Vec<notify::RecommendedWatcher>,
+    outbox: Arc<Outbox>,
+    receivers: Vec<String>,
+    deliveries: JoinSet<()>,
+    delivery_stop: CancellationToken,
+    /// How long shutdown waits for receivers to send what was committed.
+    delivery_drain: std::time::Duration,
 }
 
 impl Engine {
@@ -87,20 +102,39 @@ impl Engine {
             .then(|| std::path::PathBuf::from(&config.grading.policy));
         let policy = Arc::new(PolicyStore::open(policy_path.as_deref())?);
 
-        // Built back to front: outputs, grader, workers, queue, sources.
+        let outbox = Arc::new(Outbox::open(&config.storage.dir)?);
+        if let Err(e) = outbox.prune(
+            chrono::Utc::now(),
+            chrono::Duration::days(config.storage.retention_days),
+        ) {
+            tracing::warn!(error = %e, "pruning the outbox failed");
+        }
+        let (committed, _) = watch::channel(0i64);
+
+        // Built back to front: outputs, commit, grader, workers, queue, sources.
         let (live_alerts, _) = broadcast::channel(1024);
         let (live_matches, _) = broadcast::channel(1024);
         let mut outputs = Vec::new();
-        let (alert_tx, alert_rx) = crossbeam_channel::bounded::<Alert>(4096);
+        let (output_tx, output_rx) = crossbeam_channel::bounded::<Alert>(4096);
         outputs.push(
             spawn_output(
                 "alerts",
                 &config.output.alerts,
-                alert_rx,
+                output_rx,
                 live_alerts.clone(),
             )
             .map_err(io("opening the alerts output"))?,
         );
+        let (alert_tx, alert_rx) = crossbeam_channel::bounded::<Alert>(4096);
+        let commit = CommitStage {
+            alerts: alert_rx,
+            outbox: outbox.clone(),
+            routes: config.routes.clone(),
+            receivers: config.receivers.iter().map(|r| r.name.clone()).collect(),
+            output: output_tx,
+            committed: committed.clone(),
+        };
+        let commit = commit.spawn().map_err(io("starting the commit stage"))?;
         let matches_out = if config.output.matches.is_empty() {
             None
         } else {
@@ -121,7 +155,7 @@ impl Engine {
             alerts_out: alert_tx,
             idle_advance: config.http.enabled,
         };
-        let mut threads = vec![grade.spawn().map_err(io("starting the grader"))?];
+        let mut threads = vec![grade.spawn().map_err(io("starting the grader"))?, commit];
         let (queue, frames) = frame_queue(config.engine.queue_capacity);
         let workers = spawn_workers(
             config.worker_count(),
@@ -137,8 +171,29 @@ impl Engine {
         )
         .map_err(io("starting match workers"))?;
         // Workers first: on shutdown they finish before the grader, which finishes before
-        // the outputs.
+        // the commit stage, which finishes before the outputs.
         threads.splice(0..0, workers);
+
+        // Delivery stops last, on its own signal: after the pipeline has drained, so the
+        // final alerts still go out.
+        let delivery_stop = CancellationToken::new();
+        let mut deliveries = JoinSet::new();
+        for receiver in &config.receivers {
+            let receiver = Receiver::new(receiver.clone()).map_err(EngineError::Receiver)?;
+            let dispatcher = Dispatcher {
+                receiver: Arc::new(receiver),
+                outbox: outbox.clone(),
+                committed: committed.subscribe(),
+                config: config.delivery.clone(),
+            };
+            deliveries.spawn(dispatcher.run(delivery_stop.clone()));
+        }
+        deadlines::spawn_chaser(
+            outbox.clone(),
+            config.deadlines.clone(),
+            committed.clone(),
+            delivery_stop.clone(),
+        );
 
         let mut sources = JoinSet::new();
         let spawner = SourceSpawner {
@@ -166,6 +221,9 @@ impl Engine {
                 rules: rules.clone(),
                 policy: policy.clone(),
                 health: health.clone(),
+                outbox: outbox.clone(),
+                deadlines: config.deadlines.clone(),
+                protect_reads: config.http.protect_reads,
                 metrics,
                 token: config.http.token.as_str().into(),
                 max_frame_bytes: config.engine.max_frame_bytes,
@@ -237,6 +295,11 @@ impl Engine {
             threads,
             outputs,
             _watchers: watchers,
+            outbox,
+            receivers: config.receivers.iter().map(|r| r.name.clone()).collect(),
+            deliveries,
+            delivery_stop,
+            delivery_drain: std::time::Duration::from_secs(10),
         })
     }
 
@@ -282,7 +345,7 @@ impl Engine {
         }
         let threads = std::mem::take(&mut self.threads);
         let outputs = std::mem::take(&mut self.outputs);
-        tokio::task::spawn_blocking(move || {
+        let drained = tokio::task::spawn_blocking(move || {
             for thread in threads {
                 thread.join().map_err(|_| EngineError::Panicked)?;
             }
@@ -295,7 +358,29 @@ impl Engine {
             Ok(())
         })
         .await
-        .map_err(|_| EngineError::Panicked)?
+        .map_err(|_| EngineError::Panicked)?;
+        // Everything is committed; give receivers a bounded time to send it. What they do
+        // not send stays in the outbox and goes out after the next start.
+        let deadline = tokio::time::Instant::now() + self.delivery_drain;
+        while tokio::time::Instant::now() < deadline && !self.deliveries.is_empty() {
+            let pending: i64 = self
+                .receivers
+                .iter()
+                .map(|r| self.outbox.pending(r).unwrap_or(0))
+                .sum();
+            if pending == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        self.delivery_stop.cancel();
+        while self.deliveries.join_next().await.is_some() {}
+        drained
+    }
+
+    /// The durable outbox (alerts, incidents, deliveries).
+    pub fn outbox(&self) -> &Arc<Outbox> {
+        &self.outbox
     }
 }
 

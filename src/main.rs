@@ -90,6 +90,9 @@ struct Overrides {
     /// Match worker threads (0 = one per core).
     #[arg(long, env = "FENGHUO_WORKERS")]
     workers: Option<usize>,
+    /// Directory of the durable outbox.
+    #[arg(long, env = "FENGHUO_DATA_DIR")]
+    data_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -225,6 +228,9 @@ impl Overrides {
         }
         if let Some(workers) = self.workers {
             config.engine.workers = workers;
+        }
+        if let Some(dir) = self.data_dir {
+            config.storage.dir = dir;
         }
         Ok(config)
     }

@@ -33,6 +33,13 @@ pub const ALERTS: &str = "fenghuo_alerts_total";
 /// Seconds each match worker spent on frames (a gauge that only grows: `metrics` counters
 /// are integers); `rate()` of it is the worker's busy share.
 pub const WORKER_BUSY_SECONDS: &str = "fenghuo_worker_busy_seconds_total";
+pub const DELIVERIES: &str = "fenghuo_deliveries_total";
+pub const DELIVERY_SECONDS: &str = "fenghuo_delivery_seconds";
+pub const DEAD_LETTERS: &str = "fenghuo_dead_letters_total";
+pub const OUTBOX_PENDING: &str = "fenghuo_outbox_pending";
+pub const DEADLINES_OVERDUE: &str = "fenghuo_deadlines_overdue_total";
+pub const DEADLINE_STEP_SECONDS: &str = "fenghuo_deadline_step_seconds";
+pub const INGEST_TO_ALERT_SECONDS: &str = "fenghuo_ingest_to_alert_seconds";
 pub const SOURCE_CONNECTED: &str = "fenghuo_source_connected";
 pub const SOURCE_RECONNECTS: &str = "fenghuo_source_reconnects_total";
 

@@ -5,8 +5,12 @@ use std::process::{Command, Stdio};
 
 use crate::support::{read_output, FIXTURE_FEED, FIXTURE_RULES};
 
+/// The binary, with its outbox in a fresh temporary directory.
 fn fenghuo() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_fenghuo"))
+    let data = tempfile::tempdir().unwrap().keep();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fenghuo"));
+    command.env("FENGHUO_DATA_DIR", data);
+    command
 }
 
 #[test]
@@ -94,7 +98,7 @@ fn run_reloads_on_sighup_and_drains_on_sigterm() {
     let config = dir.path().join("fenghuo.toml");
     std::fs::write(
         &config,
-        "sources = []\n[http]\naddr = \"127.0.0.1:0\"\n[rules]\nwatch = false\n",
+        format!("sources = []\n[http]\naddr = \"127.0.0.1:0\"\n[rules]\nwatch = false\n[storage]\ndir = {:?}\n", dir.path().join("data").display().to_string()),
     )
     .unwrap();
     let mut child = fenghuo()

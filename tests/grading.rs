@@ -86,6 +86,7 @@ fn record(spec: &PostSpec) -> MatchRecord {
             name: "暴力执法".into(),
             domain: "执法办案".into(),
             severity: Severity::High,
+            tags: Vec::new(),
             terms: Vec::new(),
         }],
         matched_at: at,

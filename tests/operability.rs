@@ -65,6 +65,7 @@ async fn metrics_after_a_replay_equal_what_the_replay_produced() {
     // What the pipeline produces for this feed, from a replay.
     let alerts_path = dir.path().join("replay-alerts.ndjson");
     let replay = Command::new(env!("CARGO_BIN_EXE_fenghuo"))
+        .env("FENGHUO_DATA_DIR", dir.path().join("replay-data"))
         .args([
             "replay",
             feed_path.to_str().unwrap(),
@@ -83,9 +84,10 @@ async fn metrics_after_a_replay_equal_what_the_replay_produced() {
     std::fs::write(
         &config,
         format!(
-            "[[sources]]\nkind = \"replay\"\nname = \"fixture\"\npath = {:?}\n[http]\naddr = \"127.0.0.1:0\"\n[rules]\ndir = {FIXTURE_RULES:?}\nwatch = false\n[output]\nalerts = {:?}\n",
+            "[[sources]]\nkind = \"replay\"\nname = \"fixture\"\npath = {:?}\n[http]\naddr = \"127.0.0.1:0\"\n[rules]\ndir = {FIXTURE_RULES:?}\nwatch = false\n[output]\nalerts = {:?}\n[storage]\ndir = {:?}\n",
             feed_path.display().to_string(),
             dir.path().join("alerts.ndjson").display().to_string(),
+            dir.path().join("data").display().to_string(),
         ),
     )
     .unwrap();
@@ -196,9 +198,10 @@ async fn readyz_is_unready_while_rules_fail_to_load_and_ready_once_they_do() {
     std::fs::create_dir(&rules).unwrap();
     std::fs::write(rules.join("police.toml"), "[[rule]]\nid = \"broken\"\n").unwrap();
     let overlay = format!(
-        "sources = []\n[rules]\ndir = {:?}\nwatch = false\n[http]\naddr = \"127.0.0.1:0\"\n[output]\nalerts = {:?}\n",
+        "sources = []\n[rules]\ndir = {:?}\nwatch = false\n[http]\naddr = \"127.0.0.1:0\"\n[output]\nalerts = {:?}\n[storage]\ndir = {:?}\n",
         rules.display().to_string(),
-        dir.path().join("alerts.ndjson").display().to_string()
+        dir.path().join("alerts.ndjson").display().to_string(),
+        dir.path().join("data").display().to_string()
     );
     let config = fenghuo::config::Config::from_overlay(&overlay).unwrap();
     let engine = fenghuo::engine::Engine::start(&config, None).await.unwrap();

@@ -11,6 +11,7 @@
 //! | `GET  /healthz`, `/readyz`     | liveness, readiness                                   |
 //! | `GET  /metrics`                | Prometheus text format                                |
 
+mod alerts;
 mod rules;
 
 use std::sync::Arc;
@@ -19,12 +20,14 @@ use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::decode::Decoder;
+use crate::deliver::deadlines::DeadlinesConfig;
+use crate::deliver::outbox::Outbox;
 use crate::grade::store::PolicyStore;
 use crate::health::Health;
 use crate::ingest::queue::FrameSender;
@@ -39,6 +42,10 @@ pub struct AppState {
     pub rules: Arc<RuleStore>,
     pub policy: Arc<PolicyStore>,
     pub health: Arc<Health>,
+    pub outbox: Arc<Outbox>,
+    pub deadlines: DeadlinesConfig,
+    /// Require the token on reading endpoints too.
+    pub protect_reads: bool,
     pub metrics: Option<PrometheusHandle>,
     /// Required as `Authorization: Bearer …` on changing endpoints when not empty.
     pub token: Arc<str>,
@@ -52,11 +59,23 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/ingest/ws", get(websocket_server::upgrade))
         .route("/api/v1/rules/reload", post(rules::reload))
         .route("/api/v1/policy/reload", post(reload_policy))
+        .route("/api/v1/alerts/{id}/{action}", post(alerts::step))
+        .route("/api/v1/silences", post(alerts::add_silence))
+        .route("/api/v1/silences/{id}", delete(alerts::expire_silence))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
-    Router::new()
-        .merge(changing)
+    let mut reading = Router::new()
         .route("/api/v1/rules", get(rules::list))
         .route("/api/v1/rules/test", post(rules::test))
+        .route("/api/v1/alerts", get(alerts::list))
+        .route("/api/v1/alerts/{id}", get(alerts::show))
+        .route("/api/v1/silences", get(alerts::silences))
+        .route("/api/v1/dead-letters", get(alerts::dead_letters));
+    if state.protect_reads {
+        reading = reading.route_layer(middleware::from_fn_with_state(state.clone(), require_token));
+    }
+    Router::new()
+        .merge(changing)
+        .merge(reading)
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(ready))
         .route("/metrics", get(render_metrics))
@@ -93,9 +112,25 @@ async fn reload_policy(State(state): State<AppState>) -> Response {
 
 /// 200 with the state of things when ready; 503 with every reason when not.
 async fn ready(State(state): State<AppState>) -> Response {
-    match state.health.readiness(&state.rules) {
-        Ok(report) => (StatusCode::OK, report).into_response(),
-        Err(report) => (StatusCode::SERVICE_UNAVAILABLE, report).into_response(),
+    let outbox = state.outbox.clone();
+    let writable = tokio::task::spawn_blocking(move || outbox.writable()).await;
+    let outbox_problem = match writable {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(e.to_string()),
+        Err(e) => Some(e.to_string()),
+    };
+    match (state.health.readiness(&state.rules), outbox_problem) {
+        (Ok(report), None) => (StatusCode::OK, report + "outbox: writable\n").into_response(),
+        (Ok(report) | Err(report), Some(problem)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("{report}outbox: NOT WRITABLE: {problem}\n"),
+        )
+            .into_response(),
+        (Err(report), None) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            report + "outbox: writable\n",
+        )
+            .into_response(),
     }
 }
 

@@ -1,6 +1,17 @@
-//! Deliver: where alerts (and, if wanted, matched posts) go. For now, JSON lines to stdout
-//! or a file, and a live broadcast for in-process subscribers; webhooks build on this.
+//! Deliver: alerts reach people, durably.
+//!
+//! - [`commit`]: every alert is routed and committed to the [`outbox`] first.
+//! - [`dispatch`]: one task per [`receiver`] (generic webhook, DingTalk, WeCom, Feishu)
+//!   with its own cursor, retries and dead letters; [`route`]s and silences pick who.
+//! - [`deadlines`]: steps of the plan not taken in time are chased.
+//! - [`output`]: JSON lines of alerts and matches, and live broadcasts.
 
+pub mod commit;
+pub mod deadlines;
+pub mod dispatch;
+pub mod outbox;
 mod output;
+pub mod receiver;
+pub mod route;
 
-pub use output::{spawn_output, MatchRecord, MatchedRule};
+pub use output::{spawn_output, MatchRecord, MatchedRule, MatchedTerm};

@@ -29,6 +29,8 @@ pub struct MatchedRule {
     pub name: String,
     pub domain: String,
     pub severity: Severity,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
     /// Terms that hit, at character offsets of the normalized text.
     pub terms: Vec<MatchedTerm>,
 }
@@ -48,6 +50,7 @@ impl MatchedRule {
             name: rule.name.clone(),
             domain: rule.domain.clone(),
             severity: rule.severity,
+            tags: rule.tags.clone(),
             terms: terms
                 .into_iter()
                 .map(|t| MatchedTerm {

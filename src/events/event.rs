@@ -37,6 +37,8 @@ pub struct PostSummary {
     /// The first 140 characters of title + body, as written.
     pub excerpt: String,
     pub interactions: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
 }
 
 impl PostSummary {
@@ -52,6 +54,7 @@ impl PostSummary {
             published_at: post.published_at,
             excerpt: post.text().chars().take(140).collect(),
             interactions: post.counts.reposts + post.counts.comments + post.counts.likes,
+            region: post.region.clone(),
         }
     }
 
@@ -68,6 +71,8 @@ pub struct EventRule {
     pub name: String,
     pub domain: String,
     pub severity: Severity,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -238,6 +243,7 @@ impl Event {
                     name: rule.name.clone(),
                     domain: rule.domain.clone(),
                     severity: rule.severity,
+                    tags: rule.tags.clone(),
                 });
         }
     }

@@ -28,10 +28,11 @@ impl TestEngine {
         }
         let output = dir.path().join("matches.ndjson");
         let text = format!(
-            "sources = []\n[rules]\ndir = {:?}\nwatch = false\n[output]\nmatches = {:?}\nalerts = {:?}\n[http]\naddr = \"127.0.0.1:0\"\n[engine]\nworkers = 2\n",
+            "sources = []\n[rules]\ndir = {:?}\nwatch = false\n[output]\nmatches = {:?}\nalerts = {:?}\n[http]\naddr = \"127.0.0.1:0\"\n[engine]\nworkers = 2\n[storage]\ndir = {:?}\n",
             rules.display().to_string(),
             output.display().to_string(),
             dir.path().join("alerts.ndjson").display().to_string(),
+            dir.path().join("data").display().to_string(),
         );
         let config = Config::from_overlays(&[&text, overlay]).unwrap();
         let engine = Engine::start(&config, fenghuo::telemetry::install_prometheus())

@@ -1,0 +1,170 @@
+//! Alert endpoints: incidents with their why, steps and deliveries; the plan's steps
+//! (ack, verified, responded, closed); silences; dead letters.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use metrics::histogram;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::AppState;
+use crate::deliver::outbox::{IncidentFilter, OutboxError, Silence, STEPS};
+use crate::telemetry::DEADLINE_STEP_SECONDS;
+
+fn failed(e: OutboxError) -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(json!({ "error": e.to_string() })),
+    )
+        .into_response()
+}
+
+fn bad_request(message: String) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response()
+}
+
+/// `GET /api/v1/alerts?level=&state=&domain=&since=`
+pub async fn list(State(state): State<AppState>, Query(filter): Query<IncidentFilter>) -> Response {
+    match state.outbox.incidents(&filter) {
+        Ok(incidents) => Json(json!({ "alerts": incidents })).into_response(),
+        Err(e) => failed(e),
+    }
+}
+
+/// `GET /api/v1/alerts/{event_id}`: the incident, its latest alert (with the why), its
+/// steps, the deadlines, and every delivery attempt.
+pub async fn show(State(state): State<AppState>, Path(event_id): Path<String>) -> Response {
+    let incident = match state.outbox.incident(&event_id) {
+        Ok(Some(incident)) => incident,
+        Ok(None) => {
+            return (
+                StatusCode::NOT_FOUND,
+                Json(json!({ "error": "no such alert" })),
+            )
+                .into_response()
+        }
+        Err(e) => return failed(e),
+    };
+    let steps = match state.outbox.steps(&event_id) {
+        Ok(steps) => steps,
+        Err(e) => return failed(e),
+    };
+    let attempts = match state.outbox.attempts(&event_id) {
+        Ok(attempts) => attempts,
+        Err(e) => return failed(e),
+    };
+    let deadlines: serde_json::Map<String, serde_json::Value> = STEPS
+        .iter()
+        .filter_map(|step| {
+            let limit = state.deadlines.deadline(&incident.level, step)?;
+            Some((step.to_string(), json!(incident.opened_at + limit)))
+        })
+        .collect();
+    Json(json!({ "alert": incident, "steps": steps, "deadlines": deadlines, "deliveries": attempts })).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepRequest {
+    /// Who took the step (officer, department).
+    pub by: String,
+    /// When; default now.
+    #[serde(default)]
+    pub at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// `POST /api/v1/alerts/{event_id}/{ack|verified|responded|closed}`
+pub async fn step(
+    State(state): State<AppState>,
+    Path((event_id, action)): Path<(String, String)>,
+    Json(request): Json<StepRequest>,
+) -> Response {
+    let Some(step) = STEPS.iter().find(|s| **s == action) else {
+        return bad_request(format!(
+            "unknown step {action:?}; one of {}",
+            STEPS.join(", ")
+        ));
+    };
+    if request.by.trim().is_empty() {
+        return bad_request("`by` must say who took the step".into());
+    }
+    let at = request.at.unwrap_or_else(Utc::now);
+    match state
+        .outbox
+        .take_step(&event_id, step, &request.by, &request.comment, at)
+    {
+        Ok(Some((level, elapsed))) => {
+            histogram!(DEADLINE_STEP_SECONDS, "level" => level, "step" => *step)
+                .record(elapsed.num_milliseconds().max(0) as f64 / 1000.0);
+            Json(json!({ "event_id": event_id, "step": step, "at": at, "by": request.by }))
+                .into_response()
+        }
+        Ok(None) => (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "error": "no such alert" })),
+        )
+            .into_response(),
+        Err(e) => failed(e),
+    }
+}
+
+pub async fn silences(State(state): State<AppState>) -> Response {
+    match state.outbox.silences() {
+        Ok(silences) => {
+            let now = Utc::now();
+            let listed: Vec<_> = silences
+                .into_iter()
+                .map(|s| {
+                    let active = s.starts_at <= now && now < s.ends_at;
+                    json!({ "silence": s, "active": active })
+                })
+                .collect();
+            Json(json!({ "silences": listed })).into_response()
+        }
+        Err(e) => failed(e),
+    }
+}
+
+/// `POST /api/v1/silences` with matchers, starts_at, ends_at, created_by, comment.
+pub async fn add_silence(State(state): State<AppState>, Json(silence): Json<Silence>) -> Response {
+    if silence.ends_at <= silence.starts_at {
+        return bad_request("ends_at must be after starts_at".into());
+    }
+    if silence.created_by.trim().is_empty() {
+        return bad_request("created_by must say who silences".into());
+    }
+    if silence.matchers == Default::default() {
+        return bad_request(
+            "a silence needs at least one matcher (it would silence everything)".into(),
+        );
+    }
+    match state.outbox.add_silence(&silence) {
+        Ok(id) => (StatusCode::CREATED, Json(json!({ "id": id }))).into_response(),
+        Err(e) => failed(e),
+    }
+}
+
+/// `DELETE /api/v1/silences/{id}`: expires it now.
+pub async fn expire_silence(State(state): State<AppState>, Path(id): Path<i64>) -> Response {
+    match state.outbox.expire_silence(id, Utc::now()) {
+        Ok(true) => Json(json!({ "id": id, "expired": true })).into_response(),
+        Ok(false) => (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "error": "no active silence with that id" })),
+        )
+            .into_response(),
+        Err(e) => failed(e),
+    }
+}
+
+pub async fn dead_letters(State(state): State<AppState>) -> Response {
+    match state.outbox.dead_letters() {
+        Ok(letters) => Json(json!({ "dead_letters": letters })).into_response(),
+        Err(e) => failed(e),
+    }
+}
