@@ -178,8 +178,24 @@ pub fn install_prometheus() -> Option<metrics_exporter_prometheus::PrometheusHan
         std::sync::OnceLock::new();
     HANDLE
         .get_or_init(|| {
-            metrics_exporter_prometheus::PrometheusBuilder::new()
-                .install_recorder()
+            use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+            // Histograms, not summaries: buckets aggregate across scrapes and replicas.
+            // Latencies in seconds; deadline steps in minutes to days.
+            let latency = [
+                0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+            ];
+            let steps = [
+                60.0, 300.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 86400.0, 172800.0,
+            ];
+            PrometheusBuilder::new()
+                .set_buckets(&latency)
+                .and_then(|b| {
+                    b.set_buckets_for_metric(
+                        Matcher::Full(DEADLINE_STEP_SECONDS.to_owned()),
+                        &steps,
+                    )
+                })
+                .and_then(|b| b.install_recorder())
                 .map_err(|e| tracing::warn!(error = %e, "metrics recorder not installed"))
                 .ok()
         })

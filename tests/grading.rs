@@ -90,6 +90,7 @@ fn record(spec: &PostSpec) -> MatchRecord {
             terms: Vec::new(),
         }],
         matched_at: at,
+        received_at: at,
     }
 }
 

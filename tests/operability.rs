@@ -174,6 +174,14 @@ async fn metrics_after_a_replay_equal_what_the_replay_produced() {
         get("fenghuo_queue_frames_popped_total")
     );
     assert!(samples.contains_key("fenghuo_worker_busy_seconds_total{worker=\"0\"}"));
+    assert_eq!(
+        get("fenghuo_ingest_to_alert_seconds_count"),
+        expected_alerts,
+        "every alert's latency, as a histogram"
+    );
+    assert!(samples
+        .keys()
+        .any(|k| k.starts_with("fenghuo_ingest_to_alert_seconds_bucket{le=")));
 
     let (status, body) = http(addr, "GET", "/readyz", &[], b"").await;
     assert_eq!(status, 200, "{body}");

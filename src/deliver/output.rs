@@ -21,6 +21,8 @@ pub struct MatchRecord {
     pub generation: u64,
     pub rules: Vec<MatchedRule>,
     pub matched_at: DateTime<Utc>,
+    /// When the source received the frame holding the post (for ingest → alert latency).
+    pub received_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

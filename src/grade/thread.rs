@@ -11,6 +11,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use super::{Alert, Grader};
 use crate::deliver::MatchRecord;
+use crate::telemetry::INGEST_TO_ALERT_SECONDS;
 
 pub struct GradeStage {
     pub grader: Grader,
@@ -54,6 +55,11 @@ impl GradeStage {
             match self.matches.recv_timeout(Duration::from_secs(1)) {
                 Ok(record) => {
                     for alert in self.grader.on_match(&record) {
+                        let latency = (chrono::Utc::now() - record.received_at)
+                            .num_microseconds()
+                            .unwrap_or(0);
+                        metrics::histogram!(INGEST_TO_ALERT_SECONDS)
+                            .record(latency.max(0) as f64 / 1e6);
                         self.emit(alert);
                     }
                     // Chain members without a rule of their own are not matches.

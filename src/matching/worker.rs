@@ -74,7 +74,7 @@ impl WorkerContext {
                 }
             };
             decoded += 1;
-            self.match_post(post, &frame.source.name, rules, scanner);
+            self.match_post(post, frame, rules, scanner);
         });
         self.stats
             .frame_decoded(&frame.source.name, frame.bytes.len(), received, decoded);
@@ -117,7 +117,8 @@ impl WorkerContext {
         .any(|id| self.chained.contains(&(post.platform.clone(), id.clone())))
     }
 
-    fn match_post(&self, post: Post, source: &str, rules: &Arc<RuleSet>, scanner: &mut Scanner) {
+    fn match_post(&self, post: Post, frame: &Frame, rules: &Arc<RuleSet>, scanner: &mut Scanner) {
+        let source = frame.source.name.as_str();
         let normalized = normalize(&post.text());
         let mut matches = rules.scan(&normalized, scanner);
         matches.retain(|m| {
@@ -139,6 +140,7 @@ impl WorkerContext {
             generation: rules.generation,
             source: source.to_owned(),
             matched_at: Utc::now(),
+            received_at: frame.received_at,
             post,
         };
         // Fails only when the output stage is gone, i.e. the engine is shutting down hard.
