@@ -5,7 +5,7 @@ CARGO ?= cargo
 EVAL_DATA ?= ../shared/data/police-texts-dev.tsv
 SYSTEM_PACKAGES := libhyperscan-dev pkg-config
 
-.PHONY: deps build run test lint eval bench clean
+.PHONY: deps build run test lint eval bench check-deploy clean
 
 ## deps: install the system packages the build needs (idempotent; needs root)
 deps:
@@ -29,8 +29,17 @@ test: deps
 	$(CARGO) test
 	$(CARGO) run --quiet -- rules check rules
 	$(CARGO) run --quiet -- rules test rules
+	$(MAKE) --no-print-directory check-deploy
 	@if [ -f $(EVAL_DATA) ]; then $(MAKE) --no-print-directory eval; \
 	else echo "skipping eval: $(EVAL_DATA) not found"; fi
+
+## check-deploy: validate the Prometheus config, alerting rules and their unit tests
+check-deploy:
+	@command -v promtool >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; }
+	promtool check config deploy/prometheus/prometheus.yml
+	promtool check rules deploy/prometheus/alerts.yml
+	promtool test rules deploy/prometheus/alerts_test.yml
 
 ## lint: formatting and clippy
 lint:

@@ -260,7 +260,11 @@ impl Engine {
         };
         let mut watchers = Vec::new();
         if config.rules.watch {
-            let is_rule_file = |p: &std::path::Path| p.extension().is_some_and(|e| e == "toml");
+            // Kubernetes updates a mounted ConfigMap by swapping its `..data` link.
+            let is_rule_file = |p: &std::path::Path| {
+                p.extension().is_some_and(|e| e == "toml")
+                    || p.file_name().is_some_and(|n| n == "..data")
+            };
             watchers.push(reload::watch(
                 &config.rules.dir,
                 is_rule_file,
@@ -269,8 +273,10 @@ impl Engine {
             )?);
             if let Some(path) = policy.path() {
                 let name = path.file_name().map(|n| n.to_owned());
-                let is_policy =
-                    move |p: &std::path::Path| p.file_name().map(|n| n.to_owned()) == name;
+                let is_policy = move |p: &std::path::Path| {
+                    let file = p.file_name().map(|n| n.to_owned());
+                    file == name || file.is_some_and(|n| n == "..data")
+                };
                 watchers.push(reload::watch(
                     &reload::parent_dir(path),
                     is_policy,

@@ -90,6 +90,9 @@ struct Overrides {
     /// Match worker threads (0 = one per core).
     #[arg(long, env = "FENGHUO_WORKERS")]
     workers: Option<usize>,
+    /// Bearer token for the changing endpoints (keeps the secret out of the config file).
+    #[arg(long, env = "FENGHUO_HTTP_TOKEN", hide_env_values = true)]
+    http_token: Option<String>,
     /// Directory of the durable outbox.
     #[arg(long, env = "FENGHUO_DATA_DIR")]
     data_dir: Option<PathBuf>,
@@ -228,6 +231,9 @@ impl Overrides {
         }
         if let Some(workers) = self.workers {
             config.engine.workers = workers;
+        }
+        if let Some(token) = self.http_token {
+            config.http.token = token;
         }
         if let Some(dir) = self.data_dir {
             config.storage.dir = dir;

@@ -171,6 +171,88 @@ impl Default for RateLimitedLog {
     }
 }
 
+/// Every metric the engine exports, with its HELP text (shown by `/metrics`).
+pub const DESCRIPTIONS: &[(&str, &str)] = &[
+    (
+        POSTS_RECEIVED,
+        "Posts read by a source (one per NDJSON line or array element).",
+    ),
+    (POSTS_DECODED, "Posts decoded into the canonical post."),
+    (
+        POSTS_REJECTED,
+        "Posts rejected, by source and reason; each is logged (rate-limited) and skipped.",
+    ),
+    (POSTS_MATCHED, "Posts that fired at least one rule."),
+    (RULE_MATCHES, "Rule firings, by rule and domain."),
+    (
+        QUEUE_PUSHED,
+        "Frames put on the queue between sources and match workers.",
+    ),
+    (
+        QUEUE_POPPED,
+        "Frames taken off the queue by match workers (depth = pushed - popped).",
+    ),
+    (
+        QUEUE_CAPACITY,
+        "Frames the queue holds before sources are slowed down.",
+    ),
+    (
+        RULES_GENERATION,
+        "The live rule-set generation (0: no rules loaded).",
+    ),
+    (RULES_LOADED, "Rules in the live generation."),
+    (RULES_RELOADS, "Rule loads and reloads, by outcome."),
+    (
+        RULES_COMPILE_SECONDS,
+        "Time to read, compile and example-test a rule-set generation.",
+    ),
+    (EVENTS_TRACKED, "Events tracked now."),
+    (
+        EVENTS_CLOSED,
+        "Events no longer tracked (quiet or evicted).",
+    ),
+    (
+        EVENTS_EVICTED,
+        "Events evicted because the caps on events or posts were reached.",
+    ),
+    (
+        EVENTS_LATE_POSTS,
+        "Posts later than the lateness window, counted at its edge.",
+    ),
+    (ALERTS, "Alerts emitted, by level and lifecycle kind."),
+    (
+        WORKER_BUSY_SECONDS,
+        "Seconds each match worker spent on frames.",
+    ),
+    (DELIVERIES, "Delivery attempts, by receiver and outcome."),
+    (
+        DELIVERY_SECONDS,
+        "Time of one delivery attempt, by receiver.",
+    ),
+    (DEAD_LETTERS, "Notices a receiver gave up on."),
+    (
+        OUTBOX_PENDING,
+        "Notices committed but not yet past a receiver's cursor.",
+    ),
+    (
+        DEADLINES_OVERDUE,
+        "Plan steps not taken by their deadline, by level and step.",
+    ),
+    (
+        DEADLINE_STEP_SECONDS,
+        "Time from an incident's first alert to each step, by level and step.",
+    ),
+    (
+        INGEST_TO_ALERT_SECONDS,
+        "Time from a post's receipt to the alert it caused.",
+    ),
+    (
+        SOURCE_CONNECTED,
+        "Whether a pulling source is connected (push sources: open connections).",
+    ),
+    (SOURCE_RECONNECTS, "Reconnects of a pulling source."),
+];
+
 /// Installs the Prometheus recorder once per process and returns its handle (later calls
 /// return the same handle, so tests in one process can each start an engine).
 pub fn install_prometheus() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
@@ -196,6 +278,12 @@ pub fn install_prometheus() -> Option<metrics_exporter_prometheus::PrometheusHan
                     )
                 })
                 .and_then(|b| b.install_recorder())
+                .inspect(|_| {
+                    // One description map serves every metric type.
+                    for (name, help) in DESCRIPTIONS {
+                        metrics::describe_counter!(*name, *help);
+                    }
+                })
                 .map_err(|e| tracing::warn!(error = %e, "metrics recorder not installed"))
                 .ok()
         })

@@ -5,6 +5,7 @@ mod support;
 mod bad_input;
 mod cli;
 mod delivery;
+mod deploy_files;
 mod grading;
 mod hot_reload;
 mod operability;

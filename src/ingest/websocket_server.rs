@@ -30,7 +30,8 @@ pub async fn upgrade(
 }
 
 async fn serve(mut socket: WebSocket, state: AppState, source: std::sync::Arc<super::SourceInfo>) {
-    crate::telemetry::source_connected(SOURCE_NAME, true);
+    // Counts connections: several providers may push at once.
+    metrics::gauge!(crate::telemetry::SOURCE_CONNECTED, "source" => SOURCE_NAME).increment(1.0);
     loop {
         let message = tokio::select! {
             _ = state.shutdown.cancelled() => break,
@@ -55,6 +56,6 @@ async fn serve(mut socket: WebSocket, state: AppState, source: std::sync::Arc<su
             break;
         }
     }
-    crate::telemetry::source_connected(SOURCE_NAME, false);
+    metrics::gauge!(crate::telemetry::SOURCE_CONNECTED, "source" => SOURCE_NAME).decrement(1.0);
     let _ = socket.send(Message::Close(None)).await;
 }
