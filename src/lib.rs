@@ -42,4 +42,5 @@ pub mod normalize;
 pub mod post;
 pub mod reload;
 pub mod rules;
+pub mod synth;
 pub mod telemetry;

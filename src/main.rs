@@ -58,6 +58,21 @@ enum Command {
         #[command(flatten)]
         overrides: Overrides,
     },
+    /// Write a synthetic feed (NDJSON) for benchmarks: several platforms' shapes, ~1 %
+    /// police-related negative posts (some disguised), re-sends, bursts.
+    Gen {
+        /// Number of posts (default 100000 unless --bytes is given).
+        #[arg(long)]
+        posts: Option<u64>,
+        /// Approximate size instead: a number with an optional K, M or G suffix.
+        #[arg(long, value_parser = parse_size)]
+        bytes: Option<u64>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output file; `-` for stdout.
+        #[arg(long, short, default_value = "-")]
+        output: String,
+    },
     /// Rule pack tooling for rule authors.
     Rules {
         #[command(subcommand)]
@@ -188,6 +203,17 @@ fn run(command: Command) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Rules { command } => rules_command(command),
+        Command::Gen { posts, bytes, seed, output } => {
+            let options = fenghuo::synth::GenOptions { seed, posts: posts.or(bytes.is_none().then_some(100_000)), bytes };
+            let (posts, bytes) = if output == "-" {
+                fenghuo::synth::generate(options, &mut std::io::BufWriter::new(std::io::stdout().lock()))?
+            } else {
+                let file = std::fs::File::create(&output).with_context(|| format!("creating {output}"))?;
+                fenghuo::synth::generate(options, &mut std::io::BufWriter::new(file))?
+            };
+            eprintln!("wrote {posts} posts ({:.1} MB) with seed {seed}", bytes as f64 / 1e6);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Config {
             command: ConfigCommand::Check { file },
         } => match Config::load(&file) {
@@ -240,6 +266,23 @@ impl Overrides {
         }
         Ok(config)
     }
+}
+
+/// `1000`, `64K`, `100M`, `1G` → bytes.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => text.split_at(i),
+        None => (text, ""),
+    };
+    let number: u64 = digits.parse().map_err(|_| format!("{text:?} is not a size"))?;
+    let scale = match unit.to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" => 1 << 10,
+        "M" | "MB" => 1 << 20,
+        "G" | "GB" => 1 << 30,
+        other => return Err(format!("unknown size unit {other:?} (K, M or G)")),
+    };
+    Ok(number * scale)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
