@@ -53,8 +53,7 @@ eval: deps
 clean:
 	$(CARGO) clean
 
-## bench: stage benchmarks (criterion) and a full-speed replay of the sample feed
+## bench: stage benchmarks (criterion), then the end-to-end comparison (benches/e2e.sh)
 bench: deps
 	$(CARGO) bench --bench pipeline
-	$(CARGO) build --release
-	./target/release/fenghuo replay deploy/sample/feed.ndjson --output /dev/null
+	benches/e2e.sh

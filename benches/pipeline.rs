@@ -1,47 +1,34 @@
-//! Stage benchmarks on the bundled sample feed with the shipped rule pack:
-//! decode, normalize, scan (hyperscan + rule logic), and the three together.
+//! Stage benchmarks (criterion): normalization, rule matching with 100 / 1,000 / 10,000
+//! keywords plus the shipped regexes, event tracking and grading.
 //!
-//! `cargo bench --bench pipeline`. Compare stages within one run (the machine is noisy).
+//! `cargo bench --bench pipeline`. Compare within one run: the machine is noisy.
+
+mod workload;
 
 use std::hint::black_box;
-use std::path::Path;
+use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use chrono::Utc;
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
-use fenghuo::config::Config;
-use fenghuo::decode::Decoder;
+use fenghuo::deliver::{MatchRecord, MatchedRule};
+use fenghuo::grade::{Grader, Policy};
 use fenghuo::ingest::replay::SAMPLE_FEED;
 use fenghuo::normalize::normalize;
-use fenghuo::rules::{self, Scanner};
+use fenghuo::rules::{self, Scanner, Severity};
 
-fn stages(c: &mut Criterion) {
-    let config = Config::embedded();
-    let decoder = Decoder::new(&config.mappings, config.engine.max_post_bytes);
-    let all = decoder.select(&[]);
-    let rules = rules::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("rules"), 1)
-        .expect("rule pack loads");
+fn feed_texts() -> Vec<String> {
+    workload::texts(SAMPLE_FEED)
+}
 
-    let mut posts = Vec::new();
-    decoder.decode_frame(SAMPLE_FEED, &all, Utc::now(), |r| posts.extend(r.ok()));
-    let texts: Vec<String> = posts.iter().map(|p| p.text()).collect();
-    let normalized: Vec<String> = texts.iter().map(|t| normalize(t)).collect();
-    let text_bytes: usize = texts.iter().map(String::len).sum();
-
-    let mut group = c.benchmark_group("stages");
+fn normalization(c: &mut Criterion) {
+    let texts = feed_texts();
+    let bytes: usize = texts.iter().map(String::len).sum();
+    let mut group = c.benchmark_group("normalize");
     group.sample_size(20);
-    group.throughput(Throughput::Bytes(SAMPLE_FEED.len() as u64));
-    group.bench_function("decode", |b| {
-        b.iter(|| {
-            let mut n = 0;
-            decoder.decode_frame(black_box(SAMPLE_FEED), &all, Utc::now(), |r| {
-                n += r.is_ok() as usize
-            });
-            n
-        })
-    });
-    group.throughput(Throughput::Bytes(text_bytes as u64));
-    group.bench_function("normalize", |b| {
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("sample feed", |b| {
         b.iter(|| {
             texts
                 .iter()
@@ -49,29 +36,100 @@ fn stages(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
-    let mut scanner = Scanner::new();
-    group.bench_function("scan", |b| {
-        b.iter(|| {
-            normalized
-                .iter()
-                .map(|t| rules.scan(black_box(t), &mut scanner).len())
-                .sum::<usize>()
+    group.finish();
+}
+
+fn matching(c: &mut Criterion) {
+    let normalized: Vec<String> = feed_texts().iter().map(|t| normalize(t)).collect();
+    let bytes: usize = normalized.iter().map(String::len).sum();
+    let (_, regexes) = workload::pack_terms();
+    let dir = tempfile::tempdir().unwrap();
+    let mut group = c.benchmark_group("match");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(bytes as u64));
+    for count in [100, 1_000, 10_000] {
+        std::fs::write(
+            dir.path().join("bench.toml"),
+            workload::rules_toml(&workload::keywords(count), &regexes),
+        )
+        .unwrap();
+        let rules = rules::load(dir.path(), 1).expect("bench rules compile");
+        let mut scanner = Scanner::new();
+        group.bench_with_input(
+            BenchmarkId::new("keywords+regexes", count),
+            &count,
+            |b, _| {
+                b.iter(|| {
+                    normalized
+                        .iter()
+                        .map(|t| rules.scan(black_box(t), &mut scanner).len())
+                        .sum::<usize>()
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+fn records(count: usize) -> Vec<MatchRecord> {
+    let texts = feed_texts();
+    let config = fenghuo::config::Config::embedded();
+    let decoder = fenghuo::decode::Decoder::new(&config.mappings, 1 << 20);
+    let all = decoder.select(&[]);
+    let mut posts = Vec::new();
+    decoder.decode_frame(SAMPLE_FEED, &all, Utc::now(), |r| posts.extend(r.ok()));
+    let rule_ids = [
+        "law.violence",
+        "aux.conduct",
+        "service.attitude",
+        "traffic.fines",
+        "rumour.online_claim",
+    ];
+    posts
+        .into_iter()
+        .zip(texts)
+        .cycle()
+        .take(count)
+        .enumerate()
+        .map(|(i, (mut post, _))| {
+            post.id = format!("{}-{i}", post.id);
+            let now = Utc::now();
+            MatchRecord {
+                rules: vec![MatchedRule {
+                    id: rule_ids[i % rule_ids.len()].into(),
+                    name: "bench".into(),
+                    domain: "执法办案".into(),
+                    severity: Severity::High,
+                    tags: Vec::new(),
+                    terms: Vec::new(),
+                }],
+                post,
+                source: "bench".into(),
+                generation: 1,
+                matched_at: now,
+                received_at: now,
+            }
         })
-    });
-    group.throughput(Throughput::Bytes(SAMPLE_FEED.len() as u64));
-    group.bench_function("decode+normalize+scan", |b| {
+        .collect()
+}
+
+fn events_and_grading(c: &mut Criterion) {
+    let records = records(5_000);
+    let mut group = c.benchmark_group("events");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(records.len() as u64));
+    group.bench_function("track + grade 5,000 matched posts", |b| {
         b.iter(|| {
-            let mut n = 0;
-            decoder.decode_frame(black_box(SAMPLE_FEED), &all, Utc::now(), |r| {
-                if let Ok(post) = r {
-                    n += rules.scan(&normalize(&post.text()), &mut scanner).len();
-                }
-            });
-            n
+            let policy = Arc::new(ArcSwap::from_pointee(Policy::embedded()));
+            let mut grader = Grader::new(fenghuo::config::Config::embedded().events, policy);
+            records
+                .iter()
+                .map(|r| grader.on_match(black_box(r)).len())
+                .sum::<usize>()
         })
     });
     group.finish();
 }
 
-criterion_group!(benches, stages);
+criterion_group!(benches, normalization, matching, events_and_grading);
 criterion_main!(benches);

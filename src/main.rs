@@ -203,15 +203,31 @@ fn run(command: Command) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Rules { command } => rules_command(command),
-        Command::Gen { posts, bytes, seed, output } => {
-            let options = fenghuo::synth::GenOptions { seed, posts: posts.or(bytes.is_none().then_some(100_000)), bytes };
+        Command::Gen {
+            posts,
+            bytes,
+            seed,
+            output,
+        } => {
+            let options = fenghuo::synth::GenOptions {
+                seed,
+                posts: posts.or(bytes.is_none().then_some(100_000)),
+                bytes,
+            };
             let (posts, bytes) = if output == "-" {
-                fenghuo::synth::generate(options, &mut std::io::BufWriter::new(std::io::stdout().lock()))?
+                fenghuo::synth::generate(
+                    options,
+                    &mut std::io::BufWriter::new(std::io::stdout().lock()),
+                )?
             } else {
-                let file = std::fs::File::create(&output).with_context(|| format!("creating {output}"))?;
+                let file =
+                    std::fs::File::create(&output).with_context(|| format!("creating {output}"))?;
                 fenghuo::synth::generate(options, &mut std::io::BufWriter::new(file))?
             };
-            eprintln!("wrote {posts} posts ({:.1} MB) with seed {seed}", bytes as f64 / 1e6);
+            eprintln!(
+                "wrote {posts} posts ({:.1} MB) with seed {seed}",
+                bytes as f64 / 1e6
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Config {
@@ -274,7 +290,9 @@ fn parse_size(text: &str) -> Result<u64, String> {
         Some((i, _)) => text.split_at(i),
         None => (text, ""),
     };
-    let number: u64 = digits.parse().map_err(|_| format!("{text:?} is not a size"))?;
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size"))?;
     let scale = match unit.to_ascii_uppercase().as_str() {
         "" | "B" => 1,
         "K" | "KB" => 1 << 10,

@@ -21,7 +21,15 @@ pub fn normalize(text: &str) -> String {
     // CJK character across them (`警 * 察`), kept otherwise (`hello world`).
     let mut pending = String::new();
     let mut last_kept_is_cjk = false;
-    for c in text.nfkc() {
+    // Most posts hold only characters whose NFKC form is themselves or a fixed shift
+    // (full-width ASCII); those skip the general NFKC machinery. Any other character sends
+    // the whole text through it, so the result is always exactly NFKC.
+    let folded_chars: Box<dyn Iterator<Item = char> + '_> = if text.chars().all(has_simple_nfkc) {
+        Box::new(text.chars().map(simple_nfkc))
+    } else {
+        Box::new(text.nfkc())
+    };
+    for c in folded_chars {
         if is_invisible(c) {
             continue;
         }
@@ -52,6 +60,32 @@ pub fn normalize(text: &str) -> String {
         }
     }
     simplified
+}
+
+/// Characters whose NFKC form is one known character and that never compose with a
+/// neighbour: ASCII, CJK ideographs, full-width ASCII, common CJK and typographic
+/// punctuation, and the invisible characters removed below.
+fn has_simple_nfkc(c: char) -> bool {
+    c.is_ascii()
+        || is_cjk_unified(c)
+        || matches!(c, '\u{FF01}'..='\u{FF5E}' | '\u{3000}'..='\u{3002}' | '\u{3008}'..='\u{3011}'
+            | '\u{2014}' | '\u{2018}' | '\u{2019}' | '\u{201C}' | '\u{201D}' | '\u{00B7}'
+            | '\u{200B}'..='\u{200D}' | '\u{FEFF}')
+}
+
+/// The NFKC form of a character for which [`has_simple_nfkc`] holds.
+fn simple_nfkc(c: char) -> char {
+    match c {
+        // Full-width ASCII variants sit at a fixed offset from ASCII.
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    }
+}
+
+/// CJK unified ideographs (basic and extension A): their own NFKC form.
+fn is_cjk_unified(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
 }
 
 /// Zero-width and formatting characters that render as nothing.
@@ -146,6 +180,20 @@ mod tests {
         assert_eq!(normalize("輔警"), "辅警");
         assert_eq!(normalize("警蜀黍"), "警察叔叔");
         assert_eq!(normalize("工作人员警告"), "工作人员警告");
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_nfkc_on_every_character_it_takes() {
+        use unicode_normalization::UnicodeNormalization;
+        for code in 0..=0x10FFFFu32 {
+            let Some(c) = char::from_u32(code) else {
+                continue;
+            };
+            if super::has_simple_nfkc(c) {
+                let nfkc: String = c.to_string().nfkc().collect();
+                assert_eq!(nfkc, super::simple_nfkc(c).to_string(), "U+{code:04X}");
+            }
+        }
     }
 
     #[test]

@@ -15,26 +15,76 @@ use serde_json::json;
 /// list gives text with a realistic character distribution).
 const COMMON: &str = "的一是不了人我在有他这中大来上个国到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可她里后小么心多天而能好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两长知民样现分将外但身些与高意进把法此实回二理美点月明其种声全工己话儿者向情部正名定女问力机给等几很业最间新什打便位因重被走电四第门相次东政海口使教西再平真听世气信北少关并内加化由却代军产入先山五太水万市眼体别处总才场师书比住员九笑性通目华报立马命张活难神数件安表原车白应路期叫死常提感金何更反合放做系计或司利受光王果亲界及今京务制解各任至清物台象记边共风战干接它许八特觉望直服毛林题建南度统色字请交爱让认算论百吃义科怎元社术结六功指思非流每青管夫连远资队跟带花快条院变联言权往展该领传近留红治决周保达办运武半候七必城父强步完革深区即求品士转量空甚众技轻程告江语英基派满式李息写呢识极令黄德收脸钱党倒未持取设始版双历越史商千片容研像找友孩站广改议形委早房音火际则首单据导影失拿网香似斯专石若兵弟谁校读志飞观争究包组造落视济喜离虽坐集编宝谈府拉黑且随格尽剑讲布杀微怕母调局根曾准团段终乐切级克精哪官示冷域读";
 const EVERYDAY: &[&str] = &[
-    "今天天气不错，出去走走", "周末带孩子去公园", "这家店的火锅真好吃", "地铁又晚点了", "考试终于结束了",
-    "新买的手机很好用", "下班路上堵车一个小时", "推荐一本好书", "球队今晚赢了", "明天降温记得加衣服",
-    "小区楼下新开了一家面馆", "年底加班好累", "春运车票开始预售", "这部电影值得一看", "早起跑步五公里",
+    "今天天气不错，出去走走",
+    "周末带孩子去公园",
+    "这家店的火锅真好吃",
+    "地铁又晚点了",
+    "考试终于结束了",
+    "新买的手机很好用",
+    "下班路上堵车一个小时",
+    "推荐一本好书",
+    "球队今晚赢了",
+    "明天降温记得加衣服",
+    "小区楼下新开了一家面馆",
+    "年底加班好累",
+    "春运车票开始预售",
+    "这部电影值得一看",
+    "早起跑步五公里",
 ];
 const POLICE_NEUTRAL: &[&str] = &[
-    "警方破获一起电信诈骗案，追回损失百万元", "民警冒雨护送走失老人回家", "交警提醒：雨天路滑注意安全",
-    "市公安局召开表彰大会", "出入境办证大厅推出预约服务", "派出所民警进校园开展反诈宣传",
+    "警方破获一起电信诈骗案，追回损失百万元",
+    "民警冒雨护送走失老人回家",
+    "交警提醒：雨天路滑注意安全",
+    "市公安局召开表彰大会",
+    "出入境办证大厅推出预约服务",
+    "派出所民警进校园开展反诈宣传",
 ];
-const PLACES: &[&str] = &["城南", "明湖路", "火车站", "江滨路口", "开发区", "老街", "高速出口", "体育馆"];
+const PLACES: &[&str] = &[
+    "城南",
+    "明湖路",
+    "火车站",
+    "江滨路口",
+    "开发区",
+    "老街",
+    "高速出口",
+    "体育馆",
+];
 const OFFICERS: &[&str] = &["警察", "民警", "辅警", "协警", "交警", "派出所的人"];
 const MISCONDUCT: &[&str] = &[
-    "当街殴打路人", "扇了外卖小哥一巴掌", "乱罚款还不开票", "报案了也不给立案", "态度恶劣还推人",
-    "暴力执法把人按在地上", "收了钱就放人", "执勤时玩手机不管事",
+    "当街殴打路人",
+    "扇了外卖小哥一巴掌",
+    "乱罚款还不开票",
+    "报案了也不给立案",
+    "态度恶劣还推人",
+    "暴力执法把人按在地上",
+    "收了钱就放人",
+    "执勤时玩手机不管事",
 ];
-const OUTRAGE: &[&str] = &["太过分了", "必须严查", "这还有王法吗", "视频都拍下来了", "大家评评理", "求扩散"];
+const OUTRAGE: &[&str] = &[
+    "太过分了",
+    "必须严查",
+    "这还有王法吗",
+    "视频都拍下来了",
+    "大家评评理",
+    "求扩散",
+];
 
 /// Traditional forms for the characters the templates use most.
 const TRADITIONAL: &[(char, char)] = &[
-    ('警', '警'), ('辅', '輔'), ('协', '協'), ('罚', '罰'), ('执', '執'), ('法', '法'), ('殴', '毆'),
-    ('态', '態'), ('恶', '惡'), ('劣', '劣'), ('报', '報'), ('给', '給'), ('卖', '賣'), ('头', '頭'),
+    ('警', '警'),
+    ('辅', '輔'),
+    ('协', '協'),
+    ('罚', '罰'),
+    ('执', '執'),
+    ('法', '法'),
+    ('殴', '毆'),
+    ('态', '態'),
+    ('恶', '惡'),
+    ('劣', '劣'),
+    ('报', '報'),
+    ('给', '給'),
+    ('卖', '賣'),
+    ('头', '頭'),
 ];
 
 /// Options of `fenghuo gen`.
@@ -62,7 +112,14 @@ pub fn generate(options: GenOptions, out: &mut impl Write) -> io::Result<(u64, u
         let line = if burst_left > 0 {
             burst_left -= 1;
             let text = format!("转发：{}", pick(&mut rng, OUTRAGE));
-            weibo(&mut rng, &format!("g{posts}"), &text, at, Some(&burst_of), 0)
+            weibo(
+                &mut rng,
+                &format!("g{posts}"),
+                &text,
+                at,
+                Some(&burst_of),
+                0,
+            )
         } else if roll < 0.05 && !earlier.is_empty() {
             // A re-send of an earlier Weibo post with grown counts.
             let index = rng.random_range(0..earlier.len());
@@ -142,18 +199,45 @@ fn sentence(rng: &mut StdRng, common: &[char], length: usize) -> String {
 
 /// A police-related negative post, disguised in about 40 % of cases.
 fn negative(rng: &mut StdRng) -> String {
-    let text = format!("{}{}{}，{}", pick(rng, PLACES), pick(rng, OFFICERS), pick(rng, MISCONDUCT), pick(rng, OUTRAGE));
+    let text = format!(
+        "{}{}{}，{}",
+        pick(rng, PLACES),
+        pick(rng, OFFICERS),
+        pick(rng, MISCONDUCT),
+        pick(rng, OUTRAGE)
+    );
     match rng.random_range(0..10) {
-        0 => text.chars().map(|c| c.to_string()).collect::<Vec<_>>().join("*"),
+        0 => text
+            .chars()
+            .map(|c| c.to_string())
+            .collect::<Vec<_>>()
+            .join("*"),
         1 => text.chars().flat_map(|c| [c, '\u{200B}']).collect(),
-        2 => text.chars().map(|c| TRADITIONAL.iter().find(|(s, _)| *s == c).map_or(c, |(_, t)| *t)).collect(),
+        2 => text
+            .chars()
+            .map(|c| {
+                TRADITIONAL
+                    .iter()
+                    .find(|(s, _)| *s == c)
+                    .map_or(c, |(_, t)| *t)
+            })
+            .collect(),
         3 => text.replace("警", "警 "),
         _ => text,
     }
 }
 
-fn weibo(rng: &mut StdRng, id: &str, text: &str, at: i64, repost_of: Option<&str>, likes: u64) -> String {
-    let created = chrono::DateTime::from_timestamp(at, 0).unwrap_or_default().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset"));
+fn weibo(
+    rng: &mut StdRng,
+    id: &str,
+    text: &str,
+    at: i64,
+    repost_of: Option<&str>,
+    likes: u64,
+) -> String {
+    let created = chrono::DateTime::from_timestamp(at, 0)
+        .unwrap_or_default()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset"));
     let mut post = json!({
         "idstr": id,
         "created_at": created.format("%a %b %d %H:%M:%S %z %Y").to_string(),
@@ -188,20 +272,31 @@ mod tests {
 
     #[test]
     fn the_same_seed_gives_the_same_feed_and_every_line_decodes() {
-        let options = GenOptions { seed: 7, posts: Some(2000), bytes: None };
+        let options = GenOptions {
+            seed: 7,
+            posts: Some(2000),
+            bytes: None,
+        };
         let (mut a, mut b) = (Vec::new(), Vec::new());
         assert_eq!(generate(options, &mut a).unwrap().0, 2000);
         generate(options, &mut b).unwrap();
         assert_eq!(a, b);
-        let decoder = crate::decode::Decoder::new(&crate::config::Config::embedded().mappings, 1 << 20);
+        let decoder =
+            crate::decode::Decoder::new(&crate::config::Config::embedded().mappings, 1 << 20);
         let all = decoder.select(&[]);
         let (mut ok, mut police) = (0, 0);
         decoder.decode_frame(&a, &all, chrono::Utc::now(), |r| {
             let post = r.unwrap();
             ok += 1;
-            police += OFFICERS.iter().any(|o| crate::normalize::normalize(&post.text()).contains(o)) as usize;
+            police += OFFICERS
+                .iter()
+                .any(|o| crate::normalize::normalize(&post.text()).contains(o))
+                as usize;
         });
         assert_eq!(ok, 2000);
-        assert!((10..400).contains(&police), "about 1 % police posts plus bursts: {police}");
+        assert!(
+            (10..400).contains(&police),
+            "about 1 % police posts plus bursts: {police}"
+        );
     }
 }

@@ -134,7 +134,7 @@ pub struct Event {
     /// SimHashes this event is recognised by (its first post, then a few more).
     pub simhashes: Vec<u64>,
     /// Trigram hashes of the event's texts with their counts: what its story is about.
-    story: HashMap<u64, u32>,
+    story: HashMap<u64, u32, std::hash::BuildHasherDefault<super::simhash::PrehashedKey>>,
     max_followers: u64,
     max_verified_followers: u64,
     series: Series,
@@ -155,7 +155,7 @@ impl Event {
             total_posts: 0,
             top_posts: Vec::new(),
             simhashes: vec![simhash],
-            story: HashMap::new(),
+            story: HashMap::default(),
             max_followers: 0,
             max_verified_followers: 0,
             series: Series::default(),

@@ -24,16 +24,38 @@ pub fn shingles(text: &str) -> Vec<u64> {
 
 /// The 64-bit SimHash of a text's [`shingles`].
 pub fn simhash(shingles: &[u64]) -> u64 {
-    let mut weights = [0i32; 64];
+    // Count the ones per bit (a branch-free loop the compiler vectorizes); a bit is set in
+    // the SimHash when most shingles have it.
+    let mut ones = [0u32; 64];
     for hash in shingles {
-        for (bit, weight) in weights.iter_mut().enumerate() {
-            *weight += if hash >> bit & 1 == 1 { 1 } else { -1 };
+        for (bit, count) in ones.iter_mut().enumerate() {
+            *count += (hash >> bit & 1) as u32;
         }
     }
-    weights.iter().enumerate().fold(
+    let total = shingles.len() as u32;
+    ones.iter().enumerate().fold(
         0u64,
-        |acc, (bit, &w)| if w > 0 { acc | 1 << bit } else { acc },
+        |acc, (bit, &n)| if 2 * n > total { acc | 1 << bit } else { acc },
     )
+}
+
+/// Hashes `u64` keys that are already uniformly distributed hashes (shingles) as
+/// themselves: SipHash over them is wasted work in the story maps.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PrehashedKey(u64);
+
+impl Hasher for PrehashedKey {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ b as u64;
+        }
+    }
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
 }
 
 /// Number of differing bits.

@@ -5,7 +5,7 @@
 //! same rules. Otherwise it opens a new event. Events that go quiet are closed; beyond the
 //! caps the least recently active events are evicted and counted.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use metrics::counter;
 use serde::Deserialize;
@@ -37,6 +37,10 @@ pub struct TrackerConfig {
     /// Most posts remembered (for re-sends and repost chains) across all events.
     pub max_posts: usize,
 }
+
+/// Most events per rule a new post is compared with for similarity (the most recently
+/// joined ones).
+const MAX_CANDIDATES: usize = 64;
 
 /// Most SimHashes an event is recognised by (its text may drift as it spreads).
 const MAX_SIMHASHES: usize = 8;
@@ -80,8 +84,10 @@ pub struct Tracker {
     event_links: HashMap<String, Vec<PostKey>>,
     /// (last active minute, event id): the order of expiry and eviction.
     by_activity: BTreeSet<(i64, String)>,
-    /// Rule id → the events under that rule (the candidates a new post may join).
-    by_rule: HashMap<String, Vec<String>>,
+    /// Rule id → the most recently joined events under that rule, newest last (the
+    /// candidates a new post may join by similarity). Bounded, so a flood of events under
+    /// one rule costs each post at most `MAX_CANDIDATES` comparisons.
+    by_rule: HashMap<String, VecDeque<String>>,
     /// The event clock: the newest minute seen (or advanced to while idle).
     clock: i64,
     evicted: u64,
@@ -192,8 +198,12 @@ impl Tracker {
         });
         for rule in &record.rules {
             let events = self.by_rule.entry(rule.id.clone()).or_default();
-            if !events.contains(&event_id) {
-                events.push(event_id.clone());
+            if let Some(position) = events.iter().position(|e| *e == event_id) {
+                events.remove(position);
+            }
+            events.push_back(event_id.clone());
+            if events.len() > MAX_CANDIDATES {
+                events.pop_front();
             }
         }
         self.posts

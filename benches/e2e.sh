@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# make bench: end-to-end throughput of `fenghuo replay` on a generated feed, side by side
+# with what a user would pick instead, all in one run on the same file and keyword list.
+# Ratios are what to quote: absolute figures drift on a shared machine.
+#
+#   BENCH_SIZE=100M BENCH_KEYWORDS=1000 benches/e2e.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZE=${BENCH_SIZE:-100M}
+KEYWORDS=${BENCH_KEYWORDS:-1000}
+WORK=target/bench-work
+mkdir -p "$WORK"
+
+command -v rg >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ripgrep; }
+[ -x /usr/bin/time ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time; }
+python3 -c 'import ahocorasick' 2>/dev/null || pip install -q pyahocorasick || echo "(pyahocorasick unavailable: the Python baseline uses re alone)"
+
+cargo build --release --quiet
+./target/release/fenghuo gen --bytes "$SIZE" --seed 1 -o "$WORK/feed.ndjson"
+cargo bench --quiet --bench baselines -- export "$WORK/feed.ndjson" "$KEYWORDS" "$WORK" >/dev/null
+POSTS=$(wc -l < "$WORK/feed.ndjson")
+MB=$(python3 -c "import os; print(os.path.getsize('$WORK/feed.ndjson') / 1e6)")
+RESULTS="$WORK/results.txt"
+: > "$RESULTS"
+
+# name posts/s MB/s [peak RSS MB]
+replay() {
+    local workers=$1
+    rm -rf "$WORK/data"
+    /usr/bin/time -v ./target/release/fenghuo replay "$WORK/feed.ndjson" --rules "$WORK/rules" \
+        --workers "$workers" --output /dev/null --data-dir "$WORK/data" 2> "$WORK/replay.err"
+    local line rss
+    line=$(grep '^replayed' "$WORK/replay.err")
+    rss=$(grep 'Maximum resident set size' "$WORK/replay.err" | awk '{print $NF / 1024}')
+    echo "fenghuo-replay-${workers}w $(echo "$line" | sed -E 's/.*: ([0-9]+) posts\/s, ([0-9.]+) MB\/s.*/\1 \2/') $rss" >> "$RESULTS"
+}
+timed() { # name command...: posts/s and MB/s from wall time
+    local name=$1; shift
+    local start end
+    start=$(date +%s.%N); "$@" > /dev/null; end=$(date +%s.%N)
+    python3 -c "s=$end-$start; print('$name', round($POSTS/s), round($MB/s, 1))" >> "$RESULTS"
+}
+
+replay 1
+replay 2
+cargo bench --quiet --bench baselines -- hyperscan "$WORK/feed.ndjson" "$KEYWORDS" 2>/dev/null | awk '{print $1, $3, $4}' >> "$RESULTS"
+cargo bench --quiet --bench baselines -- aho "$WORK/feed.ndjson" "$KEYWORDS" 2>/dev/null | awk '{print $1, $3, $4}' >> "$RESULTS"
+timed "ripgrep-keywords+regexes" rg -c -f "$WORK/patterns.txt" "$WORK/feed.ndjson"
+timed "ripgrep-literals-only" rg -c -F -f "$WORK/keywords.txt" "$WORK/feed.ndjson"
+python3 benches/baseline.py "$WORK/feed.ndjson" "$WORK/keywords.txt" "$WORK/regexes.txt" | awk '{print $1, $3, $4}' >> "$RESULTS"
+
+echo
+echo "feed: $POSTS posts, $MB MB ($SIZE, seed 1); $KEYWORDS keywords + the pack's regexes; $(nproc) cores; $(date -u +%F)"
+python3 - "$RESULTS" <<'PY'
+import sys
+rows = [line.split() for line in open(sys.argv[1]) if line.strip()]
+base = {r[0]: float(r[2]) for r in rows}
+ours = base.get("fenghuo-replay-2w") or 1.0
+print(f"{'':28} {'posts/s':>10} {'MB/s':>8} {'fenghuo(2w) ÷ it':>18} {'peak RSS MB':>12}")
+for r in rows:
+    ratio = ours / float(r[2]) if float(r[2]) else float("inf")
+    rss = f"{float(r[3]):.0f}" if len(r) > 3 else ""
+    print(f"{r[0]:28} {float(r[1]):>10.0f} {float(r[2]):>8.1f} {ratio:>18.2f} {rss:>12}")
+one, two = base.get("fenghuo-replay-1w"), base.get("fenghuo-replay-2w")
+raw = base.get("hyperscan-raw-scan")
+if one and two:
+    print(f"2 workers / 1 worker: {two / one:.2f}x")
+if raw and two:
+    print(f"end-to-end (2 workers) / raw hyperscan scan (1 thread): {two / raw:.0%}")
+PY

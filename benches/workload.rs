@@ -1,0 +1,82 @@
+//! The benchmark workload shared by the bench binaries: keyword lists of a given size
+//! (the rule pack's own terms first, then synthetic Chinese words), the pack's regexes,
+//! and the texts of a feed.
+
+#![allow(dead_code)] // each bench binary uses part of it
+
+use std::path::Path;
+
+use chrono::Utc;
+use fenghuo::config::Config;
+use fenghuo::decode::Decoder;
+use fenghuo::normalize::normalize;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+pub fn manifest() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The shipped pack's literal terms and regexes.
+pub fn pack_terms() -> (Vec<String>, Vec<String>) {
+    let files =
+        fenghuo::rules::file::read_dir(&manifest().join("rules")).expect("the rule pack reads");
+    let (mut literals, mut regexes) = (Vec::new(), Vec::new());
+    for (_, file) in files {
+        for rule in file.rules {
+            literals.extend(rule.keywords.iter().map(|k| normalize(k)));
+            literals.extend(rule.must.iter().flatten().map(|k| normalize(k)));
+            regexes.extend(rule.regex.iter().cloned());
+        }
+    }
+    literals.sort();
+    literals.dedup();
+    literals.retain(|k| !k.is_empty());
+    regexes.sort();
+    regexes.dedup();
+    (literals, regexes)
+}
+
+/// `count` distinct keywords: the pack's literals, then 2–4 character words drawn from
+/// common characters (seeded, so every run and every tool gets the same list).
+pub fn keywords(count: usize) -> Vec<String> {
+    let (mut words, _) = pack_terms();
+    words.truncate(count);
+    let common: Vec<char> = "的一是不了人我在有他这中大来上个国到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可她里后小么心多天而能好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两长知民样现分将外但身些与高意进把法此实回二理美点月明其种声全工己话儿者向情部正名定女问力机给等几很业最间新什打便位因重被走电四第门相次东政海口使教西再平真听世气信北少关并内加化由却代军产入先山五太水万市眼体别处总才场师书比住员九笑性通目华报立马命张活难神数件安表原车白应路期叫死常".chars().collect();
+    let mut rng = StdRng::seed_from_u64(42);
+    let mut seen: std::collections::HashSet<String> = words.iter().cloned().collect();
+    while words.len() < count {
+        let length = rng.random_range(2..=4);
+        let word: String = (0..length)
+            .map(|_| common[rng.random_range(0..common.len())])
+            .collect();
+        if seen.insert(word.clone()) {
+            words.push(word);
+        }
+    }
+    words
+}
+
+/// The (title + body) texts of every post of an NDJSON feed, as written.
+pub fn texts(feed: &[u8]) -> Vec<String> {
+    let config = Config::embedded();
+    let decoder = Decoder::new(&config.mappings, config.engine.max_post_bytes);
+    let all = decoder.select(&[]);
+    let mut texts = Vec::new();
+    decoder.decode_frame(feed, &all, Utc::now(), |r| {
+        texts.extend(r.ok().map(|p| p.text()))
+    });
+    texts
+}
+
+/// A rule file with `keywords` (ten per rule) and `regexes` (one per rule).
+pub fn rules_toml(keywords: &[String], regexes: &[String]) -> String {
+    let mut toml = String::new();
+    for (i, chunk) in keywords.chunks(10).enumerate() {
+        toml.push_str(&format!("[[rule]]\nid = \"kw{i}\"\nname = \"kw\"\ndomain = \"bench\"\nseverity = \"low\"\nkeywords = {chunk:?}\n\n"));
+    }
+    for (i, regex) in regexes.iter().enumerate() {
+        toml.push_str(&format!("[[rule]]\nid = \"re{i}\"\nname = \"re\"\ndomain = \"bench\"\nseverity = \"low\"\nregex = ['{regex}']\n\n"));
+    }
+    toml
+}
