@@ -10,7 +10,7 @@ use crossbeam_channel::{Receiver, Sender};
 use serde_json::json;
 use tokio::sync::watch;
 
-use super::outbox::{IncidentUpdate, NewNotice, Outbox};
+use super::outbox::{AlertCommit, IncidentUpdate, NewNotice, Outbox};
 use super::route::{route, Route};
 use crate::grade::{Alert, AlertKind};
 
@@ -33,44 +33,83 @@ impl CommitStage {
     }
 
     fn run(self) {
-        for alert in self.alerts.iter() {
-            // An alert that cannot be committed is still written to the output and logged:
-            // the wall display must not miss it because the disk is full.
-            if let Err(e) = self.commit(&alert) {
-                tracing::error!(alert = %alert.alert_id, error = %e, "committing an alert to the outbox failed");
+        // Group commit: whatever alerts are waiting go in one transaction.
+        while let Ok(first) = self.alerts.recv() {
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match self.alerts.try_recv() {
+                    Ok(alert) => batch.push(alert),
+                    Err(_) => break,
+                }
             }
-            let _ = self.output.send(alert);
+            // Alerts that cannot be committed are still written to the output and logged:
+            // the wall display must not miss them because the disk is full.
+            if let Err(e) = self.commit(&batch) {
+                tracing::error!(alerts = batch.len(), error = %e, "committing alerts to the outbox failed");
+            }
+            for alert in batch {
+                let _ = self.output.send(alert);
+            }
         }
     }
 
-    fn commit(&self, alert: &Alert) -> Result<(), super::outbox::OutboxError> {
+    fn commit(&self, batch: &[Alert]) -> Result<(), super::outbox::OutboxError> {
         let now = Utc::now();
+        let prepared: Vec<Prepared> = batch.iter().map(|alert| self.prepare(alert)).collect();
+        let commits: Vec<AlertCommit<'_>> = batch
+            .iter()
+            .zip(&prepared)
+            .map(|(alert, p)| AlertCommit {
+                incident: IncidentUpdate {
+                    event_id: &alert.event_id,
+                    level: alert.level.label(),
+                    resolved: alert.kind == AlertKind::Resolved,
+                    domains: &alert.domains,
+                    escalation_receivers: &p.escalate_to,
+                    alert: &p.alert,
+                },
+                notice: NewNotice {
+                    notice_id: &alert.alert_id,
+                    event_id: &alert.event_id,
+                    kind: &p.kind,
+                    level: alert.level.label(),
+                    body: &p.body,
+                },
+                receivers: &p.receivers,
+            })
+            .collect();
+        if let Some(seq) = self.outbox.commit_alerts(&commits, now)? {
+            self.committed.send_replace(seq);
+        }
+        Ok(())
+    }
+
+    /// The routing and JSON of one alert.
+    fn prepare(&self, alert: &Alert) -> Prepared {
         let alert_json = serde_json::to_value(alert).unwrap_or_default();
         let (receivers, escalate_to) = route(&self.routes, &self.receivers, &alert_json);
         let kind = serde_json::to_value(alert.kind)
             .ok()
             .and_then(|k| k.as_str().map(str::to_owned))
             .unwrap_or_default();
-        let incident = IncidentUpdate {
-            event_id: &alert.event_id,
-            level: alert.level.label(),
-            resolved: alert.kind == AlertKind::Resolved,
-            domains: &alert.domains,
-            escalation_receivers: &escalate_to,
-            alert: &alert_json,
-        };
-        self.outbox.upsert_incident(&incident, now)?;
         let body = json!({ "alert": alert_json, "overdue": null });
-        let notice = NewNotice {
-            notice_id: &alert.alert_id,
-            event_id: &alert.event_id,
-            kind: &kind,
-            level: alert.level.label(),
-            body: &body,
-        };
-        if let Some(seq) = self.outbox.append(&notice, &receivers, now)? {
-            self.committed.send_replace(seq);
+        Prepared {
+            alert: alert_json,
+            body,
+            kind,
+            receivers,
+            escalate_to,
         }
-        Ok(())
     }
+}
+
+/// Most alerts committed in one transaction.
+const MAX_BATCH: usize = 512;
+
+struct Prepared {
+    alert: serde_json::Value,
+    body: serde_json::Value,
+    kind: String,
+    receivers: Vec<String>,
+    escalate_to: Vec<String>,
 }

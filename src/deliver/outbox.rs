@@ -192,22 +192,9 @@ impl Outbox {
     ) -> Result<Option<i64>, OutboxError> {
         let mut db = self.db();
         let tx = db.transaction()?;
-        let inserted = tx.execute(
-            "INSERT OR IGNORE INTO notices (notice_id, event_id, kind, level, created_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![notice.notice_id, notice.event_id, notice.kind, notice.level, now.to_rfc3339(), notice.body.to_string()],
-        )?;
-        if inserted == 0 {
-            return Ok(None);
-        }
-        let seq = tx.last_insert_rowid();
-        for receiver in receivers {
-            tx.execute(
-                "INSERT OR IGNORE INTO notice_receivers (seq, receiver) VALUES (?1, ?2)",
-                params![seq, receiver],
-            )?;
-        }
+        let seq = insert_notice(&tx, notice, receivers, now)?;
         tx.commit()?;
-        Ok(Some(seq))
+        Ok(seq)
     }
 
     /// Records the incident an alert belongs to (created at its first alert).
@@ -216,22 +203,25 @@ impl Outbox {
         incident: &IncidentUpdate<'_>,
         now: DateTime<Utc>,
     ) -> Result<(), OutboxError> {
-        self.db().execute(
-            "INSERT INTO incidents (event_id, level, resolved, domains, opened_at, updated_at, escalation_receivers, alert)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7)
-             ON CONFLICT (event_id) DO UPDATE SET level = ?2, resolved = ?3, domains = ?4, updated_at = ?5,
-                 escalation_receivers = ?6, alert = ?7",
-            params![
-                incident.event_id,
-                incident.level,
-                incident.resolved,
-                serde_json::to_string(incident.domains).unwrap_or_default(),
-                now.to_rfc3339(),
-                serde_json::to_string(incident.escalation_receivers).unwrap_or_default(),
-                incident.alert.to_string()
-            ],
-        )?;
-        Ok(())
+        upsert_incident(&self.db(), incident, now)
+    }
+
+    /// Commits several alerts (incident + notice each) in one transaction: one disk sync
+    /// for a burst of alerts instead of one each. Returns the newest new sequence number.
+    pub fn commit_alerts(
+        &self,
+        alerts: &[AlertCommit<'_>],
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>, OutboxError> {
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        let mut newest = None;
+        for alert in alerts {
+            upsert_incident(&tx, &alert.incident, now)?;
+            newest = insert_notice(&tx, &alert.notice, alert.receivers, now)?.or(newest);
+        }
+        tx.commit()?;
+        Ok(newest)
     }
 
     /// The next notice for `receiver` after its cursor.
@@ -567,6 +557,60 @@ impl Outbox {
         db.execute("DELETE FROM silences WHERE ends_at < ?1", [&cutoff])?;
         Ok(())
     }
+}
+
+fn insert_notice(
+    db: &Connection,
+    notice: &NewNotice<'_>,
+    receivers: &[String],
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, OutboxError> {
+    let inserted = db.execute(
+        "INSERT OR IGNORE INTO notices (notice_id, event_id, kind, level, created_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![notice.notice_id, notice.event_id, notice.kind, notice.level, now.to_rfc3339(), notice.body.to_string()],
+    )?;
+    if inserted == 0 {
+        return Ok(None);
+    }
+    let seq = db.last_insert_rowid();
+    for receiver in receivers {
+        db.execute(
+            "INSERT OR IGNORE INTO notice_receivers (seq, receiver) VALUES (?1, ?2)",
+            params![seq, receiver],
+        )?;
+    }
+    Ok(Some(seq))
+}
+
+fn upsert_incident(
+    db: &Connection,
+    incident: &IncidentUpdate<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), OutboxError> {
+    db.execute(
+        "INSERT INTO incidents (event_id, level, resolved, domains, opened_at, updated_at, escalation_receivers, alert)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7)
+         ON CONFLICT (event_id) DO UPDATE SET level = ?2, resolved = ?3, domains = ?4, updated_at = ?5,
+             escalation_receivers = ?6, alert = ?7",
+        params![
+            incident.event_id,
+            incident.level,
+            incident.resolved,
+            serde_json::to_string(incident.domains).unwrap_or_default(),
+            now.to_rfc3339(),
+            serde_json::to_string(incident.escalation_receivers).unwrap_or_default(),
+            incident.alert.to_string()
+        ],
+    )?;
+    Ok(())
+}
+
+/// One alert to commit: its incident's new state and its notice.
+#[derive(Debug, Clone, Copy)]
+pub struct AlertCommit<'a> {
+    pub incident: IncidentUpdate<'a>,
+    pub notice: NewNotice<'a>,
+    pub receivers: &'a [String],
 }
 
 /// A notice to commit.

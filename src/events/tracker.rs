@@ -253,11 +253,17 @@ impl Tracker {
     /// event whose story contains the largest share of this post's trigrams, if that share
     /// reaches `story_overlap`.
     fn similar_event(&self, record: &MatchRecord, hash: u64, shingles: &[u64]) -> Option<String> {
-        let candidates: Vec<&Event> = record
+        let mut ids: Vec<&String> = record
             .rules
             .iter()
             .filter_map(|rule| self.by_rule.get(&rule.id))
             .flatten()
+            .collect();
+        // An event under several of the post's rules is compared once.
+        ids.sort_unstable();
+        ids.dedup();
+        let candidates: Vec<&Event> = ids
+            .into_iter()
             .filter_map(|id| self.events.get(id))
             .collect();
         let near = candidates
