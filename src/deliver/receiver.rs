@@ -327,10 +327,13 @@ struct SlidingWindow {
 }
 
 impl SlidingWindow {
+    /// The window is widened by 10 % (at least 100 ms) so that network jitter between
+    /// our clock and the robot's never makes its count exceed the limit.
     fn new(limit: usize, per: Duration) -> SlidingWindow {
+        let margin = (per / 10).max(Duration::from_millis(100));
         SlidingWindow {
             limit: limit.max(1),
-            per,
+            per: per + margin,
             sent: VecDeque::new(),
         }
     }
