@@ -40,6 +40,7 @@ pub mod ingest;
 pub mod matching;
 pub mod normalize;
 pub mod post;
+pub mod query;
 pub mod reload;
 pub mod rules;
 pub mod synth;

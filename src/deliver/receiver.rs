@@ -14,6 +14,7 @@ use sha2::Sha256;
 use tokio::time::Instant;
 
 use super::outbox::Notice;
+use crate::query::with_query_param;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -138,11 +139,8 @@ impl Receiver {
                 if !self.config.secret.is_empty() {
                     let millis = timestamp.timestamp_millis();
                     let sign = dingtalk_sign(&self.config.secret, millis);
-                    let separator = if url.contains('?') { '&' } else { '?' };
-                    url = format!(
-                        "{url}{separator}timestamp={millis}&sign={}",
-                        percent_encode(&sign)
-                    );
+                    url = with_query_param(&url, "timestamp", &millis.to_string());
+                    url = with_query_param(&url, "sign", &sign);
                 }
                 let (title, text) = markdown(notice);
                 let body =
@@ -234,17 +232,6 @@ pub fn dingtalk_sign(secret: &str, millis: i64) -> String {
 pub fn feishu_sign(secret: &str, seconds: i64) -> String {
     base64::engine::general_purpose::STANDARD
         .encode(hmac(format!("{seconds}\n{secret}").as_bytes(), b""))
-}
-
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// A title and a markdown text a duty officer reads on a phone.

@@ -148,19 +148,7 @@ impl WebsocketClient {
     fn url_with_cursor(&self, cursor: Option<&str>) -> String {
         match cursor {
             None => self.url.clone(),
-            Some(cursor) => {
-                let separator = if self.url.contains('?') { '&' } else { '?' };
-                let encoded: String = cursor
-                    .bytes()
-                    .map(|b| match b {
-                        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                            (b as char).to_string()
-                        }
-                        _ => format!("%{b:02X}"),
-                    })
-                    .collect();
-                format!("{}{separator}{}={encoded}", self.url, self.resume_param)
-            }
+            Some(cursor) => crate::query::with_query_param(&self.url, &self.resume_param, cursor),
         }
     }
 }
