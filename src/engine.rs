@@ -32,13 +32,11 @@ use crate::ingest::websocket_client::WebsocketClient;
 use crate::ingest::SourceInfo;
 use crate::matching::{spawn_workers, WorkerContext};
 use crate::reload::{self, ReloadFn};
-use crate::rules::{RuleErrors, RuleStore};
+use crate::rules::RuleStore;
 use crate::telemetry::Stats;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    #[error("rules rejected:\n{0}")]
-    Rules(#[from] RuleErrors),
     #[error("{context}: {source}")]
     Io {
         context: &'static str,
@@ -86,8 +84,10 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Loads the rules and starts every stage. Fails if the rules do not load, the output
-    /// cannot be opened, or the HTTP address cannot be bound.
+    /// Loads the rules and starts every stage. Rules that fail to load leave the engine
+    /// running unready (generation 0) until a reload succeeds. Fails if the grading policy
+    /// is invalid, the outbox or an output cannot be opened, a receiver cannot be set up,
+    /// or the HTTP address cannot be bound.
     pub async fn start(
         config: &Config,
         metrics: Option<PrometheusHandle>,

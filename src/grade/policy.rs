@@ -27,8 +27,6 @@ pub enum Level {
 }
 
 impl Level {
-    pub const ALL: [Level; 3] = [Level::Yellow, Level::Orange, Level::Red];
-
     /// The plan's name for the level.
     pub fn name_zh(self) -> &'static str {
         match self {
