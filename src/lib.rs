@@ -1,17 +1,17 @@
 //! # fenghuo (烽火)
 //!
 //! A streaming engine that watches social media for police-related public-opinion risk
-//! (涉警舆情) and raises alerts fast enough for a monitoring centre to act on them.
+//! (涉警舆情) and raises graded alerts fast enough for a monitoring centre to act on them.
 //!
 //! # Layout
 //!
 //! The modules follow the data flow, left to right:
 //!
 //! ```text
-//!  ingest ──frames──▶ decode ──Post──▶ normalize ──text──▶ rules (match) ──▶ deliver
-//!  (sources,          (platform        (繁→简, 全角,        (hyperscan,        (JSON lines,
-//!   bounded queue)     mappings)        separators)          boolean logic)     live feed)
-//!                      └──────────── matching: OS worker threads ───────────┘
+//!  ingest ──frames──▶ decode ──Post──▶ normalize ──▶ rules ──matches──▶ events ──▶ grade ──alerts──▶ deliver
+//!  (sources,          (platform        (繁→简, 全角,   (hyperscan,      (cluster,    (红/橙/黄,       (outbox, receivers,
+//!   bounded queue)     mappings)        separators)    boolean logic)   velocity)    lifecycle)       routes, deadlines)
+//!                      └────────── matching: OS worker threads ──────┘ └─ one grading thread ─┘
 //! ```
 //!
 //! - [`ingest`]: sources (replay, WebSocket client and server, HTTP push) and the bounded
@@ -21,12 +21,13 @@
 //! - [`normalize`]: the text rules see.
 //! - [`rules`]: rule files, one compiled hyperscan database per generation, hot reload.
 //! - [`matching`]: the worker threads that run decode → normalize → match per frame.
-//! - [`deliver`]: where matches go (JSON lines; later: events, grades, webhooks).
-//! - [`api`]: the HTTP API; [`engine`] wires the stages; [`config`] and [`telemetry`]
-//!   serve them all.
-//!
-//! Clustering into events, propagation velocity and 红/橙/黄 grading come between match
-//! and deliver in a later stage.
+//! - [`events`]: matched posts clustered into events, with velocity windows in event time.
+//! - [`grade`]: the policy that grades events and the alert lifecycle.
+//! - [`deliver`]: the durable outbox, receivers (webhook, DingTalk, WeCom, Feishu),
+//!   routes, silences, deadlines, and JSON-lines output.
+//! - [`api`]: the HTTP API; [`engine`] wires the stages; [`config`], [`telemetry`],
+//!   [`health`] and [`reload`] serve them all; [`query`] builds URLs.
+//! - [`synth`]: `fenghuo gen`, a synthetic feed for benchmarks.
 
 pub mod api;
 pub mod config;

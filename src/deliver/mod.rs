@@ -4,7 +4,7 @@
 //! - [`dispatch`]: one task per [`receiver`] (generic webhook, DingTalk, WeCom, Feishu)
 //!   with its own cursor, retries and dead letters; [`route`]s and silences pick who.
 //! - [`deadlines`]: steps of the plan not taken in time are chased.
-//! - [`output`]: JSON lines of alerts and matches, and live broadcasts.
+//! - `output`: JSON lines of alerts and matches, and live broadcasts.
 
 pub mod commit;
 pub mod deadlines;
