@@ -49,6 +49,20 @@ timed "ripgrep-keywords+regexes" rg -c -f "$WORK/patterns.txt" "$WORK/feed.ndjso
 timed "ripgrep-literals-only" rg -c -F -f "$WORK/keywords.txt" "$WORK/feed.ndjson"
 python3 benches/baseline.py "$WORK/feed.ndjson" "$WORK/keywords.txt" "$WORK/regexes.txt" | awk '{print $1, $3, $4}' >> "$RESULTS"
 
+# Latency at 50 % of the 2-worker replay rate, offered through HTTP push to a running engine,
+# and its RSS before and after (flat means bounded state).
+RATE=$(awk '$1 == "fenghuo-replay-2w" { print int($2 / 2) }' "$RESULTS")
+LOAD_SECONDS=${BENCH_LOAD_SECONDS:-30}
+rm -rf "$WORK/data-load"
+./target/release/fenghuo run --rules "$WORK/rules" --output /dev/null --data-dir "$WORK/data-load" \
+    --http-addr 127.0.0.1:18090 --config <(printf 'sources = []\n[rules]\nwatch = false\n') 2> "$WORK/run.err" &
+ENGINE=$!
+for _ in $(seq 100); do curl -sf http://127.0.0.1:18090/readyz >/dev/null && break; sleep 0.1; done
+RSS_START=$(ps -o rss= -p "$ENGINE")
+LATENCY=$(python3 benches/push_load.py 127.0.0.1:18090 "$WORK/feed.ndjson" "$RATE" "$LOAD_SECONDS")
+RSS_END=$(ps -o rss= -p "$ENGINE")
+kill -TERM "$ENGINE"; wait "$ENGINE" || true
+
 echo
 echo "feed: $POSTS posts, $MB MB ($SIZE, seed 1); $KEYWORDS keywords + the pack's regexes; $(nproc) cores; $(date -u +%F)"
 python3 - "$RESULTS" <<'PY'
@@ -68,3 +82,7 @@ if one and two:
 if raw and two:
     print(f"end-to-end (2 workers) / raw hyperscan scan (1 thread): {two / raw:.0%}")
 PY
+read -r _ OFFERED ACHIEVED P50 P99 ALERTS <<< "$LATENCY"
+echo "HTTP push at ${OFFERED} posts/s offered (${ACHIEVED} achieved) for ${LOAD_SECONDS} s:" \
+     "ingest→alert p50 <= ${P50} ms, p99 <= ${P99} ms over ${ALERTS} alerts (histogram bucket bounds);" \
+     "engine RSS $((RSS_START / 1024)) MB at start, $((RSS_END / 1024)) MB at end"
