@@ -3,7 +3,10 @@
 # with what a user would pick instead, all in one run on the same file and keyword list.
 # Ratios are what to quote: absolute figures drift on a shared machine.
 #
-#   BENCH_SIZE=100M BENCH_KEYWORDS=1000 benches/e2e.sh
+#   BENCH_SIZE=100M BENCH_KEYWORDS=1000 BENCH_LOAD_SECONDS=30 benches/e2e.sh
+#
+# It also offers half the measured 2-worker rate through HTTP push to a running engine
+# (benches/push_load.py) and reports the ingest→alert latency quantiles and the RSS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE=${BENCH_SIZE:-100M}
