@@ -16,7 +16,7 @@ use fenghuo::deliver::{MatchRecord, MatchedRule};
 use fenghuo::grade::{Grader, Policy};
 use fenghuo::ingest::replay::SAMPLE_FEED;
 use fenghuo::normalize::normalize;
-use fenghuo::rules::{self, Scanner, Severity};
+use fenghuo::rules::{self, RuleRef, Scanner, Severity};
 
 fn feed_texts() -> Vec<String> {
     workload::texts(SAMPLE_FEED)
@@ -96,11 +96,13 @@ fn records(count: usize) -> Vec<MatchRecord> {
             let now = Utc::now();
             MatchRecord {
                 rules: vec![MatchedRule {
-                    id: rule_ids[i % rule_ids.len()].into(),
-                    name: "bench".into(),
-                    domain: "执法办案".into(),
-                    severity: Severity::High,
-                    tags: Vec::new(),
+                    rule: RuleRef {
+                        id: rule_ids[i % rule_ids.len()].into(),
+                        name: "bench".into(),
+                        domain: "执法办案".into(),
+                        severity: Severity::High,
+                        tags: Vec::new(),
+                    },
                     terms: Vec::new(),
                 }],
                 post,

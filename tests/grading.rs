@@ -10,7 +10,7 @@ use fenghuo::deliver::{MatchRecord, MatchedRule};
 use fenghuo::events::{minute_of, TrackerConfig};
 use fenghuo::grade::{Alert, AlertKind, Grader, Level, Policy};
 use fenghuo::post::{Author, Counts, Post};
-use fenghuo::rules::Severity;
+use fenghuo::rules::{RuleRef, Severity};
 
 const STORY: &str =
     "某地辅警在检查站当街掌掴外卖小哥，视频曝光后引发网友愤怒，要求严肃处理涉事人员";
@@ -82,11 +82,13 @@ fn record(spec: &PostSpec) -> MatchRecord {
         source: "test".into(),
         generation: 1,
         rules: vec![MatchedRule {
-            id: spec.rule.into(),
-            name: "暴力执法".into(),
-            domain: "执法办案".into(),
-            severity: Severity::High,
-            tags: Vec::new(),
+            rule: RuleRef {
+                id: spec.rule.into(),
+                name: "暴力执法".into(),
+                domain: "执法办案".into(),
+                severity: Severity::High,
+                tags: Vec::new(),
+            },
             terms: Vec::new(),
         }],
         matched_at: at,

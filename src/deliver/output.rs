@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 use crate::post::Post;
-use crate::rules::{Rule, Severity, TermHit};
+use crate::rules::{Rule, RuleRef, TermHit};
 
 /// One matched post: the output line format (JSON, one per line).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -25,42 +25,21 @@ pub struct MatchRecord {
     pub received_at: DateTime<Utc>,
 }
 
+/// A rule that fired on the post, and the terms that made it fire.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MatchedRule {
-    pub id: String,
-    pub name: String,
-    pub domain: String,
-    pub severity: Severity,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<String>,
-    /// Terms that hit, at character offsets of the normalized text.
-    pub terms: Vec<MatchedTerm>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MatchedTerm {
-    pub term: String,
-    /// `null` for a regex hit (the scan tracks only where a regex match ends).
-    pub start: Option<usize>,
-    pub end: usize,
+    #[serde(flatten)]
+    pub rule: RuleRef,
+    /// Terms that hit, at character offsets of the normalized text (`start` is `null` for
+    /// a regex hit: the scan tracks only where a regex match ends).
+    pub terms: Vec<TermHit>,
 }
 
 impl MatchedRule {
     pub fn new(rule: &Rule, terms: Vec<TermHit>) -> MatchedRule {
         MatchedRule {
-            id: rule.id.clone(),
-            name: rule.name.clone(),
-            domain: rule.domain.clone(),
-            severity: rule.severity,
-            tags: rule.tags.clone(),
-            terms: terms
-                .into_iter()
-                .map(|t| MatchedTerm {
-                    term: t.term,
-                    start: t.start,
-                    end: t.end,
-                })
-                .collect(),
+            rule: rule.reference(),
+            terms,
         }
     }
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::window::{Activity, Series};
 use crate::deliver::MatchRecord;
-use crate::rules::Severity;
+use crate::rules::{RuleRef, Severity};
 
 /// The windows velocity is measured over, in minutes.
 pub const WINDOWS: [i64; 4] = [1, 5, 15, 60];
@@ -64,17 +64,6 @@ impl PostSummary {
     }
 }
 
-/// A rule an event's posts fired.
-#[derive(Debug, Clone, Serialize)]
-pub struct EventRule {
-    pub id: String,
-    pub name: String,
-    pub domain: String,
-    pub severity: Severity,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<String>,
-}
-
 #[derive(Debug, Clone)]
 struct AuthorSeen {
     last_minute: i64,
@@ -126,7 +115,7 @@ pub struct Event {
     pub first_minute: i64,
     /// Latest minute with activity.
     pub last_minute: i64,
-    pub rules: BTreeMap<String, EventRule>,
+    pub rules: BTreeMap<String, RuleRef>,
     /// The rule-set generation of the latest match.
     pub generation: u64,
     pub total_posts: u64,
@@ -237,14 +226,8 @@ impl Event {
         self.generation = self.generation.max(record.generation);
         for rule in &record.rules {
             self.rules
-                .entry(rule.id.clone())
-                .or_insert_with(|| EventRule {
-                    id: rule.id.clone(),
-                    name: rule.name.clone(),
-                    domain: rule.domain.clone(),
-                    severity: rule.severity,
-                    tags: rule.tags.clone(),
-                });
+                .entry(rule.rule.id.clone())
+                .or_insert_with(|| rule.rule.clone());
         }
     }
 

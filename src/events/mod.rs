@@ -10,5 +10,5 @@ pub mod simhash;
 pub mod tracker;
 pub mod window;
 
-pub use event::{minute_of, Event, EventRule, Figures, PostSummary, WindowFigures, WINDOWS};
+pub use event::{minute_of, Event, Figures, PostSummary, WindowFigures, WINDOWS};
 pub use tracker::{ChainedPosts, Closed, Tracker, TrackerConfig};

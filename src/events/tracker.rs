@@ -197,7 +197,7 @@ impl Tracker {
             }
         });
         for rule in &record.rules {
-            let events = self.by_rule.entry(rule.id.clone()).or_default();
+            let events = self.by_rule.entry(rule.rule.id.clone()).or_default();
             if let Some(position) = events.iter().position(|e| *e == event_id) {
                 events.remove(position);
             }
@@ -256,7 +256,7 @@ impl Tracker {
         let mut ids: Vec<&String> = record
             .rules
             .iter()
-            .filter_map(|rule| self.by_rule.get(&rule.id))
+            .filter_map(|rule| self.by_rule.get(&rule.rule.id))
             .flatten()
             .collect();
         // An event under several of the post's rules is compared once.

@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::policy::{Forecast, Level, Reason};
-use crate::events::{EventRule, Figures, PostSummary};
+use crate::events::{Figures, PostSummary};
+use crate::rules::RuleRef;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -40,7 +41,7 @@ pub struct Alert {
     /// An excerpt of the first post.
     pub title: String,
     pub domains: Vec<String>,
-    pub rules: Vec<EventRule>,
+    pub rules: Vec<RuleRef>,
     /// The rule-set generation of the latest match.
     pub generation: u64,
     /// Every threshold crossed, with the figures, and the base level's reason.

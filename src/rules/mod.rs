@@ -16,7 +16,7 @@ use std::fmt;
 use std::path::Path;
 
 pub use file::Severity;
-pub use ruleset::{Miss, Rule, RuleMatch, RuleSet, Scanner, TermHit, Verdict};
+pub use ruleset::{Miss, Rule, RuleMatch, RuleRef, RuleSet, Scanner, TermHit, Verdict};
 pub use store::RuleStore;
 
 /// One problem with a rule pack, located as precisely as it can be.

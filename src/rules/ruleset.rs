@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use hyperscan::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::file::Severity;
 
@@ -28,6 +28,29 @@ pub struct Rule {
     pub(super) near_within: Vec<usize>,
     pub examples_match: Vec<String>,
     pub examples_no_match: Vec<String>,
+}
+
+/// Who a rule is, as matches, events and alerts show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleRef {
+    pub id: String,
+    pub name: String,
+    pub domain: String,
+    pub severity: Severity,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+}
+
+impl Rule {
+    pub fn reference(&self) -> RuleRef {
+        RuleRef {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            domain: self.domain.clone(),
+            severity: self.severity,
+            tags: self.tags.clone(),
+        }
+    }
 }
 
 /// What a pattern is for in one rule.
@@ -64,7 +87,7 @@ pub struct RuleSet {
 }
 
 /// A term that hit, at character offsets of the normalized text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TermHit {
     pub term: String,
     /// `None` for a regex hit unless located by [`RuleSet::locate_regex_starts`].
