@@ -10,8 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use fenghuo::config::{Config, SourceConfig};
 use fenghuo::engine::Engine;
-use fenghuo::normalize::normalize;
-use fenghuo::rules::{self, Scanner};
+use fenghuo::rules;
 use fenghuo::telemetry;
 
 /// 烽火 fenghuo: watches social-media feeds for police-related public-opinion risk.
@@ -447,51 +446,27 @@ fn eval(tsv: &Path, dir: &Path, min_recall: f64, min_precision: f64) -> Result<E
     let rule_set = rules::load(dir, 0)?;
     let text =
         std::fs::read_to_string(tsv).with_context(|| format!("reading {}", tsv.display()))?;
-    let mut scanner = Scanner::new();
-    let (mut hits, mut misses, mut false_alarms, mut quiet) = (0usize, 0usize, 0usize, 0usize);
-    for (line_number, line) in text.lines().enumerate().skip(1) {
-        let mut columns = line.split('\t');
-        let (Some(label), Some(_source), Some(sample)) =
-            (columns.next(), columns.next(), columns.next())
-        else {
-            bail!(
-                "{}:{}: expected label, source, text columns",
-                tsv.display(),
-                line_number + 1
-            );
-        };
-        let fired: Vec<&str> = rule_set
-            .scan(&normalize(sample), &mut scanner)
-            .iter()
-            .map(|m| rule_set.rule(m.rule).id.as_str())
-            .collect();
-        match (label, fired.is_empty()) {
-            ("risk", false) => hits += 1,
-            ("risk", true) => {
-                misses += 1;
-                println!("MISSED       {sample}");
-            }
-            ("neutral", false) => {
-                false_alarms += 1;
-                println!("FALSE ALARM  [{}] {sample}", fired.join(","));
-            }
-            ("neutral", true) => quiet += 1,
-            (other, _) => bail!(
-                "{}:{}: unknown label {other:?}",
-                tsv.display(),
-                line_number + 1
-            ),
-        }
+    let evaluation = rules::eval::evaluate(&rule_set, &text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", tsv.display()))?;
+    for text in &evaluation.missed {
+        println!("MISSED       {text}");
     }
-    let recall = hits as f64 / (hits + misses).max(1) as f64;
-    let precision = hits as f64 / (hits + false_alarms).max(1) as f64;
+    for (text, fired) in &evaluation.false_alarms {
+        println!("FALSE ALARM  [{}] {text}", fired.join(","));
+    }
+    let (hits, missed, alarms) = (
+        evaluation.hits,
+        evaluation.missed.len(),
+        evaluation.false_alarms.len(),
+    );
+    let (recall, precision) = (evaluation.recall(), evaluation.precision());
     println!(
-        "discovery (recall) {:.1}% ({hits}/{}), precision {:.1}% ({hits}/{}), false alarms {false_alarms}/{} neutral",
+        "discovery (recall) {:.1}% ({hits}/{}), precision {:.1}% ({hits}/{}), false alarms {alarms}/{} neutral",
         recall * 100.0,
-        hits + misses,
+        hits + missed,
         precision * 100.0,
-        hits + false_alarms,
-        false_alarms + quiet,
+        hits + alarms,
+        alarms + evaluation.quiet,
     );
     println!(
         "targets: recall >= {:.0}%, precision >= {:.0}%",

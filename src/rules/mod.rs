@@ -7,6 +7,7 @@
 //! - [`store`]: the live generation behind an `ArcSwap`, and atomic reloads.
 
 pub mod compile;
+pub mod eval;
 pub mod examples;
 pub mod file;
 pub mod ruleset;
