@@ -2,8 +2,6 @@
 //! of failures, dead receivers, crashes, rate limits; signatures check out.
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -11,7 +9,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::support::receiver::{Behaviour, TestReceiver};
-use crate::support::{http, TestEngine, FIXTURE_FEED, FIXTURE_RULES};
+use crate::support::{http, spawn_run, TestEngine, FIXTURE_FEED, FIXTURE_RULES};
 
 fn mac(key: &[u8], message: &[u8]) -> Vec<u8> {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
@@ -460,17 +458,7 @@ async fn a_crash_mid_delivery_loses_no_alert() {
         ),
     )
     .unwrap();
-    let start = || {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fenghuo"))
-            .args(["run", "--config", config.to_str().unwrap()])
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        let log = BufReader::new(child.stderr.take().unwrap());
-        std::thread::spawn(move || log.lines().count());
-        child
-    };
+    let start = || spawn_run(&config).0;
     let mut first = start();
     // The first delivery has arrived (and more are committed, waiting): crash now.
     receiver.wait_until(|calls| calls.len() >= 2).await;

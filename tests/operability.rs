@@ -1,12 +1,10 @@
 //! What an SRE relies on: /metrics that add up, /readyz that tells the truth.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::support::{http, read_output, weibo, FIXTURE_FEED, FIXTURE_RULES};
+use crate::support::{http, read_output, spawn_run, weibo, FIXTURE_FEED, FIXTURE_RULES};
 
 /// `name{labels}` → value, checking every line is valid Prometheus text format.
 fn parse_prometheus(text: &str) -> HashMap<String, f64> {
@@ -91,29 +89,7 @@ async fn metrics_after_a_replay_equal_what_the_replay_produced() {
         ),
     )
     .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fenghuo"))
-        .args(["run", "--config", config.to_str().unwrap()])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut log = BufReader::new(child.stderr.take().unwrap()).lines();
-    let line = log
-        .by_ref()
-        .map(Result::unwrap)
-        .find(|l| l.contains("HTTP API listening"))
-        .expect("the engine listens");
-    let addr: SocketAddr = line
-        .split("addr=")
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    // Keep reading the log so the engine never blocks or fails writing it.
-    let drain = std::thread::spawn(move || log.count());
+    let (mut child, addr) = spawn_run(&config);
 
     // Another process: its progress can only be observed, so poll until everything went
     // through (bounded).
@@ -192,7 +168,6 @@ async fn metrics_after_a_replay_equal_what_the_replay_produced() {
         .unwrap()
         .success());
     assert!(child.wait().unwrap().success());
-    drain.join().unwrap();
     assert_eq!(
         read_output(&dir.path().join("alerts.ndjson")).len() as f64,
         expected_alerts

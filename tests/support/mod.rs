@@ -151,6 +151,35 @@ fn dechunk(body: &str) -> String {
     }
 }
 
+/// `fenghuo run --config CONFIG` as a child process, once it listens: the child and its
+/// HTTP address. Its log is drained on a thread, so the engine never blocks writing it.
+pub fn spawn_run(config: &Path) -> (std::process::Child, SocketAddr) {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fenghuo"))
+        .args(["run", "--config", config.to_str().unwrap()])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut log = BufReader::new(child.stderr.take().unwrap()).lines();
+    let line = log
+        .by_ref()
+        .map(Result::unwrap)
+        .find(|l| l.contains("HTTP API listening"))
+        .expect("the engine listens");
+    let addr = line
+        .split("addr=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    std::thread::spawn(move || log.count());
+    (child, addr)
+}
+
 /// A Weibo-shaped post line.
 pub fn weibo(id: &str, text: &str) -> String {
     serde_json::json!({
