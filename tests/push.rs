@@ -114,10 +114,9 @@ async fn websocket_push_delivers_each_message() {
     assert!(lines.iter().all(|l| l["source"] == "websocket_push"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rules_test_endpoint_explains_matches_after_normalization() {
-    let test = TestEngine::start("").await;
-    let body = serde_json::json!({"text": "警*察當街毆打路人，演习？不是"}).to_string();
+/// `POST /api/v1/rules/test` with `text`; the answer, which must be a 200.
+async fn rules_test(test: &TestEngine, text: &str) -> serde_json::Value {
+    let body = serde_json::json!({ "text": text }).to_string();
     let (status, answer) = http(
         test.addr(),
         "POST",
@@ -127,22 +126,19 @@ async fn rules_test_endpoint_explains_matches_after_normalization() {
     )
     .await;
     assert_eq!(status, 200, "{answer}");
-    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    serde_json::from_str(&answer).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rules_test_endpoint_explains_matches_after_normalization() {
+    let test = TestEngine::start("").await;
+    let answer = rules_test(&test, "警*察當街毆打路人，演习？不是").await;
     assert_eq!(answer["normalized"], "警察当街殴打路人,演习?不是");
     assert!(answer["matches"].as_array().unwrap().is_empty());
     assert_eq!(answer["not_fired"][0]["id"], "fx.violence");
     assert_eq!(answer["not_fired"][0]["reason"], "excluded by \"演习\"");
 
-    let body = serde_json::json!({"text": "警*察當街毆打路人"}).to_string();
-    let (_, answer) = http(
-        test.addr(),
-        "POST",
-        "/api/v1/rules/test",
-        &JSON,
-        body.as_bytes(),
-    )
-    .await;
-    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    let answer = rules_test(&test, "警*察當街毆打路人").await;
     let terms = &answer["matches"][0]["terms"];
     assert_eq!(answer["matches"][0]["id"], "fx.violence");
     assert_eq!(
@@ -153,5 +149,11 @@ async fn rules_test_endpoint_explains_matches_after_normalization() {
         terms[1],
         serde_json::json!({"term": "殴打", "start": 4, "end": 6})
     );
+
+    // Regex hits are located for the asker (the hot path only tracks where they end).
+    let answer = rules_test(&test, "据说网传車站民警开枪了").await;
+    assert_eq!(answer["matches"][0]["id"], "fx.rumour");
+    assert_eq!(answer["matches"][0]["terms"][0]["start"], 2);
+    assert_eq!(answer["matches"][0]["terms"][0]["end"], 10);
     test.finish().await;
 }
