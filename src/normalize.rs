@@ -4,6 +4,9 @@
 //! words. One pass folds all of these onto the same simplified, half-width, lowercase text, so
 //! a rule author writes `警察` once. The original text is kept elsewhere for display.
 
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
 use unicode_normalization::UnicodeNormalization;
 
 /// Slang the traditional → simplified table does not map, rewritten to the term rule
@@ -16,50 +19,166 @@ const SYNONYMS: &[(&str, &str)] = &[("警蜀黍", "警察叔叔")];
 /// zero-width characters removed, separators between two CJK characters removed,
 /// traditional → simplified Chinese, and the synonym table applied.
 pub fn normalize(text: &str) -> String {
-    let mut folded = String::with_capacity(text.len());
-    // Separators seen since the last kept character: dropped if a CJK character follows a
-    // CJK character across them (`警 * 察`), kept otherwise (`hello world`).
-    let mut pending = String::new();
-    let mut last_kept_is_cjk = false;
-    // Most posts hold only characters whose NFKC form is themselves or a fixed shift
-    // (full-width ASCII); those skip the general NFKC machinery. Any other character sends
-    // the whole text through it, so the result is always exactly NFKC.
-    let folded_chars: Box<dyn Iterator<Item = char> + '_> = if text.chars().all(has_simple_nfkc) {
-        Box::new(text.chars().map(simple_nfkc))
-    } else {
-        Box::new(text.nfkc())
-    };
-    for c in folded_chars {
-        if is_invisible(c) {
-            continue;
-        }
-        if is_separator(c) {
-            pending.push(c);
-            continue;
-        }
-        let cjk = is_cjk(c);
-        if !pending.is_empty() {
-            if !(cjk && last_kept_is_cjk) {
-                folded.push_str(&pending);
-            }
-            pending.clear();
-        }
-        if c.is_uppercase() {
-            folded.extend(c.to_lowercase());
-        } else {
-            folded.push(c);
-        }
-        last_kept_is_cjk = cjk;
-    }
-    folded.push_str(&pending);
+    let mut out = String::with_capacity(text.len());
+    normalize_into(&[text], &mut out);
+    out
+}
 
-    let mut simplified = fast2s::convert(&folded);
-    for (from, to) in SYNONYMS {
-        if simplified.contains(from) {
-            simplified = simplified.replace(from, to);
+/// [`normalize`] of the concatenation of `parts`, written into `out` (cleared first): the
+/// hot path joins a post's title and body without building the joined text, and reuses
+/// the caller's buffer.
+pub fn normalize_into(parts: &[&str], out: &mut String) {
+    let mut fold = Fold::new(out);
+    // Most posts hold only characters whose NFKC form is themselves or a fixed shift
+    // (full-width ASCII); those skip the general NFKC machinery. The first other character
+    // starts the text over through it, so the result is always exactly NFKC.
+    if !parts.iter().all(|part| fold.simple(part)) {
+        fold = Fold::new(out);
+        for c in parts.concat().nfkc() {
+            fold.push(c);
         }
     }
-    simplified
+    let traditional = fold.maybe_traditional;
+    fold_scripts(out, traditional);
+}
+
+/// Folds characters one at a time onto the output: drops invisible ones, drops
+/// separators between two CJK characters (`警 * 察`) but keeps them elsewhere
+/// (`hello world`), lowercases.
+struct Fold<'a> {
+    out: &'a mut String,
+    /// Where the separators seen since the last kept character start in `out`.
+    pending_from: Option<usize>,
+    last_kept_is_cjk: bool,
+    /// Whether a character the traditional → simplified table may change was kept.
+    maybe_traditional: bool,
+}
+
+impl<'a> Fold<'a> {
+    fn new(out: &'a mut String) -> Fold<'a> {
+        out.clear();
+        Fold {
+            out,
+            pending_from: None,
+            last_kept_is_cjk: false,
+            maybe_traditional: false,
+        }
+    }
+
+    /// Folds `text` if every character has a simple NFKC form; false at the first that
+    /// has not (the output is then incomplete).
+    fn simple(&mut self, text: &str) -> bool {
+        let bytes = text.as_bytes();
+        let mut at = 0;
+        while at < bytes.len() {
+            // Lead bytes E5–E9 start U+5000–U+9FFF: CJK ideographs, the bulk of Chinese
+            // text, copied as they are without decoding them.
+            if (0xE5..=0xE9).contains(&bytes[at]) {
+                self.push_ideograph(&text[at..at + 3]);
+                at += 3;
+                continue;
+            }
+            let Some(c) = text[at..].chars().next() else {
+                break;
+            };
+            if !has_simple_nfkc(c) {
+                return false;
+            }
+            self.push(simple_nfkc(c));
+            at += c.len_utf8();
+        }
+        true
+    }
+
+    /// A CJK ideograph from U+5000–U+9FFF, as its three UTF-8 bytes.
+    fn push_ideograph(&mut self, ideograph: &str) {
+        if let Some(from) = self.pending_from.take() {
+            if self.last_kept_is_cjk {
+                self.out.truncate(from);
+            }
+        }
+        let b = ideograph.as_bytes();
+        let code = (b[0] as u32 & 0x0F) << 12 | (b[1] as u32 & 0x3F) << 6 | (b[2] as u32 & 0x3F);
+        self.maybe_traditional |= may_be_traditional_code(code);
+        self.out.push_str(ideograph);
+        self.last_kept_is_cjk = true;
+    }
+
+    fn push(&mut self, c: char) {
+        // Only 丶 among the ideographs is a separator.
+        let cjk = is_cjk(c) && c != '丶';
+        if !cjk {
+            if is_invisible(c) {
+                return;
+            }
+            if is_separator(c) {
+                self.pending_from.get_or_insert(self.out.len());
+                self.out.push(c);
+                return;
+            }
+        }
+        if let Some(from) = self.pending_from.take() {
+            if cjk && self.last_kept_is_cjk {
+                self.out.truncate(from);
+            }
+        }
+        if c.is_ascii() {
+            self.out.push(c.to_ascii_lowercase());
+        } else if !cjk && c.is_uppercase() {
+            for lower in c.to_lowercase() {
+                self.maybe_traditional |= may_be_traditional(lower);
+                self.out.push(lower);
+            }
+        } else {
+            self.maybe_traditional |= may_be_traditional(c);
+            self.out.push(c);
+        }
+        self.last_kept_is_cjk = cjk;
+    }
+}
+
+/// Traditional → simplified (when `maybe_traditional`), then the synonym table, in place
+/// of `text`.
+fn fold_scripts(text: &mut String, maybe_traditional: bool) {
+    static FINDERS: LazyLock<Vec<Finder<'static>>> = LazyLock::new(|| {
+        SYNONYMS
+            .iter()
+            .map(|(from, _)| Finder::new(from.as_bytes()))
+            .collect()
+    });
+    if maybe_traditional {
+        *text = fast2s::convert(text);
+    }
+    for (finder, (from, to)) in FINDERS.iter().zip(SYNONYMS) {
+        if finder.find(text.as_bytes()).is_some() {
+            *text = text.replace(from, to);
+        }
+    }
+}
+
+/// Whether `fast2s` may change `c`, in some context. Most posts hold none of these
+/// characters and skip the conversion (three hash lookups per CJK character).
+fn may_be_traditional(c: char) -> bool {
+    may_be_traditional_code(c as u32)
+}
+
+fn may_be_traditional_code(code: u32) -> bool {
+    // fast2s converts three-byte characters only, and only to its table's entry for one, or
+    // (for a few characters) to a word-dependent choice.
+    static TABLE: LazyLock<Vec<u64>> = LazyLock::new(|| {
+        let mut bits = vec![0u64; 0x10000 / 64];
+        let changed = (0x800..=0xFFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|&c| fast2s::convert(c.encode_utf8(&mut [0; 4])).chars().next() != Some(c));
+        for c in changed.chain(WORD_DEPENDENT.chars()) {
+            bits[c as usize / 64] |= 1 << (c as usize % 64);
+        }
+        bits
+    });
+    // Converted only inside certain words (藉口 → 借口, 看著 → 看着), so a lone one is kept.
+    const WORD_DEPENDENT: &str = "藉著苧闔鍾讎畫";
+    let code = code as usize;
+    (0x800..0x10000).contains(&code) && TABLE[code / 64] & (1 << (code % 64)) != 0
 }
 
 /// Characters whose NFKC form is one known character and that never compose with a
@@ -193,6 +312,31 @@ mod tests {
                 let nfkc: String = c.to_string().nfkc().collect();
                 assert_eq!(nfkc, super::simple_nfkc(c).to_string(), "U+{code:04X}");
             }
+        }
+    }
+
+    /// The definition, step by step with no fast paths: NFKC of the whole text, the fold,
+    /// then the script conversion and synonyms always.
+    fn reference(text: &str) -> String {
+        use unicode_normalization::UnicodeNormalization;
+        let mut folded = String::new();
+        let mut fold = super::Fold::new(&mut folded);
+        for c in text.nfkc() {
+            fold.push(c);
+        }
+        let mut simplified = fast2s::convert(&folded);
+        for (from, to) in super::SYNONYMS {
+            simplified = simplified.replace(from, to);
+        }
+        simplified
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_paths_agree_with_the_definition(
+            text in "[警察輔毆打藉口看著丶蜀黍人民 *・\\u{200B}ＰＯＬａｂAbCΣÉé\\u{0301}ﬁ　，。!1２]{0,24}"
+        ) {
+            proptest::prop_assert_eq!(normalize(&text), reference(&text));
         }
     }
 

@@ -64,9 +64,14 @@ pub struct Counts {
 impl Post {
     /// The text rules are matched against (before normalization): title, then body.
     pub fn text(&self) -> String {
+        self.text_parts().concat()
+    }
+
+    /// [`Post::text`] in pieces, for normalizing without joining them first.
+    pub fn text_parts(&self) -> [&str; 3] {
         match &self.title {
-            Some(title) if !title.is_empty() => format!("{title}\n{}", self.body),
-            _ => self.body.clone(),
+            Some(title) if !title.is_empty() => [title, "\n", &self.body],
+            _ => ["", "", &self.body],
         }
     }
 }
