@@ -110,6 +110,7 @@ fn records(count: usize) -> Vec<MatchRecord> {
                 generation: 1,
                 matched_at: now,
                 received_at: now,
+                fingerprint: None,
             }
         })
         .collect()

@@ -8,6 +8,7 @@ use crossbeam_channel::Receiver;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
+use crate::events::Fingerprint;
 use crate::post::Post;
 use crate::rules::{Rule, RuleRef, TermHit};
 
@@ -23,6 +24,9 @@ pub struct MatchRecord {
     pub matched_at: DateTime<Utc>,
     /// When the source received the frame holding the post (for ingest → alert latency).
     pub received_at: DateTime<Utc>,
+    /// For clustering; `None` when the record did not come from a match worker.
+    #[serde(skip)]
+    pub fingerprint: Option<Fingerprint>,
 }
 
 /// A rule that fired on the post, and the terms that made it fire.

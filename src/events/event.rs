@@ -5,15 +5,14 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::audience::Audience;
+use super::story::Story;
 use super::window::{Activity, Series};
 use crate::deliver::MatchRecord;
 use crate::rules::{RuleRef, Severity};
 
 /// The windows velocity is measured over, in minutes.
 pub const WINDOWS: [i64; 4] = [1, 5, 15, 60];
-
-/// Most distinct trigrams an event's story remembers.
-const MAX_STORY: usize = 4096;
 
 /// How many top posts an event keeps for display.
 const TOP_POSTS: usize = 5;
@@ -62,13 +61,6 @@ impl PostSummary {
     fn weight(&self) -> u64 {
         self.followers + self.interactions
     }
-}
-
-#[derive(Debug, Clone)]
-struct AuthorSeen {
-    last_minute: i64,
-    followers: u64,
-    verified: bool,
 }
 
 /// Figures over one window ending at the event clock.
@@ -122,12 +114,12 @@ pub struct Event {
     pub top_posts: Vec<PostSummary>,
     /// SimHashes this event is recognised by (its first post, then a few more).
     pub simhashes: Vec<u64>,
-    /// Trigram hashes of the event's texts with their counts: what its story is about.
-    story: HashMap<u64, u32, std::hash::BuildHasherDefault<super::simhash::PrehashedKey>>,
+    /// Trigram hashes of the event's texts: what its story is about.
+    story: Story,
     max_followers: u64,
     max_verified_followers: u64,
     series: Series,
-    authors: HashMap<String, AuthorSeen>,
+    audience: Audience,
     platforms: HashMap<String, i64>,
 }
 
@@ -144,11 +136,11 @@ impl Event {
             total_posts: 0,
             top_posts: Vec::new(),
             simhashes: vec![simhash],
-            story: HashMap::default(),
+            story: Story::default(),
             max_followers: 0,
             max_verified_followers: 0,
             series: Series::default(),
-            authors: HashMap::new(),
+            audience: Audience::default(),
             platforms: HashMap::new(),
         }
     }
@@ -176,14 +168,7 @@ impl Event {
                 .or(post.author.name.as_deref())
                 .unwrap_or(&post.id)
         );
-        let seen = self.authors.entry(author_key).or_insert(AuthorSeen {
-            last_minute: minute,
-            followers: 0,
-            verified: false,
-        });
-        seen.last_minute = seen.last_minute.max(minute);
-        seen.followers = seen.followers.max(post.author.followers);
-        seen.verified |= post.author.verified;
+        self.audience.see(author_key, minute, post.author.followers);
         self.max_followers = self.max_followers.max(post.author.followers);
         if post.author.verified {
             self.max_verified_followers = self.max_verified_followers.max(post.author.followers);
@@ -194,7 +179,12 @@ impl Event {
             .or_insert(minute);
         *platform = (*platform).max(minute);
         self.last_minute = self.last_minute.max(minute);
-        self.offer_top_post(PostSummary::of(record));
+        // Most posts do not make the top few: rank before building the summary.
+        let weight = post.author.followers + interactions;
+        let full = self.top_posts.len() >= TOP_POSTS;
+        if !full || self.top_posts.iter().any(|p| p.weight() < weight) {
+            self.offer_top_post(PostSummary::of(record));
+        }
     }
 
     /// A known post was re-sent with new counts: only the gain counts, at `minute`.
@@ -238,28 +228,14 @@ impl Event {
         self.top_posts.truncate(TOP_POSTS);
     }
 
-    /// Adds a post's trigrams to the event's story (bounded: once full, only trigrams it
-    /// already has gain weight).
+    /// Adds a post's distinct trigrams to the event's story.
     pub fn add_story(&mut self, shingles: &[u64]) {
-        for &shingle in shingles {
-            if let Some(count) = self.story.get_mut(&shingle) {
-                *count += 1;
-            } else if self.story.len() < MAX_STORY {
-                self.story.insert(shingle, 1);
-            }
-        }
+        self.story.add(shingles);
     }
 
     /// The share of `shingles` (a post's distinct trigrams) the event's story contains.
     pub fn story_overlap(&self, shingles: &[u64]) -> f64 {
-        if shingles.is_empty() {
-            return 0.0;
-        }
-        let shared = shingles
-            .iter()
-            .filter(|s| self.story.contains_key(s))
-            .count();
-        shared as f64 / shingles.len() as f64
+        self.story.overlap(shingles)
     }
 
     /// The highest severity among the event's rules.
@@ -279,19 +255,15 @@ impl Event {
                 let this = self.series.window(now, minutes);
                 let previous = self.series.window(now - minutes, minutes);
                 let since = now - minutes;
-                let authors: Vec<&AuthorSeen> = self
-                    .authors
-                    .values()
-                    .filter(|a| a.last_minute > since)
-                    .collect();
+                let audience = self.audience.since(since);
                 WindowFigures {
                     minutes,
                     posts: this.posts,
                     posts_per_min: this.posts as f64 / minutes as f64,
                     interactions: this.interactions,
                     interactions_per_min: this.interactions as f64 / minutes as f64,
-                    authors: authors.len(),
-                    reach: authors.iter().map(|a| a.followers).sum(),
+                    authors: audience.authors,
+                    reach: audience.reach,
                     platforms: self.platforms.values().filter(|&&m| m > since).count(),
                     acceleration: this.posts as f64 / previous.posts.max(1) as f64,
                 }
@@ -317,7 +289,7 @@ impl Event {
         // Two of the longest window: the acceleration compares against the one before.
         let keep_from = now - 2 * WINDOWS[WINDOWS.len() - 1];
         self.series.prune(keep_from);
-        self.authors.retain(|_, a| a.last_minute >= keep_from);
+        self.audience.prune(keep_from);
         self.platforms.retain(|_, &mut m| m >= keep_from);
     }
 }

@@ -1,14 +1,19 @@
 //! Cluster + velocity: matched posts → events, with sliding-window figures in event time.
 //!
 //! - [`simhash`]: near-duplicate detection for Chinese text.
+//! - [`story`]: the trigrams an event's posts tell, for posts in other words.
 //! - [`window`]: per-minute activity and window sums.
+//! - [`audience`]: distinct authors and their reach over the same windows.
 //! - [`event`]: one event's state and its [`Figures`].
 //! - [`tracker`]: clustering, the event clock, expiry and the caps.
 
+pub mod audience;
 pub mod event;
 pub mod simhash;
+pub mod story;
 pub mod tracker;
 pub mod window;
 
 pub use event::{minute_of, Event, Figures, PostSummary, WindowFigures, WINDOWS};
+pub use simhash::Fingerprint;
 pub use tracker::{ChainedPosts, Closed, Tracker, TrackerConfig};

@@ -4,22 +4,72 @@
 //! character trigrams capture the same text with small edits (a forwarded post with a
 //! prefix, a changed number) as a few differing bits.
 
-use std::hash::{Hash, Hasher};
+use std::hash::Hasher;
 
 /// Characters per shingle.
 const SHINGLE: usize = 3;
 
+/// What clustering compares a post by. The match workers compute it, in parallel, so that
+/// the single grading thread only compares.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fingerprint {
+    /// SimHash of the trigrams: near copies differ in a few bits.
+    pub simhash: u64,
+    /// The distinct trigram hashes, sorted: what the post's story is about.
+    pub shingles: Vec<u64>,
+}
+
+impl Fingerprint {
+    /// The fingerprint of a normalized text.
+    pub fn of(normalized: &str) -> Fingerprint {
+        let mut shingles = shingles(normalized);
+        let simhash = simhash(&shingles);
+        shingles.sort_unstable();
+        shingles.dedup();
+        Fingerprint { simhash, shingles }
+    }
+}
+
 /// Hashes of the character trigrams of `text` (normalized text is expected), in order,
 /// repeats included. Whitespace and punctuation are skipped, so re-punctuated copies agree.
 pub fn shingles(text: &str) -> Vec<u64> {
-    let chars: Vec<char> = text.chars().filter(|c| c.is_alphanumeric()).collect();
-    if chars.is_empty() {
-        return Vec::new();
+    let mut shingles = Vec::with_capacity(text.len() / 3);
+    // The last SHINGLE word characters, packed 21 bits each (a char fits in 21 bits).
+    let mut window = 0u64;
+    let mut seen = 0usize;
+    for c in text.chars().filter(|&c| is_word_char(c)) {
+        window = (window << 21 | c as u64) & ((1 << (21 * SHINGLE)) - 1);
+        seen += 1;
+        if seen >= SHINGLE {
+            shingles.push(mix(window));
+        }
     }
-    let count = chars.len().saturating_sub(SHINGLE - 1).max(1);
-    (0..count)
-        .map(|start| hash_shingle(&chars[start..(start + SHINGLE).min(chars.len())]))
-        .collect()
+    // A text shorter than a shingle is one shingle of what it has.
+    if (1..SHINGLE).contains(&seen) {
+        shingles.push(mix(window));
+    }
+    shingles
+}
+
+/// A bijective mix (SplitMix64's finalizer) of a packed shingle: stable across runs and
+/// platforms, so replays cluster identically, and its bits are uniform, as SimHash and
+/// the story sample need.
+fn mix(mut x: u64) -> u64 {
+    x ^= x >> 30;
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ x >> 31
+}
+
+/// Letters, digits and ideographs: `char::is_alphanumeric`, without its table lookup for
+/// the ideographs that are most of the text.
+fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        matches!(c, '\u{4E00}'..='\u{9FFF}') || c.is_alphanumeric()
+    }
 }
 
 /// The 64-bit SimHash of a text's [`shingles`].
@@ -61,30 +111,6 @@ impl Hasher for PrehashedKey {
 /// Number of differing bits.
 pub fn distance(a: u64, b: u64) -> u32 {
     (a ^ b).count_ones()
-}
-
-fn hash_shingle(chars: &[char]) -> u64 {
-    // FNV-1a: stable across runs and platforms (std's SipHash keys are fixed too, but FNV
-    // states the intent: no randomness, so replays cluster identically).
-    struct Fnv(u64);
-    impl Hasher for Fnv {
-        fn finish(&self) -> u64 {
-            // A final mix spreads FNV's weak low bits over all 64.
-            let mut x = self.0;
-            x ^= x >> 33;
-            x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
-            x ^= x >> 33;
-            x
-        }
-        fn write(&mut self, bytes: &[u8]) {
-            for &b in bytes {
-                self.0 = (self.0 ^ b as u64).wrapping_mul(0x100_0000_01b3);
-            }
-        }
-    }
-    let mut hasher = Fnv(0xcbf2_9ce4_8422_2325);
-    chars.hash(&mut hasher);
-    hasher.finish()
 }
 
 #[cfg(test)]

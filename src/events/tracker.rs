@@ -11,7 +11,7 @@ use metrics::counter;
 use serde::Deserialize;
 
 use super::event::{minute_of, Event};
-use super::simhash::{distance, shingles, simhash};
+use super::simhash::{distance, Fingerprint};
 use crate::deliver::MatchRecord;
 use crate::normalize::normalize;
 use crate::post::Counts;
@@ -41,6 +41,9 @@ pub struct TrackerConfig {
 /// Most events per rule a new post is compared with for similarity (the most recently
 /// joined ones).
 const MAX_CANDIDATES: usize = 64;
+
+/// Most trigrams of a post compared with each candidate event's story.
+const STORY_SAMPLE: usize = 64;
 
 /// Most SimHashes an event is recognised by (its text may drift as it spreads).
 const MAX_SIMHASHES: usize = 8;
@@ -168,13 +171,20 @@ impl Tracker {
         }
         self.clock = self.clock.max(minute);
 
-        let mut shingles = shingles(&normalize(&post.text()));
-        let hash = simhash(&shingles);
-        shingles.sort_unstable();
-        shingles.dedup();
+        // Records from the match workers carry their fingerprint; others (tests, benches)
+        // are fingerprinted here.
+        let computed;
+        let fingerprint = match &record.fingerprint {
+            Some(fingerprint) => fingerprint,
+            None => {
+                computed = Fingerprint::of(&normalize(&post.text()));
+                &computed
+            }
+        };
+        let (hash, shingles) = (fingerprint.simhash, &fingerprint.shingles);
         let joined = self
             .chain_event(record)
-            .or_else(|| self.similar_event(record, hash, &shingles));
+            .or_else(|| self.similar_event(record, hash, shingles));
         let event_id = match joined {
             Some(id) => id,
             None => {
@@ -187,7 +197,7 @@ impl Tracker {
         let max_distance = self.config.simhash_distance;
         self.update(&event_id, |event| {
             event.add_post(record, minute);
-            event.add_story(&shingles);
+            event.add_story(shingles);
             let known = event
                 .simhashes
                 .iter()
@@ -250,8 +260,8 @@ impl Tracker {
     }
 
     /// Under one of the same rules: the event with a near-duplicate text (SimHash), else the
-    /// event whose story contains the largest share of this post's trigrams, if that share
-    /// reaches `story_overlap`.
+    /// event whose story contains the largest share of this post's trigrams (`shingles`:
+    /// distinct and sorted), if that share reaches `story_overlap`.
     fn similar_event(&self, record: &MatchRecord, hash: u64, shingles: &[u64]) -> Option<String> {
         let mut ids: Vec<&String> = record
             .rules
@@ -274,9 +284,14 @@ impl Tracker {
         if let Some((_, event)) = near {
             return Some(event.id.clone());
         }
+        // The post's lowest trigram hashes are a uniform sample of its trigrams (the hashes
+        // are random): a bottom-k sketch whose share in a story estimates the share of all.
+        // Posts of up to STORY_SAMPLE trigrams are measured exactly; longer ones cost no
+        // more than that against each candidate.
+        let sample = &shingles[..shingles.len().min(STORY_SAMPLE)];
         candidates
             .iter()
-            .map(|e| (e.story_overlap(shingles), e))
+            .map(|e| (e.story_overlap(sample), e))
             .filter(|(overlap, _)| *overlap >= self.config.story_overlap)
             .max_by(|(a, ea), (b, eb)| a.total_cmp(b).then_with(|| eb.id.cmp(&ea.id)))
             .map(|(_, e)| e.id.clone())

@@ -42,7 +42,12 @@ impl Series {
 
     /// Forgets minutes before `minute`: no window reaches back that far.
     pub fn prune(&mut self, minute: i64) {
-        self.buckets = self.buckets.split_off(&minute);
+        while let Some(oldest) = self.buckets.first_entry() {
+            if *oldest.key() >= minute {
+                break;
+            }
+            oldest.remove();
+        }
     }
 }
 

@@ -7,10 +7,10 @@ use crossbeam_channel::Sender;
 
 use crate::decode::{Decoder, Reject};
 use crate::deliver::{MatchRecord, MatchedRule};
-use crate::events::ChainedPosts;
+use crate::events::{ChainedPosts, Fingerprint};
 use crate::ingest::queue::FrameReceiver;
 use crate::ingest::Frame;
-use crate::normalize::normalize;
+use crate::normalize::normalize_into;
 use crate::post::Post;
 use crate::rules::{RuleSet, RuleStore, Scanner};
 use crate::telemetry::{Stats, WORKER_BUSY_SECONDS};
@@ -44,6 +44,7 @@ pub fn spawn_workers(count: usize, context: WorkerContext) -> std::io::Result<Ve
 impl WorkerContext {
     fn run(self, index: usize) {
         let mut scanner = Scanner::new();
+        let mut normalized = String::new();
         // Registered once: the hot path only adds to it.
         let busy = metrics::gauge!(WORKER_BUSY_SECONDS, "worker" => index.to_string());
         while let Some(frame) = self.frames.recv() {
@@ -51,7 +52,7 @@ impl WorkerContext {
             // One generation for the whole frame: a reload never splits a post's rules.
             let rules = self.rules.current();
             let processed = catch_unwind(AssertUnwindSafe(|| {
-                self.process(&frame, &rules, &mut scanner)
+                self.process(&frame, &rules, &mut scanner, &mut normalized)
             }));
             if processed.is_err() {
                 // A bug, not bad input (decoding never panics on input); keep serving.
@@ -62,7 +63,13 @@ impl WorkerContext {
         }
     }
 
-    fn process(&self, frame: &Frame, rules: &Arc<RuleSet>, scanner: &mut Scanner) {
+    fn process(
+        &self,
+        frame: &Frame,
+        rules: &Arc<RuleSet>,
+        scanner: &mut Scanner,
+        normalized: &mut String,
+    ) {
         let (mut received, mut decoded) = (0u64, 0u64);
         self.decoder_for(frame, |result| {
             received += 1;
@@ -74,7 +81,7 @@ impl WorkerContext {
                 }
             };
             decoded += 1;
-            self.match_post(post, frame, rules, scanner);
+            self.match_post(post, frame, rules, scanner, normalized);
         });
         self.stats
             .frame_decoded(&frame.source.name, frame.bytes.len(), received, decoded);
@@ -117,10 +124,18 @@ impl WorkerContext {
         .any(|id| self.chained.contains(&(post.platform.clone(), id.clone())))
     }
 
-    fn match_post(&self, post: Post, frame: &Frame, rules: &Arc<RuleSet>, scanner: &mut Scanner) {
+    /// `normalized` is the worker's buffer for the post's normalized text.
+    fn match_post(
+        &self,
+        post: Post,
+        frame: &Frame,
+        rules: &Arc<RuleSet>,
+        scanner: &mut Scanner,
+        normalized: &mut String,
+    ) {
         let source = frame.source.name.as_str();
-        let normalized = normalize(&post.text());
-        let mut matches = rules.scan(&normalized, scanner);
+        normalize_into(&post.text_parts(), normalized);
+        let mut matches = rules.scan(normalized, scanner);
         matches.retain(|m| {
             let rule = rules.rule(m.rule);
             (rule.platforms.is_empty() || rule.platforms.contains(&post.platform))
@@ -141,6 +156,7 @@ impl WorkerContext {
             source: source.to_owned(),
             matched_at: Utc::now(),
             received_at: frame.received_at,
+            fingerprint: Some(Fingerprint::of(normalized)),
             post,
         };
         // Fails only when the output stage is gone, i.e. the engine is shutting down hard.
