@@ -1,183 +1,272 @@
-//! One platform's mapping: JSON pointers from its objects onto [`Post`].
+//! One platform's mapping: the slots its JSON pointers were compiled into, onto [`Post`].
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
-use serde_json::Value;
+use chrono::{DateTime, Utc};
 
+use super::paths::{Captures, Field, PathTree, Slot};
+use super::timestamp::timestamp;
 use super::Reject;
 use crate::config::MappingConfig;
 use crate::post::{Author, Counts, Post};
 
-/// Beijing time: what feeds that omit the zone mean.
-const BEIJING_OFFSET_SECS: i32 = 8 * 3600;
-
+/// Each field is the slot of its configured pointer, or [`super::paths::NEVER`] when the
+/// mapping has none: an absent value, exactly as a missing pointer was.
 #[derive(Debug, Clone)]
 pub struct Mapping {
     pub name: String,
-    config: MappingConfig,
+    platform: Platform,
+    detect: Slot,
+    id: Slot,
+    url: Slot,
+    author_id: Slot,
+    author_name: Slot,
+    author_followers: Slot,
+    author_verified: Slot,
+    title: Slot,
+    body: Slot,
+    published_at: Slot,
+    reposts: Slot,
+    comments: Slot,
+    likes: Slot,
+    views: Slot,
+    repost_of: Slot,
+    root_id: Slot,
+    region: Slot,
+}
+
+/// Where a post's platform name comes from.
+#[derive(Debug, Clone)]
+enum Platform {
+    /// Every post of this mapping is of this platform.
+    Named(String),
+    /// The feed names it (the canonical mapping's `/platform`).
+    Field(Slot),
 }
 
 impl Mapping {
-    pub fn new(name: String, config: MappingConfig) -> Mapping {
-        Mapping { name, config }
+    /// The mapping of `config`, its pointers looked up in `paths` (which compiled them all).
+    pub fn new(name: String, config: &MappingConfig, paths: &PathTree) -> Mapping {
+        let slot = |pointer: &Option<String>| {
+            pointer
+                .as_deref()
+                .map_or(super::paths::NEVER, |p| paths.slot(p))
+        };
+        Mapping {
+            name,
+            platform: if config.platform.starts_with('/') {
+                Platform::Field(paths.slot(&config.platform))
+            } else {
+                Platform::Named(config.platform.clone())
+            },
+            detect: paths.slot(&config.detect),
+            id: paths.slot(&config.id),
+            url: slot(&config.url),
+            author_id: slot(&config.author_id),
+            author_name: slot(&config.author_name),
+            author_followers: slot(&config.author_followers),
+            author_verified: slot(&config.author_verified),
+            title: slot(&config.title),
+            body: slot(&config.body),
+            published_at: slot(&config.published_at),
+            reposts: slot(&config.reposts),
+            comments: slot(&config.comments),
+            likes: slot(&config.likes),
+            views: slot(&config.views),
+            repost_of: slot(&config.repost_of),
+            root_id: slot(&config.root_id),
+            region: slot(&config.region),
+        }
     }
 
-    /// Whether this mapping applies to `object` in a mixed feed.
-    pub fn detects(&self, object: &Value) -> bool {
-        object
-            .pointer(&self.config.detect)
-            .is_some_and(|v| !v.is_null())
+    /// Every pointer a mapping may hold, for compiling them all into one [`PathTree`].
+    pub fn pointers(config: &MappingConfig) -> impl Iterator<Item = &str> {
+        let platform = Some(&config.platform).filter(|p| p.starts_with('/'));
+        [platform, Some(&config.detect), Some(&config.id)]
+            .into_iter()
+            .chain([
+                config.url.as_ref(),
+                config.author_id.as_ref(),
+                config.author_name.as_ref(),
+                config.author_followers.as_ref(),
+                config.author_verified.as_ref(),
+                config.title.as_ref(),
+                config.body.as_ref(),
+                config.published_at.as_ref(),
+                config.reposts.as_ref(),
+                config.comments.as_ref(),
+                config.likes.as_ref(),
+                config.views.as_ref(),
+                config.repost_of.as_ref(),
+                config.root_id.as_ref(),
+                config.region.as_ref(),
+            ])
+            .flatten()
+            .map(String::as_str)
+    }
+
+    /// Whether this mapping applies to a post in a mixed feed: its `detect` pointer resolves
+    /// to something other than null.
+    pub fn detects(&self, fields: &Captures) -> bool {
+        fields[self.detect].is_present()
     }
 
     /// Builds the post; `received_at` stands in for a missing publish time.
-    pub fn apply(&self, object: &Value, received_at: DateTime<Utc>) -> Result<Post, Reject> {
-        let c = &self.config;
-        let platform = if c.platform.starts_with('/') {
-            string(object, Some(&c.platform), "platform")?
-                .ok_or(Reject::MissingField("platform"))?
-        } else {
-            c.platform.clone()
+    pub fn apply(&self, fields: &Captures, received_at: DateTime<Utc>) -> Result<Post, Reject> {
+        let platform = match &self.platform {
+            Platform::Field(slot) => {
+                string(&fields[*slot], "platform")?.ok_or(Reject::MissingField("platform"))?
+            }
+            Platform::Named(name) => name.clone(),
         };
-        let id = string(object, Some(&c.id), "id")?.ok_or(Reject::MissingField("id"))?;
-        let title = string(object, c.title.as_ref(), "title")?;
-        let body = string(object, c.body.as_ref(), "body")?;
+        let id = string(&fields[self.id], "id")?.ok_or(Reject::MissingField("id"))?;
+        let title = string(&fields[self.title], "title")?;
+        let body = string(&fields[self.body], "body")?;
         if title.is_none() && body.is_none() {
             return Err(Reject::MissingField("body"));
         }
-        let published_at = match c.published_at.as_ref().and_then(|p| object.pointer(p)) {
-            None | Some(Value::Null) => received_at,
-            Some(value) => timestamp(value).ok_or(Reject::WrongType("published_at"))?,
+        let published_at = match &fields[self.published_at] {
+            Field::Absent | Field::Null => received_at,
+            field => timestamp(field).ok_or(Reject::WrongType("published_at"))?,
         };
         Ok(Post {
             platform,
             id,
-            url: string(object, c.url.as_ref(), "url")?,
+            url: string(&fields[self.url], "url")?,
             author: Author {
-                id: string(object, c.author_id.as_ref(), "author_id")?,
-                name: string(object, c.author_name.as_ref(), "author_name")?,
-                followers: count(object, c.author_followers.as_ref(), "author_followers")?,
-                verified: flag(object, c.author_verified.as_ref(), "author_verified")?,
+                id: string(&fields[self.author_id], "author_id")?,
+                name: string(&fields[self.author_name], "author_name")?,
+                followers: count(&fields[self.author_followers], "author_followers")?,
+                verified: flag(&fields[self.author_verified], "author_verified")?,
             },
             title,
             body: body.unwrap_or_default(),
             published_at,
             counts: Counts {
-                reposts: count(object, c.reposts.as_ref(), "reposts")?,
-                comments: count(object, c.comments.as_ref(), "comments")?,
-                likes: count(object, c.likes.as_ref(), "likes")?,
-                views: count(object, c.views.as_ref(), "views")?,
+                reposts: count(&fields[self.reposts], "reposts")?,
+                comments: count(&fields[self.comments], "comments")?,
+                likes: count(&fields[self.likes], "likes")?,
+                views: count(&fields[self.views], "views")?,
             },
-            repost_of: string(object, c.repost_of.as_ref(), "repost_of")?,
-            root_id: string(object, c.root_id.as_ref(), "root_id")?,
-            region: string(object, c.region.as_ref(), "region")?,
+            repost_of: string(&fields[self.repost_of], "repost_of")?,
+            root_id: string(&fields[self.root_id], "root_id")?,
+            region: string(&fields[self.region], "region")?,
         })
     }
 
     /// The publish time alone, for pacing a replay; `None` when absent or unreadable.
-    pub fn published_at(&self, object: &Value) -> Option<DateTime<Utc>> {
-        timestamp(object.pointer(self.config.published_at.as_ref()?)?)
+    pub fn published_at(&self, fields: &Captures) -> Option<DateTime<Utc>> {
+        timestamp(&fields[self.published_at])
     }
 }
 
-/// A string field; ids that platforms send as numbers become their decimal text.
-fn string(
-    object: &Value,
-    pointer: Option<&String>,
-    field: &'static str,
-) -> Result<Option<String>, Reject> {
-    match pointer.and_then(|p| object.pointer(p)) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(_) => Err(Reject::WrongType(field)),
+/// A string field; ids that platforms send as numbers become their decimal text, exactly as
+/// serde_json prints the number.
+fn string(field: &Field, name: &'static str) -> Result<Option<String>, Reject> {
+    match field {
+        Field::Absent | Field::Null => Ok(None),
+        Field::Str(s) => Ok(Some(s.to_string())),
+        Field::U64(n) => Ok(Some(n.to_string())),
+        Field::I64(n) => Ok(Some(n.to_string())),
+        Field::F64(f) => serde_json::Number::from_f64(*f)
+            .map(|n| Some(n.to_string()))
+            .ok_or(Reject::WrongType(name)),
+        Field::Bool(_) | Field::Container => Err(Reject::WrongType(name)),
     }
 }
 
-/// A non-negative count; numeric strings are accepted, as some platforms send them.
-fn count(object: &Value, pointer: Option<&String>, field: &'static str) -> Result<u64, Reject> {
-    match pointer.and_then(|p| object.pointer(p)) {
-        None | Some(Value::Null) => Ok(0),
-        Some(Value::Number(n)) => n
-            .as_u64()
-            .or_else(|| {
-                n.as_f64()
-                    .filter(|f| *f >= 0.0 && f.is_finite())
-                    .map(|f| f as u64)
-            })
-            .ok_or(Reject::WrongType(field)),
-        Some(Value::String(s)) => s.trim().parse().map_err(|_| Reject::WrongType(field)),
-        Some(_) => Err(Reject::WrongType(field)),
+/// A non-negative count; numeric strings are accepted, as some platforms send them. Floats
+/// are truncated.
+fn count(field: &Field, name: &'static str) -> Result<u64, Reject> {
+    match field {
+        Field::Absent | Field::Null => Ok(0),
+        Field::U64(n) => Ok(*n),
+        Field::F64(f) if *f >= 0.0 && f.is_finite() => Ok(*f as u64),
+        Field::Str(s) => s.trim().parse().map_err(|_| Reject::WrongType(name)),
+        Field::I64(_) | Field::F64(_) | Field::Bool(_) | Field::Container => {
+            Err(Reject::WrongType(name))
+        }
     }
 }
 
 /// A yes/no field: booleans, or a non-empty verification label such as Douyin's.
-fn flag(object: &Value, pointer: Option<&String>, field: &'static str) -> Result<bool, Reject> {
-    match pointer.and_then(|p| object.pointer(p)) {
-        None | Some(Value::Null) => Ok(false),
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(Value::String(s)) => Ok(!s.is_empty() && s != "false" && s != "0"),
-        Some(Value::Number(n)) => Ok(n.as_f64().is_some_and(|f| f != 0.0)),
-        Some(_) => Err(Reject::WrongType(field)),
-    }
-}
-
-/// Unix seconds or milliseconds, RFC 3339, `YYYY-MM-DD HH:MM:SS` in Beijing time, or
-/// Weibo's `Sat Nov 28 10:00:00 +0800 2026`.
-fn timestamp(value: &Value) -> Option<DateTime<Utc>> {
-    match value {
-        Value::Number(n) => {
-            let n = n.as_i64()?;
-            // Milliseconds since 1970 pass 10^12 in 2001; seconds will not until year 33658.
-            let millis = if n.abs() >= 1_000_000_000_000 {
-                n
-            } else {
-                n.checked_mul(1000)?
-            };
-            DateTime::from_timestamp_millis(millis)
-        }
-        Value::String(s) => {
-            let s = s.trim();
-            if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-                return Some(t.with_timezone(&Utc));
-            }
-            if let Ok(t) = DateTime::parse_from_str(s, "%a %b %d %H:%M:%S %z %Y") {
-                return Some(t.with_timezone(&Utc));
-            }
-            let beijing = FixedOffset::east_opt(BEIJING_OFFSET_SECS)?;
-            let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
-                .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
-                .ok()?;
-            Some(
-                beijing
-                    .from_local_datetime(&naive)
-                    .single()?
-                    .with_timezone(&Utc),
-            )
-        }
-        _ => None,
+fn flag(field: &Field, name: &'static str) -> Result<bool, Reject> {
+    match field {
+        Field::Absent | Field::Null => Ok(false),
+        Field::Bool(b) => Ok(*b),
+        Field::Str(s) => Ok(!s.is_empty() && s != "false" && s != "0"),
+        Field::U64(n) => Ok(*n != 0),
+        Field::I64(n) => Ok(*n != 0),
+        Field::F64(f) => Ok(*f != 0.0),
+        Field::Container => Err(Reject::WrongType(name)),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
+
     use super::*;
-    use serde_json::json;
+
+    /// The rules as they were written over serde_json's `Value`, for comparison.
+    fn old_string(value: &serde_json::Value) -> Result<Option<String>, ()> {
+        match value {
+            serde_json::Value::Null => Ok(None),
+            serde_json::Value::String(s) => Ok(Some(s.clone())),
+            serde_json::Value::Number(n) => Ok(Some(n.to_string())),
+            _ => Err(()),
+        }
+    }
+
+    fn old_count(value: &serde_json::Value) -> Result<u64, ()> {
+        match value {
+            serde_json::Value::Null => Ok(0),
+            serde_json::Value::Number(n) => n
+                .as_u64()
+                .or_else(|| {
+                    n.as_f64()
+                        .filter(|f| *f >= 0.0 && f.is_finite())
+                        .map(|f| f as u64)
+                })
+                .ok_or(()),
+            serde_json::Value::String(s) => s.trim().parse().map_err(|_| ()),
+            _ => Err(()),
+        }
+    }
+
+    fn old_flag(value: &serde_json::Value) -> Result<bool, ()> {
+        match value {
+            serde_json::Value::Null => Ok(false),
+            serde_json::Value::Bool(b) => Ok(*b),
+            serde_json::Value::String(s) => Ok(!s.is_empty() && s != "false" && s != "0"),
+            serde_json::Value::Number(n) => Ok(n.as_f64().is_some_and(|f| f != 0.0)),
+            _ => Err(()),
+        }
+    }
 
     #[test]
-    fn timestamps_in_every_supported_shape_agree() {
-        let expected = DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap();
-        for value in [
-            json!(expected.timestamp()),
-            json!(expected.timestamp_millis()),
-            json!("2026-11-28T02:00:00Z"),
-            json!("2026-11-28 10:00:00"),
-            json!("Sat Nov 28 10:00:00 +0800 2026"),
-        ] {
-            assert_eq!(
-                timestamp(&value),
-                Some(expected.with_timezone(&Utc)),
-                "{value}"
-            );
+    fn field_rules_match_the_value_rules() {
+        let values = r#"[null, true, false, 0, 7, -3, -0, 1.5, -2.5, 1e3, 0.1, 1e-7, 12345678901234567890,
+            -9223372036854775808, 18446744073709551616, 3.0, "", "0", "false", "yes", " 42 ",
+            "4.2", "-1", "\u8b66", {}, [], [1], {"a":1}]"#;
+        let tree = PathTree::new(["/v"]);
+        let slot = tree.slot("/v");
+        let values: Vec<serde_json::Value> = serde_json::from_str(values).unwrap();
+        for value in values {
+            let json = format!(r#"{{"v":{value}}}"#);
+            let mut fields = tree.captures();
+            tree.capture(&json, &mut fields).unwrap();
+            let field = &fields[slot];
+            let no_reason = |_| ();
+            let string = string(field, "f").map_err(no_reason);
+            assert_eq!(string, old_string(&value), "{json}");
+            let count = count(field, "f").map_err(no_reason);
+            assert_eq!(count, old_count(&value), "{json}");
+            let flag = flag(field, "f").map_err(no_reason);
+            assert_eq!(flag, old_flag(&value), "{json}");
         }
-        assert_eq!(timestamp(&json!("yesterday")), None);
+        assert_eq!(string(&Field::Absent, "f"), Ok(None));
+        assert_eq!(
+            count(&Field::Str(Cow::Borrowed("x")), "f"),
+            Err(Reject::WrongType("f"))
+        );
     }
 }

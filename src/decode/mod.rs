@@ -4,23 +4,27 @@
 //! malformed one is rejected with a [`Reject`] while its neighbours go on.
 
 mod mapping;
+mod paths;
 mod reject;
+mod timestamp;
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 
-pub use mapping::Mapping;
 pub use reject::Reject;
 
 use crate::config::MappingConfig;
 use crate::post::Post;
+use mapping::Mapping;
+use paths::{Captures, PathTree};
 
 /// All configured mappings, and which of them each source may use.
 #[derive(Debug, Clone)]
 pub struct Decoder {
     mappings: Vec<Mapping>,
+    /// Every mapping's pointers in one tree, so each post is parsed once whichever applies.
+    paths: PathTree,
     max_post_bytes: usize,
 }
 
@@ -29,11 +33,13 @@ pub type MappingSelection = Vec<usize>;
 
 impl Decoder {
     pub fn new(mappings: &BTreeMap<String, MappingConfig>, max_post_bytes: usize) -> Decoder {
+        let paths = PathTree::new(mappings.values().flat_map(Mapping::pointers));
         Decoder {
             mappings: mappings
                 .iter()
-                .map(|(name, config)| Mapping::new(name.clone(), config.clone()))
+                .map(|(name, config)| Mapping::new(name.clone(), config, &paths))
                 .collect(),
+            paths,
             max_post_bytes,
         }
     }
@@ -46,7 +52,7 @@ impl Decoder {
             .collect()
     }
 
-    /// Decodes every post of a frame, calling `on_post` or `on_reject` for each.
+    /// Decodes every post of a frame, calling `on_result` for each.
     pub fn decode_frame(
         &self,
         bytes: &[u8],
@@ -54,15 +60,12 @@ impl Decoder {
         received_at: DateTime<Utc>,
         mut on_result: impl FnMut(Result<Post, Reject>),
     ) {
+        // One field array for the whole frame: every line borrows from `bytes`.
+        let mut fields = self.paths.captures();
         let trimmed = bytes.trim_ascii_start();
         if trimmed.first() == Some(&b'[') {
-            match self.parse(trimmed) {
-                Ok(Value::Array(items)) => {
-                    for item in &items {
-                        on_result(self.map(item, selection, received_at));
-                    }
-                }
-                Ok(_) => on_result(Err(Reject::NotAnObject)),
+            match self.decode_array(trimmed, selection, received_at, &mut fields) {
+                Ok(results) => results.into_iter().for_each(on_result),
                 Err(reject) => on_result(Err(reject)),
             }
             return;
@@ -72,16 +75,26 @@ impl Decoder {
             if line.is_empty() {
                 continue;
             }
-            on_result(self.decode_line(line, selection, received_at));
+            on_result(self.decode_line(line, selection, received_at, &mut fields));
         }
     }
 
+    /// The publish time of one NDJSON line by the mapping that applies to it, for pacing a
+    /// replay; `None` when the line is unreadable or has no time.
+    pub fn published_at(&self, line: &[u8], selection: &[usize]) -> Option<DateTime<Utc>> {
+        let text = utf8(line).ok()?;
+        let mut fields = self.paths.captures();
+        self.paths.capture(text, &mut fields).ok()?;
+        self.detect(&fields, selection)?.published_at(&fields)
+    }
+
     /// Decodes one NDJSON line.
-    pub fn decode_line(
+    fn decode_line<'a>(
         &self,
-        line: &[u8],
+        line: &'a [u8],
         selection: &[usize],
         received_at: DateTime<Utc>,
+        fields: &mut Captures<'a>,
     ) -> Result<Post, Reject> {
         if line.len() > self.max_post_bytes {
             return Err(Reject::TooLarge {
@@ -89,36 +102,61 @@ impl Decoder {
                 limit: self.max_post_bytes,
             });
         }
-        let object = self.parse(line)?;
-        self.map(&object, selection, received_at)
+        let is_object = self
+            .paths
+            .capture(utf8(line)?, fields)
+            .map_err(invalid_json)?;
+        self.map(is_object, fields, selection, received_at)
     }
 
-    /// The mapping that applies to `object`, among `selection`.
-    pub fn detect(&self, object: &Value, selection: &[usize]) -> Option<&Mapping> {
+    /// Decodes each element of a JSON array frame; a frame that is not valid JSON is one
+    /// reject. Elements are not held to `max_post_bytes`.
+    fn decode_array<'a>(
+        &self,
+        frame: &'a [u8],
+        selection: &[usize],
+        received_at: DateTime<Utc>,
+        fields: &mut Captures<'a>,
+    ) -> Result<Vec<Result<Post, Reject>>, Reject> {
+        let mut results = Vec::new();
+        self.paths
+            .capture_each(utf8(frame)?, fields, |is_object, fields| {
+                results.push(self.map(is_object, fields, selection, received_at));
+            })
+            .map_err(invalid_json)?;
+        Ok(results)
+    }
+
+    /// The first mapping of `selection` whose `detect` pointer resolves.
+    fn detect(&self, fields: &Captures, selection: &[usize]) -> Option<&Mapping> {
         selection
             .iter()
             .map(|&i| &self.mappings[i])
-            .find(|m| m.detects(object))
-    }
-
-    fn parse(&self, bytes: &[u8]) -> Result<Value, Reject> {
-        // simdutf8 validates Chinese text several times faster than std's check.
-        let text = simdutf8::basic::from_utf8(bytes).map_err(|_| Reject::InvalidUtf8)?;
-        serde_json::from_str(text).map_err(|e| Reject::InvalidJson(e.to_string()))
+            .find(|m| m.detects(fields))
     }
 
     fn map(
         &self,
-        object: &Value,
+        is_object: bool,
+        fields: &Captures,
         selection: &[usize],
         received_at: DateTime<Utc>,
     ) -> Result<Post, Reject> {
-        if !object.is_object() {
+        if !is_object {
             return Err(Reject::NotAnObject);
         }
-        let mapping = self.detect(object, selection).ok_or(Reject::NoMapping)?;
-        mapping.apply(object, received_at)
+        let mapping = self.detect(fields, selection).ok_or(Reject::NoMapping)?;
+        mapping.apply(fields, received_at)
     }
+}
+
+/// simdutf8 validates Chinese text several times faster than std's check.
+fn utf8(bytes: &[u8]) -> Result<&str, Reject> {
+    simdutf8::basic::from_utf8(bytes).map_err(|_| Reject::InvalidUtf8)
+}
+
+fn invalid_json(error: serde_json::Error) -> Reject {
+    Reject::InvalidJson(error.to_string())
 }
 
 #[cfg(test)]
@@ -194,6 +232,136 @@ mod tests {
                 "ok"
             ]
         );
+    }
+
+    /// A decoder of one mapping, written as TOML.
+    fn decoder_of(mapping: &str) -> Decoder {
+        let mappings = toml::from_str(&format!("[test]\n{mapping}")).unwrap();
+        Decoder::new(&mappings, 4096)
+    }
+
+    fn decode_with(decoder: &Decoder, bytes: &[u8]) -> Vec<Result<Post, Reject>> {
+        let mut out = Vec::new();
+        decoder.decode_frame(bytes, &decoder.select(&[]), Utc::now(), |r| out.push(r));
+        out
+    }
+
+    #[test]
+    fn pointers_reach_into_arrays_and_through_escaped_keys() {
+        let decoder = decoder_of(
+            r#"platform = "/meta/platform~1name"
+               detect = "/items/0/id"
+               id = "/items/0/id"
+               body = "/items/1/text"
+               author_name = "/a~0b/10"
+               likes = "/items/01""#,
+        );
+        let line = br#"{"items":[{"id":7},{"text":"t"}],"meta":{"platform/name":"p"},"a~b":[0,1,2,3,4,5,6,7,8,9,"ten"]}"#;
+        let post = decode_with(&decoder, line).remove(0).unwrap();
+        assert_eq!((post.platform.as_str(), post.id.as_str()), ("p", "7"));
+        assert_eq!(post.body, "t");
+        assert_eq!(post.author.name.as_deref(), Some("ten"));
+        // `01` is no array index: like `Value::pointer`, it resolves to nothing.
+        assert_eq!(post.counts.likes, 0);
+    }
+
+    #[test]
+    fn escaped_strings_are_unescaped() {
+        let line = br#"{"guid":"n\u0031","body":"\u8b66\u5bdf\n\"\u5230\"","headline":"plain"}"#;
+        let post = decode_all(line).remove(0).unwrap();
+        assert_eq!(post.id, "n1");
+        assert_eq!(post.body, "警察\n\"到\"");
+        assert_eq!(post.title.as_deref(), Some("plain"));
+    }
+
+    #[test]
+    fn the_last_of_duplicate_keys_wins() {
+        let line = r#"{"idstr":"1","text":"first","user":{"idstr":"u1","screen_name":"甲"},"text":"second","user":{"idstr":"u2"}}"#;
+        let post = decode_all(line.as_bytes()).remove(0).unwrap();
+        assert_eq!(post.body, "second");
+        assert_eq!(post.author.id.as_deref(), Some("u2"));
+        assert_eq!(post.author.name, None);
+    }
+
+    #[test]
+    fn a_pointer_may_be_a_prefix_of_another() {
+        let decoder = decoder_of(
+            r#"platform = "x"
+               detect = "/user"
+               id = "/user/id"
+               body = "/text""#,
+        );
+        let feed = concat!(
+            r#"{"user":{"id":1},"text":"t"}"#,
+            "\n",
+            r#"{"user":{},"text":"t"}"#,
+            "\n",
+            r#"{"user":null,"text":"t"}"#,
+        );
+        let results = decode_with(&decoder, feed.as_bytes());
+        assert_eq!(results[0].as_ref().map(|p| p.id.as_str()), Ok("1"));
+        assert_eq!(results[1], Err(Reject::MissingField("id")));
+        assert_eq!(results[2], Err(Reject::NoMapping));
+    }
+
+    #[test]
+    fn values_on_no_path_are_skipped_but_still_validated() {
+        let reasons: Vec<&str> = decode_all(concat!(
+            r#"{"guid":"n1","body":"b","extra":{"deep":[{"guid":"no","body":[1,{"x":null}]}],"n":-1.5e3}}"#,
+            "\n",
+            r#"{"guid":"n1","body":"b"} trailing"#,
+            "\n",
+            r#"{"guid":"n1","body":"b"}{"guid":"n2","body":"b"}"#,
+            "\n",
+            r#"{"guid":"n1","body":"b","extra":"\ud800"}"#,
+            "\n",
+            r#"{"guid":"n1","body":"b","extra":1e999}"#,
+        )
+        .as_bytes())
+        .iter()
+        .map(|r| r.as_ref().map_or_else(|e| e.reason(), |_| "ok"))
+        .collect();
+        assert_eq!(
+            reasons,
+            [
+                "ok",
+                "invalid_json",
+                "invalid_json",
+                "invalid_json",
+                "invalid_json"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_broken_array_frame_is_one_reject() {
+        for frame in [
+            &br#"[{"guid":"n1","body":"b"}, 5"#[..],
+            br#"[{"guid":"n1","body":"b"}] x"#,
+        ] {
+            let results = decode_all(frame);
+            assert_eq!(results.len(), 1);
+            assert_eq!(
+                results[0].as_ref().map_err(Reject::reason),
+                Err("invalid_json")
+            );
+        }
+    }
+
+    #[test]
+    fn replay_reads_the_publish_time_of_a_line() {
+        let decoder = decoder();
+        let all = decoder.select(&[]);
+        let expected = DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap();
+        let weibo = br#"{"idstr":"1","created_at":"Sat Nov 28 10:00:00 +0800 2026","text":"t"}
+"#;
+        assert_eq!(decoder.published_at(weibo, &all), Some(expected.to_utc()));
+        let douyin = br#"{"aweme_id":"2","desc":"d","create_time":1795831200}"#;
+        assert_eq!(decoder.published_at(douyin, &all), Some(expected.to_utc()));
+        let only_weibo = decoder.select(&["weibo".to_string()]);
+        assert_eq!(decoder.published_at(douyin, &only_weibo), None);
+        assert_eq!(decoder.published_at(br#"{"idstr":"1"}"#, &all), None);
+        assert_eq!(decoder.published_at(b"{not json", &all), None);
     }
 
     #[test]

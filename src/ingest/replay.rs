@@ -147,7 +147,11 @@ impl Replay {
                 .iter()
                 .position(|&b| b == b'\n')
                 .map_or(lines.len(), |i| offset + i + 1);
-            if let Some(due) = pacer.due(self.published_at(&lines[offset..end])) {
+            // Lines without a readable time are not paced (the worker rejects bad ones).
+            let published_at = self
+                .decoder
+                .published_at(&lines[offset..end], &self.source.mappings);
+            if let Some(due) = pacer.due(published_at) {
                 if due > Instant::now() {
                     if batch_start < offset
                         && !self
@@ -178,15 +182,6 @@ impl Replay {
             _ = shutdown.cancelled() => false,
             sent = queue.send(Frame::new(self.source.clone(), bytes)) => sent.is_ok(),
         }
-    }
-
-    /// The publish time of one line, for pacing only; unreadable lines are not paced (the
-    /// worker will reject them properly).
-    fn published_at(&self, line: &[u8]) -> Option<DateTime<Utc>> {
-        let object: serde_json::Value = serde_json::from_slice(line).ok()?;
-        self.decoder
-            .detect(&object, &self.source.mappings)?
-            .published_at(&object)
     }
 }
 
