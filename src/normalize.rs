@@ -68,14 +68,27 @@ impl<'a> Fold<'a> {
     /// Folds `text` if every character has a simple NFKC form; false at the first that
     /// has not (the output is then incomplete).
     fn simple(&mut self, text: &str) -> bool {
+        let traditional = traditional_table();
         let bytes = text.as_bytes();
         let mut at = 0;
-        while at < bytes.len() {
+        while let Some(&lead) = bytes.get(at) {
             // Lead bytes E5–E9 start U+5000–U+9FFF: CJK ideographs, the bulk of Chinese
-            // text, copied as they are without decoding them.
-            if (0xE5..=0xE9).contains(&bytes[at]) {
-                self.push_ideograph(&text[at..at + 3]);
-                at += 3;
+            // text. A run of them is copied at once, without decoding.
+            if (0xE5..=0xE9).contains(&lead) {
+                let start = at;
+                while bytes.get(at).is_some_and(|b| (0xE5..=0xE9).contains(b)) {
+                    let code = (bytes[at] as usize & 0x0F) << 12
+                        | (bytes[at + 1] as usize & 0x3F) << 6
+                        | (bytes[at + 2] as usize & 0x3F);
+                    self.maybe_traditional |= traditional[code / 64] & (1 << (code % 64)) != 0;
+                    at += 3;
+                }
+                self.push_ideographs(&text[start..at]);
+                continue;
+            }
+            if lead.is_ascii() {
+                self.push(lead as char);
+                at += 1;
                 continue;
             }
             let Some(c) = text[at..].chars().next() else {
@@ -90,17 +103,14 @@ impl<'a> Fold<'a> {
         true
     }
 
-    /// A CJK ideograph from U+5000–U+9FFF, as its three UTF-8 bytes.
-    fn push_ideograph(&mut self, ideograph: &str) {
+    /// A run of CJK ideographs from U+5000–U+9FFF (none of them a separator).
+    fn push_ideographs(&mut self, ideographs: &str) {
         if let Some(from) = self.pending_from.take() {
             if self.last_kept_is_cjk {
                 self.out.truncate(from);
             }
         }
-        let b = ideograph.as_bytes();
-        let code = (b[0] as u32 & 0x0F) << 12 | (b[1] as u32 & 0x3F) << 6 | (b[2] as u32 & 0x3F);
-        self.maybe_traditional |= may_be_traditional_code(code);
-        self.out.push_str(ideograph);
+        self.out.push_str(ideographs);
         self.last_kept_is_cjk = true;
     }
 
@@ -159,17 +169,20 @@ fn fold_scripts(text: &mut String, maybe_traditional: bool) {
 /// Whether `fast2s` may change `c`, in some context. Most posts hold none of these
 /// characters and skip the conversion (three hash lookups per CJK character).
 fn may_be_traditional(c: char) -> bool {
-    may_be_traditional_code(c as u32)
+    let code = c as usize;
+    (0x800..0x10000).contains(&code) && traditional_table()[code / 64] & (1 << (code % 64)) != 0
 }
 
-fn may_be_traditional_code(code: u32) -> bool {
+/// A bit per BMP character: set where `fast2s` may change it.
+fn traditional_table() -> &'static [u64] {
     // fast2s converts three-byte characters only, and only to its table's entry for one, or
     // (for a few characters) to a word-dependent choice.
     static TABLE: LazyLock<Vec<u64>> = LazyLock::new(|| {
         let mut bits = vec![0u64; 0x10000 / 64];
-        let changed = (0x800..=0xFFFFu32)
-            .filter_map(char::from_u32)
-            .filter(|&c| fast2s::convert(c.encode_utf8(&mut [0; 4])).chars().next() != Some(c));
+        let changed = (0x800..=0xFFFFu32).filter_map(char::from_u32).filter(|&c| {
+            let alone = c.to_string();
+            fast2s::convert(&alone) != alone
+        });
         for c in changed.chain(WORD_DEPENDENT.chars()) {
             bits[c as usize / 64] |= 1 << (c as usize % 64);
         }
@@ -177,8 +190,7 @@ fn may_be_traditional_code(code: u32) -> bool {
     });
     // Converted only inside certain words (藉口 → 借口, 看著 → 看着), so a lone one is kept.
     const WORD_DEPENDENT: &str = "藉著苧闔鍾讎畫";
-    let code = code as usize;
-    (0x800..0x10000).contains(&code) && TABLE[code / 64] & (1 << (code % 64)) != 0
+    &TABLE
 }
 
 /// Characters whose NFKC form is one known character and that never compose with a
