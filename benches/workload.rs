@@ -37,16 +37,26 @@ pub fn pack_terms() -> (Vec<String>, Vec<String>) {
     (literals, regexes)
 }
 
-/// `count` distinct keywords: the pack's literals, then 2–4 character words drawn from
+/// `count` distinct keywords: the pack's literals, then 3–4 character words drawn from
 /// common characters (seeded, so every run and every tool gets the same list).
+///
+/// Three characters and up, like most terms of a real monitoring list: a two-character
+/// word of common characters ("的一") fires on about one post in eight, which makes the
+/// list a stress test of grading rather than a workload. `BENCH_SHORT_WORDS=1` allows
+/// them (2–4 characters), to run that stress test.
 pub fn keywords(count: usize) -> Vec<String> {
+    let shortest = if std::env::var_os("BENCH_SHORT_WORDS").is_some_and(|v| v == "1") {
+        2
+    } else {
+        3
+    };
     let (mut words, _) = pack_terms();
     words.truncate(count);
     let common: Vec<char> = "的一是不了人我在有他这中大来上个国到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可她里后小么心多天而能好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两长知民样现分将外但身些与高意进把法此实回二理美点月明其种声全工己话儿者向情部正名定女问力机给等几很业最间新什打便位因重被走电四第门相次东政海口使教西再平真听世气信北少关并内加化由却代军产入先山五太水万市眼体别处总才场师书比住员九笑性通目华报立马命张活难神数件安表原车白应路期叫死常".chars().collect();
     let mut rng = StdRng::seed_from_u64(42);
     let mut seen: std::collections::HashSet<String> = words.iter().cloned().collect();
     while words.len() < count {
-        let length = rng.random_range(2..=4);
+        let length = rng.random_range(shortest..=4);
         let word: String = (0..length)
             .map(|_| common[rng.random_range(0..common.len())])
             .collect();
