@@ -303,10 +303,7 @@ fn late_posts_within_lateness_count_in_their_own_minute() {
 fn unmatched_reposts_of_a_tracked_post_count_toward_its_event() {
     let mut grader = grader(config());
     grader.on_match(&record(&spec("weibo", "c1", STORY, 0)));
-    assert!(grader
-        .tracker()
-        .chained()
-        .contains(&("weibo".to_owned(), "c1".to_owned())));
+    assert!(grader.tracker().chained().contains("weibo", "c1"));
     let mut repost = record(&spec("weibo", "c2", "围观", 1));
     repost.post.repost_of = Some("c1".into());
     repost.rules.clear();

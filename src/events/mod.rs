@@ -5,15 +5,18 @@
 //! - [`window`]: per-minute activity and window sums.
 //! - [`audience`]: distinct authors and their reach over the same windows.
 //! - [`event`]: one event's state and its [`Figures`].
+//! - [`chained`]: the posts whose reposts join an event, shared with the match workers.
 //! - [`tracker`]: clustering, the event clock, expiry and the caps.
 
 pub mod audience;
+pub mod chained;
 pub mod event;
 pub mod simhash;
 pub mod story;
 pub mod tracker;
 pub mod window;
 
+pub use chained::ChainedPosts;
 pub use event::{minute_of, Event, Figures, PostSummary, WindowFigures, WINDOWS};
 pub use simhash::Fingerprint;
-pub use tracker::{ChainedPosts, Closed, Tracker, TrackerConfig};
+pub use tracker::{Closed, Tracker, TrackerConfig};

@@ -10,6 +10,7 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use metrics::counter;
 use serde::Deserialize;
 
+use super::chained::ChainedPosts;
 use super::event::{minute_of, Event};
 use super::simhash::{distance, Fingerprint};
 use crate::deliver::MatchRecord;
@@ -65,10 +66,6 @@ impl Closed {
 }
 
 type PostKey = (String, String);
-
-/// (platform, post id) of every post an event's chain leads from: the set the match
-/// workers consult for unmatched posts.
-pub type ChainedPosts = std::sync::Arc<dashmap::DashSet<(String, String)>>;
 
 pub struct Tracker {
     config: TrackerConfig,
@@ -234,7 +231,7 @@ impl Tracker {
         for link in links {
             if !self.chains.contains_key(&link) {
                 self.chains.insert(link.clone(), event_id.clone());
-                self.chained.insert(link.clone());
+                self.chained.insert(&link.0, &link.1);
                 self.event_links
                     .entry(event_id.clone())
                     .or_default()
@@ -349,7 +346,7 @@ impl Tracker {
         }
         for key in self.event_links.remove(id).unwrap_or_default() {
             self.chains.remove(&key);
-            self.chained.remove(&key);
+            self.chained.remove(&key.0, &key.1);
         }
         for rule in event.rules.keys() {
             if let Some(events) = self.by_rule.get_mut(rule) {

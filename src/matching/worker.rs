@@ -121,7 +121,7 @@ impl WorkerContext {
         ]
         .into_iter()
         .flatten()
-        .any(|id| self.chained.contains(&(post.platform.clone(), id.clone())))
+        .any(|id| self.chained.contains(&post.platform, id))
     }
 
     /// `normalized` is the worker's buffer for the post's normalized text.

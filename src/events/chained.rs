@@ -1,0 +1,64 @@
+//! The posts whose reposts and replies belong to a tracked event, shared between the
+//! grading thread (which adds and removes them) and the match workers (which consult them
+//! for every post no rule matched).
+
+use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
+
+use dashmap::DashMap;
+
+use super::simhash::PrehashedKey;
+
+/// (platform, post id) pairs, kept as 64-bit hashes so that a worker's lookup allocates
+/// nothing. A collision can only send an unmatched post to the grading stage, which looks
+/// its chain up by the exact key and drops it. Sharded: workers never wait on one lock.
+#[derive(Debug, Clone, Default)]
+pub struct ChainedPosts(Arc<DashMap<u64, u32, BuildHasherDefault<PrehashedKey>>>);
+
+impl ChainedPosts {
+    pub fn contains(&self, platform: &str, id: &str) -> bool {
+        self.0.contains_key(&key(platform, id))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub(super) fn insert(&self, platform: &str, id: &str) {
+        *self.0.entry(key(platform, id)).or_insert(0) += 1;
+    }
+
+    pub(super) fn remove(&self, platform: &str, id: &str) {
+        // Counted, so that two posts sharing a hash stay until both are gone.
+        self.0.remove_if_mut(&key(platform, id), |_, count| {
+            *count -= 1;
+            *count == 0
+        });
+    }
+}
+
+fn key(platform: &str, id: &str) -> u64 {
+    // SipHash with fixed keys: the same on every run, spread over all 64 bits.
+    let mut hasher = DefaultHasher::new();
+    (platform, id).hash(&mut hasher);
+    hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_post_is_chained_until_removed_as_often_as_added() {
+        let chained = ChainedPosts::default();
+        assert!(!chained.contains("weibo", "1"));
+        chained.insert("weibo", "1");
+        chained.insert("weibo", "1");
+        assert!(chained.contains("weibo", "1"));
+        assert!(!chained.contains("douyin", "1"));
+        chained.remove("weibo", "1");
+        assert!(chained.contains("weibo", "1"));
+        chained.remove("weibo", "1");
+        assert!(chained.is_empty());
+    }
+}
