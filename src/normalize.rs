@@ -72,14 +72,17 @@ impl<'a> Fold<'a> {
         let bytes = text.as_bytes();
         let mut at = 0;
         while let Some(&lead) = bytes.get(at) {
-            // Lead bytes E5–E9 start U+5000–U+9FFF: CJK ideographs, the bulk of Chinese
-            // text. A run of them is copied at once, without decoding.
-            if (0xE5..=0xE9).contains(&lead) {
+            // CJK ideographs are the bulk of Chinese text: a run of them is copied at once,
+            // without decoding.
+            if is_plain_ideograph(&bytes[at..]) {
                 let start = at;
-                while bytes.get(at).is_some_and(|b| (0xE5..=0xE9).contains(b)) {
-                    let code = (bytes[at] as usize & 0x0F) << 12
-                        | (bytes[at + 1] as usize & 0x3F) << 6
-                        | (bytes[at + 2] as usize & 0x3F);
+                for ideograph in bytes[at..]
+                    .chunks_exact(3)
+                    .take_while(|b| is_plain_ideograph(b))
+                {
+                    let code = (ideograph[0] as usize & 0x0F) << 12
+                        | (ideograph[1] as usize & 0x3F) << 6
+                        | (ideograph[2] as usize & 0x3F);
                     self.maybe_traditional |= traditional[code / 64] & (1 << (code % 64)) != 0;
                     at += 3;
                 }
@@ -103,7 +106,7 @@ impl<'a> Fold<'a> {
         true
     }
 
-    /// A run of CJK ideographs from U+5000–U+9FFF (none of them a separator).
+    /// A run of [`is_plain_ideograph`]s.
     fn push_ideographs(&mut self, ideographs: &str) {
         if let Some(from) = self.pending_from.take() {
             if self.last_kept_is_cjk {
@@ -144,6 +147,16 @@ impl<'a> Fold<'a> {
             self.out.push(c);
         }
         self.last_kept_is_cjk = cjk;
+    }
+}
+
+/// Whether `utf8` starts with a CJK ideograph of U+4E00–U+9FFF other than the separator 丶:
+/// lead byte E5–E9 (U+5000–U+9FFF), or E4 with a second byte from B8 (U+4E00–U+4FFF).
+fn is_plain_ideograph(utf8: &[u8]) -> bool {
+    match utf8 {
+        [0xE5..=0xE9, ..] => true,
+        [0xE4, second, third, ..] => *second >= 0xB8 && [*second, *third] != [0xB8, 0xB6],
+        _ => false,
     }
 }
 
@@ -346,7 +359,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn fast_paths_agree_with_the_definition(
-            text in "[警察輔毆打藉口看著丶蜀黍人民 *・\\u{200B}ＰＯＬａｂAbCΣÉé\\u{0301}ﬁ　，。!1２]{0,24}"
+            text in "[警察輔毆打藉口看著丶一丿䷀㐀蜀黍人民 *・\\u{200B}ＰＯＬａｂAbCΣÉé\\u{0301}ﬁ　，。!1２]{0,24}"
         ) {
             proptest::prop_assert_eq!(normalize(&text), reference(&text));
         }
