@@ -70,8 +70,12 @@ impl Decoder {
             }
             return;
         }
-        for line in bytes.split(|&b| b == b'\n') {
-            let line = line.trim_ascii();
+        // memchr finds newlines many bytes at a time; a byte-wise split was a visible cost.
+        let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
+        let mut start = 0;
+        for end in ends {
+            let line = bytes[start..end].trim_ascii();
+            start = end + 1;
             if line.is_empty() {
                 continue;
             }

@@ -84,7 +84,7 @@ impl Replay {
             };
             let at_end = read == 0;
             if skipping {
-                match buffer.iter().position(|&b| b == b'\n') {
+                match memchr::memchr(b'\n', &buffer) {
                     Some(newline) => {
                         buffer.advance(newline + 1);
                         skipping = false;
@@ -95,10 +95,7 @@ impl Replay {
             let complete = if at_end {
                 buffer.len()
             } else {
-                buffer
-                    .iter()
-                    .rposition(|&b| b == b'\n')
-                    .map_or(0, |newline| newline + 1)
+                memchr::memrchr(b'\n', &buffer).map_or(0, |newline| newline + 1)
             };
             if complete > 0 {
                 let lines = buffer.split_to(complete).freeze();
@@ -143,10 +140,8 @@ impl Replay {
         let mut batch_start = 0;
         let mut offset = 0;
         while offset < lines.len() {
-            let end = lines[offset..]
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(lines.len(), |i| offset + i + 1);
+            let end =
+                memchr::memchr(b'\n', &lines[offset..]).map_or(lines.len(), |i| offset + i + 1);
             // Lines without a readable time are not paced (the worker rejects bad ones).
             let published_at = self
                 .decoder
