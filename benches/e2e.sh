@@ -26,16 +26,19 @@ MB=$(python3 -c "import os; print(os.path.getsize('$WORK/feed.ndjson') / 1e6)")
 RESULTS="$WORK/results.txt"
 : > "$RESULTS"
 
-# name posts/s MB/s [peak RSS MB]
+# name posts/s MB/s [peak RSS MB]: the best of three runs (a replay of 100 MB takes under a
+# second, so one run is at the mercy of the machine's noise).
 replay() {
-    local workers=$1
-    rm -rf "$WORK/data"
-    /usr/bin/time -v ./target/release/fenghuo replay "$WORK/feed.ndjson" --rules "$WORK/rules" \
-        --workers "$workers" --output /dev/null --data-dir "$WORK/data" 2> "$WORK/replay.err"
-    local line rss
-    line=$(grep '^replayed' "$WORK/replay.err")
-    rss=$(grep 'Maximum resident set size' "$WORK/replay.err" | awk '{print $NF / 1024}')
-    echo "fenghuo-replay-${workers}w $(echo "$line" | sed -E 's/.*: ([0-9]+) posts\/s, ([0-9.]+) MB\/s.*/\1 \2/') $rss" >> "$RESULTS"
+    local workers=$1 best="" line rss
+    for _ in 1 2 3; do
+        rm -rf "$WORK/data"
+        /usr/bin/time -v ./target/release/fenghuo replay "$WORK/feed.ndjson" --rules "$WORK/rules" \
+            --workers "$workers" --output /dev/null --data-dir "$WORK/data" 2> "$WORK/replay.err"
+        line=$(grep '^replayed' "$WORK/replay.err" | sed -E 's/.*: ([0-9]+) posts\/s, ([0-9.]+) MB\/s.*/\1 \2/')
+        rss=$(grep 'Maximum resident set size' "$WORK/replay.err" | awk '{print $NF / 1024}')
+        if [ -z "$best" ] || [ "${line%% *}" -gt "${best%% *}" ]; then best="$line $rss"; fi
+    done
+    echo "fenghuo-replay-${workers}w $best" >> "$RESULTS"
 }
 timed() { # name command...: posts/s and MB/s from wall time
     local name=$1; shift
@@ -61,9 +64,7 @@ rm -rf "$WORK/data-load"
     --http-addr 127.0.0.1:18090 --config <(printf 'sources = []\n[rules]\nwatch = false\n') 2> "$WORK/run.err" &
 ENGINE=$!
 for _ in $(seq 100); do curl -sf http://127.0.0.1:18090/readyz >/dev/null && break; sleep 0.1; done
-RSS_START=$(ps -o rss= -p "$ENGINE")
-LATENCY=$(python3 benches/push_load.py 127.0.0.1:18090 "$WORK/feed.ndjson" "$RATE" "$LOAD_SECONDS")
-RSS_END=$(ps -o rss= -p "$ENGINE")
+LOAD=$(python3 benches/push_load.py 127.0.0.1:18090 "$WORK/feed.ndjson" "$RATE" "$LOAD_SECONDS" "$ENGINE")
 kill -TERM "$ENGINE"; wait "$ENGINE" || true
 
 echo
@@ -85,7 +86,8 @@ if one and two:
 if raw and two:
     print(f"end-to-end (2 workers) / raw hyperscan scan (1 thread): {two / raw:.0%}")
 PY
-read -r _ OFFERED ACHIEVED P50 P99 ALERTS <<< "$LATENCY"
+read -r _ OFFERED ACHIEVED P50 P99 ALERTS <<< "$(grep '^latency' <<< "$LOAD")"
+read -r _ RSS_0 RSS_25 RSS_50 RSS_75 RSS_100 <<< "$(grep '^rss' <<< "$LOAD")"
 echo "HTTP push at ${OFFERED} posts/s offered (${ACHIEVED} achieved) for ${LOAD_SECONDS} s:" \
      "ingest→alert p50 <= ${P50} ms, p99 <= ${P99} ms over ${ALERTS} alerts (histogram bucket bounds);" \
-     "engine RSS $((RSS_START / 1024)) MB at start, $((RSS_END / 1024)) MB at end"
+     "engine RSS at 0/25/50/75/100 % of the load: $RSS_0 / $RSS_25 / $RSS_50 / $RSS_75 / $RSS_100 MB"
