@@ -27,6 +27,9 @@ test: deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) test
+	# Bench smoke: each criterion bench once, the baselines on a small feed, the script parses.
+	$(CARGO) test --bench pipeline --bench baselines
+	bash -n benches/e2e.sh
 	$(CARGO) run --quiet -- rules check rules
 	$(CARGO) run --quiet -- rules test rules
 	$(MAKE) --no-print-directory check-deploy

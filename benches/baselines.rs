@@ -9,9 +9,13 @@
 //!   swapped for aho-corasick + `regex::RegexSet`, one thread: what a Rust user would pick.
 //!
 //! Each measuring mode prints `name posts posts_per_s mb_per_s` (MB of the feed file).
+//!
+//! Without arguments (as `cargo test --benches` runs it, in `make test`) it is a smoke test:
+//! every mode on a small generated feed, checking that each finds matches.
 
 mod workload;
 
+use std::path::Path;
 use std::time::Instant;
 
 use fenghuo::normalize::normalize;
@@ -44,23 +48,43 @@ fn main() {
         .skip(1)
         .filter(|a| a != "--bench")
         .collect();
-    let (mode, feed_path, count) = match args.as_slice() {
-        [mode, feed, count, ..] => (
-            mode.as_str(),
-            feed.as_str(),
-            count.parse::<usize>().expect("keyword count"),
-        ),
-        _ => {
-            eprintln!("usage: baselines export|hyperscan|aho FEED KEYWORDS [DIR]");
-            return;
+    match args.as_slice() {
+        [] => smoke(),
+        [mode, feed, count, rest @ ..] => {
+            let feed = std::fs::read(feed).expect("read the feed");
+            let count = count.parse().expect("keyword count");
+            run(mode, &feed, count, rest.first().map(Path::new));
         }
+        _ => eprintln!("usage: baselines export|hyperscan|aho FEED KEYWORDS [DIR]"),
+    }
+}
+
+/// Every mode on a small generated feed; panics if one finds nothing.
+fn smoke() {
+    let mut feed = Vec::new();
+    let options = fenghuo::synth::GenOptions {
+        seed: 1,
+        posts: Some(2_000),
+        bytes: None,
     };
-    let feed = std::fs::read(feed_path).expect("read the feed");
+    fenghuo::synth::generate(options, &mut feed).expect("generate a feed");
+    let dir = std::env::temp_dir().join(format!("fenghuo-bench-smoke-{}", std::process::id()));
+    run("export", &feed, 100, Some(&dir));
+    let rules = std::fs::read_to_string(dir.join("rules/bench.toml")).expect("exported rules");
+    assert!(rules.contains("[[rule]]"));
+    for mode in ["hyperscan", "aho"] {
+        assert!(run(mode, &feed, 100, None) > 0, "{mode} found nothing");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Runs one mode; returns the hits it counted (0 for `export`).
+fn run(mode: &str, feed: &[u8], count: usize, dir: Option<&Path>) -> usize {
     let keywords = workload::keywords(count);
     let (_, regexes) = workload::pack_terms();
     match mode {
         "export" => {
-            let dir = std::path::Path::new(args.get(3).expect("export needs DIR"));
+            let dir = dir.expect("export needs DIR");
             std::fs::create_dir_all(dir.join("rules")).unwrap();
             std::fs::write(
                 dir.join("rules/bench.toml"),
@@ -75,12 +99,10 @@ fn main() {
                 .chain(regexes.iter().cloned())
                 .collect();
             std::fs::write(dir.join("patterns.txt"), patterns.join("\n") + "\n").unwrap();
+            0
         }
         "hyperscan" => {
-            let texts: Vec<String> = workload::texts(&feed)
-                .iter()
-                .map(|t| normalize(t))
-                .collect();
+            let texts: Vec<String> = workload::texts(feed).iter().map(|t| normalize(t)).collect();
             let mut patterns: Vec<Pattern> = keywords
                 .iter()
                 .map(|k| Pattern::with_flags(escape(k), PatternFlags::UTF8).unwrap())
@@ -112,6 +134,7 @@ fn main() {
                 started.elapsed().as_secs_f64(),
             );
             eprintln!("({hits} hits)");
+            hits
         }
         "aho" => {
             let automaton = aho_corasick::AhoCorasick::new(&keywords).unwrap();
@@ -122,7 +145,7 @@ fn main() {
                 .collect();
             let set = regex::RegexSet::new(&usable).unwrap();
             let started = Instant::now();
-            let texts = workload::texts(&feed);
+            let texts = workload::texts(feed);
             let mut hits = 0usize;
             for text in &texts {
                 let normalized = normalize(text);
@@ -140,7 +163,8 @@ fn main() {
                 usable.len(),
                 regexes.len()
             );
+            hits
         }
-        other => eprintln!("unknown mode {other}"),
+        other => panic!("unknown mode {other}"),
     }
 }
