@@ -1,6 +1,6 @@
 //! Match: rule files → a compiled [`RuleSet`] generation → which rules a text fires.
 //!
-//! - [`file`](self::file): the TOML format rule authors write.
+//! - [`file`](mod@file): the TOML format rule authors write.
 //! - [`compile`]: one hyperscan database per generation, errors that name file/rule/pattern.
 //! - [`ruleset`]: scanning with a per-worker [`Scanner`] and the boolean logic.
 //! - [`examples`]: every rule's own examples, run before a generation goes live.
