@@ -43,9 +43,6 @@ pub struct TrackerConfig {
 /// joined ones).
 const MAX_CANDIDATES: usize = 64;
 
-/// Most trigrams of a post compared with each candidate event's story.
-const STORY_SAMPLE: usize = 64;
-
 /// Most SimHashes an event is recognised by (its text may drift as it spreads).
 const MAX_SIMHASHES: usize = 8;
 
@@ -257,8 +254,8 @@ impl Tracker {
     }
 
     /// Under one of the same rules: the event with a near-duplicate text (SimHash), else the
-    /// event whose story contains the largest share of this post's trigrams (`shingles`:
-    /// distinct and sorted), if that share reaches `story_overlap`.
+    /// event whose story contains the largest share of this post's (distinct) trigrams, if
+    /// that share reaches `story_overlap`.
     fn similar_event(&self, record: &MatchRecord, hash: u64, shingles: &[u64]) -> Option<String> {
         let mut ids: Vec<&String> = record
             .rules
@@ -281,14 +278,9 @@ impl Tracker {
         if let Some((_, event)) = near {
             return Some(event.id.clone());
         }
-        // The post's lowest trigram hashes are a uniform sample of its trigrams (the hashes
-        // are random): a bottom-k sketch whose share in a story estimates the share of all.
-        // Posts of up to STORY_SAMPLE trigrams are measured exactly; longer ones cost no
-        // more than that against each candidate.
-        let sample = &shingles[..shingles.len().min(STORY_SAMPLE)];
         candidates
             .iter()
-            .map(|e| (e.story_overlap(sample), e))
+            .map(|e| (e.story_overlap(shingles), e))
             .filter(|(overlap, _)| *overlap >= self.config.story_overlap)
             .max_by(|(a, ea), (b, eb)| a.total_cmp(b).then_with(|| eb.id.cmp(&ea.id)))
             .map(|(_, e)| e.id.clone())
