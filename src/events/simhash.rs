@@ -53,7 +53,7 @@ pub fn shingles(text: &str) -> Vec<u64> {
 
 /// A bijective mix (SplitMix64's finalizer) of a packed shingle: stable across runs and
 /// platforms, so replays cluster identically, and its bits are uniform, as SimHash and
-/// the story sample need.
+/// the story's Bloom filter need.
 fn mix(mut x: u64) -> u64 {
     x ^= x >> 30;
     x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
