@@ -44,7 +44,8 @@ pub struct EngineConfig {
     pub workers: usize,
     /// Frames (batches of posts) the queue between sources and workers holds.
     pub queue_capacity: usize,
-    /// A single post (one NDJSON line or array element) larger than this is rejected.
+    /// A single NDJSON line larger than this is rejected. The elements of a JSON-array frame
+    /// are bounded by `max_frame_bytes` as a whole, and each post's text by `max_text_bytes`.
     pub max_post_bytes: usize,
     /// A post whose title + body is longer than this is rejected.
     pub max_text_bytes: usize,
