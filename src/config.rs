@@ -350,7 +350,8 @@ impl Config {
 }
 
 impl MappingConfig {
-    fn pointers(&self) -> impl Iterator<Item = &String> {
+    /// Every JSON pointer of the mapping but a `/platform` one (the platform may be a name).
+    pub(crate) fn pointers(&self) -> impl Iterator<Item = &String> {
         [&self.detect, &self.id].into_iter().chain(
             [
                 &self.url,

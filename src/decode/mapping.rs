@@ -80,26 +80,9 @@ impl Mapping {
     /// Every pointer a mapping may hold, for compiling them all into one [`PathTree`].
     pub fn pointers(config: &MappingConfig) -> impl Iterator<Item = &str> {
         let platform = Some(&config.platform).filter(|p| p.starts_with('/'));
-        [platform, Some(&config.detect), Some(&config.id)]
+        platform
             .into_iter()
-            .chain([
-                config.url.as_ref(),
-                config.author_id.as_ref(),
-                config.author_name.as_ref(),
-                config.author_followers.as_ref(),
-                config.author_verified.as_ref(),
-                config.title.as_ref(),
-                config.body.as_ref(),
-                config.published_at.as_ref(),
-                config.reposts.as_ref(),
-                config.comments.as_ref(),
-                config.likes.as_ref(),
-                config.views.as_ref(),
-                config.repost_of.as_ref(),
-                config.root_id.as_ref(),
-                config.region.as_ref(),
-            ])
-            .flatten()
+            .chain(config.pointers())
             .map(String::as_str)
     }
 

@@ -32,7 +32,7 @@ impl Fingerprint {
 
 /// Hashes of the character trigrams of `text` (normalized text is expected), in order,
 /// repeats included. Whitespace and punctuation are skipped, so re-punctuated copies agree.
-pub fn shingles(text: &str) -> Vec<u64> {
+fn shingles(text: &str) -> Vec<u64> {
     let mut shingles = Vec::with_capacity(text.len() / 3);
     // The last SHINGLE word characters, packed 21 bits each (a char fits in 21 bits).
     let mut window = 0u64;
@@ -73,7 +73,7 @@ fn is_word_char(c: char) -> bool {
 }
 
 /// The 64-bit SimHash of a text's [`shingles`].
-pub fn simhash(shingles: &[u64]) -> u64 {
+fn simhash(shingles: &[u64]) -> u64 {
     // Count the ones per bit (a branch-free loop the compiler vectorizes); a bit is set in
     // the SimHash when most shingles have it.
     let mut ones = [0u32; 64];
