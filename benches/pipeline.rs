@@ -12,9 +12,9 @@ use arc_swap::ArcSwap;
 use chrono::Utc;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
-use fenghuo::deliver::{MatchRecord, MatchedRule};
 use fenghuo::grade::{Grader, Policy};
 use fenghuo::ingest::replay::SAMPLE_FEED;
+use fenghuo::models::{MatchRecord, MatchedRule};
 use fenghuo::normalize::normalize;
 use fenghuo::rules::{self, RuleRef, Scanner, Severity};
 

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use crate::decode::MappingConfig;
+
 /// The annotated default configuration compiled into the binary.
 pub const DEFAULT_CONFIG: &str = include_str!("../deploy/fenghuo.toml");
 
@@ -161,47 +163,6 @@ impl SourceConfig {
     }
 }
 
-/// How one platform's JSON maps onto [`crate::post::Post`]: JSON pointers (RFC 6901).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MappingConfig {
-    /// The platform name posts decoded by this mapping carry.
-    pub platform: String,
-    /// In a mixed feed, this mapping applies to objects where this pointer exists.
-    pub detect: String,
-    pub id: String,
-    #[serde(default)]
-    pub url: Option<String>,
-    #[serde(default)]
-    pub author_id: Option<String>,
-    #[serde(default)]
-    pub author_name: Option<String>,
-    #[serde(default)]
-    pub author_followers: Option<String>,
-    #[serde(default)]
-    pub author_verified: Option<String>,
-    #[serde(default)]
-    pub title: Option<String>,
-    #[serde(default)]
-    pub body: Option<String>,
-    #[serde(default)]
-    pub published_at: Option<String>,
-    #[serde(default)]
-    pub reposts: Option<String>,
-    #[serde(default)]
-    pub comments: Option<String>,
-    #[serde(default)]
-    pub likes: Option<String>,
-    #[serde(default)]
-    pub views: Option<String>,
-    #[serde(default)]
-    pub repost_of: Option<String>,
-    #[serde(default)]
-    pub root_id: Option<String>,
-    #[serde(default)]
-    pub region: Option<String>,
-}
-
 /// A configuration error, with every problem found rather than the first.
 #[derive(Debug, thiserror::Error)]
 #[error("{}", .problems.join("\n"))]
@@ -322,16 +283,7 @@ impl Config {
             }
         }
         for (name, mapping) in &self.mappings {
-            for pointer in mapping.pointers() {
-                if !pointer.is_empty() && !pointer.starts_with('/') {
-                    problems.push(format!(
-                        "mappings.{name}: {pointer:?} is not a JSON pointer (must start with /)"
-                    ));
-                }
-            }
-            if mapping.title.is_none() && mapping.body.is_none() {
-                problems.push(format!("mappings.{name}: needs a title or a body pointer"));
-            }
+            mapping.validate(&format!("mappings.{name}"), &mut problems);
         }
         if problems.is_empty() {
             Ok(())
@@ -346,33 +298,6 @@ impl Config {
             return self.engine.workers;
         }
         std::thread::available_parallelism().map_or(1, |n| n.get())
-    }
-}
-
-impl MappingConfig {
-    /// Every JSON pointer of the mapping but a `/platform` one (the platform may be a name).
-    pub(crate) fn pointers(&self) -> impl Iterator<Item = &String> {
-        [&self.detect, &self.id].into_iter().chain(
-            [
-                &self.url,
-                &self.author_id,
-                &self.author_name,
-                &self.author_followers,
-                &self.author_verified,
-                &self.title,
-                &self.body,
-                &self.published_at,
-                &self.reposts,
-                &self.comments,
-                &self.likes,
-                &self.views,
-                &self.repost_of,
-                &self.root_id,
-                &self.region,
-            ]
-            .into_iter()
-            .flatten(),
-        )
     }
 }
 

@@ -21,16 +21,18 @@ use crate::deliver::deadlines;
 use crate::deliver::dispatch::Dispatcher;
 use crate::deliver::outbox::Outbox;
 use crate::deliver::receiver::Receiver;
-use crate::deliver::{spawn_output, MatchRecord};
+use crate::deliver::spawn_output;
 use crate::grade::store::PolicyStore;
 use crate::grade::thread::GradeStage;
 use crate::grade::{Alert, Grader};
 use crate::health::{Health, SourceState};
+use crate::ingest::push::PushState;
 use crate::ingest::queue::{frame_queue, FrameSender};
 use crate::ingest::replay::{Replay, ReplayInput};
 use crate::ingest::websocket_client::WebsocketClient;
 use crate::ingest::SourceInfo;
 use crate::matching::{spawn_workers, WorkerContext};
+use crate::models::MatchRecord;
 use crate::reload::{self, ReloadFn};
 use crate::rules::RuleStore;
 use crate::telemetry::Stats;
@@ -215,20 +217,26 @@ impl Engine {
             let addr = listener
                 .local_addr()
                 .map_err(io("binding the HTTP address"))?;
-            let router = api::router(AppState {
+            let push = PushState {
                 queue: queue.clone(),
                 decoder: decoder.clone(),
-                rules: rules.clone(),
-                policy: policy.clone(),
-                health: health.clone(),
-                outbox: outbox.clone(),
-                deadlines: config.deadlines.clone(),
-                protect_reads: config.http.protect_reads,
-                metrics,
-                token: config.http.token.as_str().into(),
                 max_frame_bytes: config.engine.max_frame_bytes,
                 shutdown: shutdown.clone(),
-            });
+            };
+            let router = api::router(
+                AppState {
+                    rules: rules.clone(),
+                    policy: policy.clone(),
+                    health: health.clone(),
+                    outbox: outbox.clone(),
+                    deadlines: config.deadlines.clone(),
+                    protect_reads: config.http.protect_reads,
+                    metrics,
+                    token: config.http.token.as_str().into(),
+                    max_frame_bytes: config.engine.max_frame_bytes,
+                },
+                push,
+            );
             let stop = shutdown.clone();
             let server = tokio::spawn(async move {
                 let served = axum::serve(listener, router)

@@ -14,10 +14,14 @@
 //!                      └────────── matching: OS worker threads ──────┘ └─ one grading thread ─┘
 //! ```
 //!
+//! - [`models`]: the messages between stages ([`models::Frame`], [`models::Post`],
+//!   [`models::MatchRecord`], [`models::Fingerprint`], [`models::Alert`]), one file each,
+//!   serializable end to end. Stages import models, never each other's internals; models
+//!   import nothing, and neither does [`telemetry`].
 //! - [`ingest`]: sources (replay, WebSocket client and server, HTTP push) and the bounded
 //!   queue that gives them backpressure.
-//! - [`decode`]: each platform's JSON → the canonical [`post::Post`], through configured
-//!   JSON pointers; malformed input becomes a counted [`decode::Reject`].
+//! - [`decode`]: each platform's JSON → the canonical [`models::Post`], through configured
+//!   JSON pointers (each mapping's config lives here too); malformed input becomes a counted [`decode::Reject`].
 //! - [`normalize`]: the text rules see.
 //! - [`rules`]: rule files, one compiled hyperscan database per generation, hot reload.
 //! - [`matching`]: the worker threads that run decode → normalize → match per frame.
@@ -39,8 +43,8 @@ pub mod grade;
 pub mod health;
 pub mod ingest;
 pub mod matching;
+pub mod models;
 pub mod normalize;
-pub mod post;
 pub mod query;
 pub mod reload;
 pub mod rules;

@@ -1,6 +1,7 @@
 //! Telemetry: every metric name in one place, the events that update them, and the
 //! in-process counters that `fenghuo replay` summarizes and tests assert on.
 //!
+//! A leaf: it imports no other module of the crate, so every stage can report through it.
 //! Metrics go through the `metrics` facade; `fenghuo run` installs the Prometheus recorder
 //! that `/metrics` renders. Hot paths update counters once per frame, not once per post.
 
@@ -9,9 +10,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use dashmap::DashMap;
 use metrics::{counter, gauge, histogram};
-
-use crate::decode::Reject;
-use crate::rules::RuleSet;
 
 pub const POSTS_RECEIVED: &str = "fenghuo_posts_received_total";
 pub const POSTS_DECODED: &str = "fenghuo_posts_decoded_total";
@@ -57,7 +55,7 @@ pub struct Stats {
 }
 
 impl Stats {
-    /// Rejections of `source` for `reason` (a [`Reject::reason`] label).
+    /// Rejections of `source` for `reason` (a `decode::Reject::reason` label).
     pub fn rejected_for(&self, source: &str, reason: &'static str) -> u64 {
         self.rejects
             .get(&(source.to_owned(), reason))
@@ -84,35 +82,32 @@ impl Stats {
         counter!(POSTS_DECODED, "source" => source.to_owned()).increment(decoded);
     }
 
-    /// One post rejected: counted by source and reason, logged at most once a second.
-    pub fn post_rejected(&self, source: &str, reject: &Reject) {
+    /// One post rejected for `reason` (a short label) with `error` (the detail): counted
+    /// by source and reason, logged at most once a second.
+    pub fn post_rejected(&self, source: &str, reason: &'static str, error: &dyn std::fmt::Display) {
         self.rejected.fetch_add(1, Ordering::Relaxed);
-        *self
-            .rejects
-            .entry((source.to_owned(), reject.reason()))
-            .or_insert(0) += 1;
-        counter!(POSTS_REJECTED, "source" => source.to_owned(), "reason" => reject.reason())
-            .increment(1);
+        *self.rejects.entry((source.to_owned(), reason)).or_insert(0) += 1;
+        counter!(POSTS_REJECTED, "source" => source.to_owned(), "reason" => reason).increment(1);
         REJECT_LOG.log(|suppressed| {
-            tracing::warn!(source, reason = reject.reason(), error = %reject, suppressed, "post rejected");
+            tracing::warn!(source, reason, error = %error, suppressed, "post rejected");
         });
     }
 
-    /// One post fired `rules` rules of `rule_set`.
-    pub fn post_matched(&self, rule_set: &RuleSet, rules: &[crate::rules::RuleMatch]) {
+    /// One post fired `rules`, given as (rule id, domain).
+    pub fn post_matched<'a>(&self, rules: impl IntoIterator<Item = (&'a str, &'a str)>) {
         self.matched.fetch_add(1, Ordering::Relaxed);
         counter!(POSTS_MATCHED).increment(1);
-        for m in rules {
-            let rule = rule_set.rule(m.rule);
-            counter!(RULE_MATCHES, "rule" => rule.id.clone(), "domain" => rule.domain.clone())
+        for (id, domain) in rules {
+            counter!(RULE_MATCHES, "rule" => id.to_owned(), "domain" => domain.to_owned())
                 .increment(1);
         }
     }
 }
 
-pub fn rules_loaded(rules: &RuleSet, compile: Duration) {
-    gauge!(RULES_GENERATION).set(rules.generation as f64);
-    gauge!(RULES_LOADED).set(rules.rules().len() as f64);
+/// Generation `generation` with `rules` rules went live after `compile`.
+pub fn rules_loaded(generation: u64, rules: usize, compile: Duration) {
+    gauge!(RULES_GENERATION).set(generation as f64);
+    gauge!(RULES_LOADED).set(rules as f64);
     histogram!(RULES_COMPILE_SECONDS).record(compile.as_secs_f64());
     counter!(RULES_RELOADS, "outcome" => "success").increment(1);
 }

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 use chrono::{DateTime, Duration, Utc};
 use fenghuo::config::Config;
-use fenghuo::deliver::{MatchRecord, MatchedRule};
 use fenghuo::events::{minute_of, TrackerConfig};
 use fenghuo::grade::{Alert, AlertKind, Grader, Level, Policy};
-use fenghuo::post::{Author, Counts, Post};
+use fenghuo::models::{Author, Counts, Post};
+use fenghuo::models::{MatchRecord, MatchedRule};
 use fenghuo::rules::{RuleRef, Severity};
 
 const STORY: &str =
@@ -206,7 +206,10 @@ fn an_event_that_goes_quiet_resolves_once() {
     );
     let resolved = grader.advance(opened_at + 60);
     assert_eq!(kinds(&resolved), [(AlertKind::Resolved, Level::Yellow)]);
-    assert_eq!(resolved[0].resolution, Some("quiet"));
+    assert_eq!(
+        resolved[0].resolution,
+        Some(fenghuo::models::Resolution::Quiet)
+    );
     assert!(grader.advance(opened_at + 200).is_empty());
     assert_eq!(grader.tracker().len(), 0);
 }

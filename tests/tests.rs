@@ -8,6 +8,7 @@ mod delivery;
 mod deploy_files;
 mod grading;
 mod hot_reload;
+mod layout;
 mod operability;
 mod push;
 mod replay;

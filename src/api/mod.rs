@@ -23,22 +23,17 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
-use tokio_util::sync::CancellationToken;
 
-use crate::decode::Decoder;
 use crate::deliver::deadlines::DeadlinesConfig;
 use crate::deliver::outbox::Outbox;
 use crate::grade::store::PolicyStore;
 use crate::health::Health;
-use crate::ingest::queue::FrameSender;
-use crate::ingest::{http_push, websocket_server};
+use crate::ingest::push::{self, PushState};
 use crate::rules::RuleStore;
 
 /// What handlers share.
 #[derive(Clone)]
 pub struct AppState {
-    pub queue: FrameSender,
-    pub decoder: Arc<Decoder>,
     pub rules: Arc<RuleStore>,
     pub policy: Arc<PolicyStore>,
     pub health: Arc<Health>,
@@ -49,20 +44,22 @@ pub struct AppState {
     pub metrics: Option<PrometheusHandle>,
     /// Required as `Authorization: Bearer …` on changing endpoints when not empty.
     pub token: Arc<str>,
+    /// The largest request body accepted.
     pub max_frame_bytes: usize,
-    pub shutdown: CancellationToken,
 }
 
-pub fn router(state: AppState) -> Router {
+/// The whole API: `state` for its own handlers, `push` for the push sources it mounts.
+pub fn router(state: AppState, push: PushState) -> Router {
+    let token = state.token.clone();
+    let pushing = push::router(push)
+        .route_layer(middleware::from_fn_with_state(token.clone(), require_token));
     let changing = Router::new()
-        .route("/api/v1/ingest", post(http_push::ingest))
-        .route("/api/v1/ingest/ws", get(websocket_server::upgrade))
         .route("/api/v1/rules/reload", post(rules::reload))
         .route("/api/v1/policy/reload", post(reload_policy))
         .route("/api/v1/alerts/{id}/{action}", post(alerts::step))
         .route("/api/v1/silences", post(alerts::add_silence))
         .route("/api/v1/silences/{id}", delete(alerts::expire_silence))
-        .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
+        .route_layer(middleware::from_fn_with_state(token.clone(), require_token));
     let mut reading = Router::new()
         .route("/api/v1/rules", get(rules::list))
         .route("/api/v1/rules/test", post(rules::test))
@@ -71,21 +68,23 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/silences", get(alerts::silences))
         .route("/api/v1/dead-letters", get(alerts::dead_letters));
     if state.protect_reads {
-        reading = reading.route_layer(middleware::from_fn_with_state(state.clone(), require_token));
+        reading = reading.route_layer(middleware::from_fn_with_state(token, require_token));
     }
+    let max_frame_bytes = state.max_frame_bytes;
     Router::new()
         .merge(changing)
         .merge(reading)
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(ready))
         .route("/metrics", get(render_metrics))
-        .layer(axum::extract::DefaultBodyLimit::max(state.max_frame_bytes))
         .with_state(state)
+        .merge(pushing)
+        .layer(axum::extract::DefaultBodyLimit::max(max_frame_bytes))
 }
 
-async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if !state.token.is_empty() {
-        let expected = format!("Bearer {}", state.token);
+async fn require_token(State(token): State<Arc<str>>, request: Request, next: Next) -> Response {
+    if !token.is_empty() {
+        let expected = format!("Bearer {token}");
         let given = request
             .headers()
             .get(header::AUTHORIZATION)

@@ -8,7 +8,6 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::AppState;
-use crate::deliver::MatchedRule;
 use crate::normalize::normalize;
 use crate::rules::{Scanner, Verdict};
 
@@ -63,7 +62,7 @@ pub async fn test(State(state): State<AppState>, Json(request): Json<TestRequest
             match verdict {
                 Verdict::Fired(mut m) => {
                     rules.locate_regex_starts(&normalized, &mut m.terms);
-                    matches.push(MatchedRule::new(rules.rule(m.rule), m.terms))
+                    matches.push(rules.rule(m.rule).matched(m.terms))
                 }
                 Verdict::Missed(rule, miss) => {
                     misses.push(json!({ "id": rules.rule(rule).id, "reason": miss.to_string() }))

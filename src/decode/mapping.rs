@@ -2,11 +2,11 @@
 
 use chrono::{DateTime, Utc};
 
+use super::config::MappingConfig;
 use super::paths::{Captures, Field, PathTree, Slot};
 use super::timestamp::timestamp;
 use super::Reject;
-use crate::config::MappingConfig;
-use crate::post::{Author, Counts, Post};
+use crate::models::{Author, Counts, Post};
 
 /// Each field is the slot of its configured pointer, or [`super::paths::NEVER`] when the
 /// mapping has none: an absent value, exactly as a missing pointer was.

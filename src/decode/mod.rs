@@ -3,6 +3,7 @@
 //! A frame is whatever a source read in one go. Each post in it is decoded on its own, so a
 //! malformed one is rejected with a [`Reject`] while its neighbours go on.
 
+mod config;
 mod mapping;
 mod paths;
 mod reject;
@@ -12,10 +13,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
+pub use config::MappingConfig;
 pub use reject::Reject;
 
-use crate::config::MappingConfig;
-use crate::post::Post;
+use crate::models::Post;
 use mapping::Mapping;
 use paths::{Captures, PathTree};
 
@@ -28,8 +29,7 @@ pub struct Decoder {
     max_post_bytes: usize,
 }
 
-/// Indices into the decoder's mappings that a source tries, in order.
-pub type MappingSelection = Vec<usize>;
+pub use crate::models::MappingSelection;
 
 impl Decoder {
     pub fn new(mappings: &BTreeMap<String, MappingConfig>, max_post_bytes: usize) -> Decoder {
@@ -166,10 +166,22 @@ fn invalid_json(error: serde_json::Error) -> Reject {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
+
+    /// The mappings of the embedded default configuration (`deploy/fenghuo.toml`).
+    fn default_mappings() -> BTreeMap<String, MappingConfig> {
+        #[derive(serde::Deserialize)]
+        struct Defaults {
+            mappings: BTreeMap<String, MappingConfig>,
+        }
+        let defaults: Defaults = toml::from_str(include_str!("../../deploy/fenghuo.toml"))
+            .map(|d: toml::Table| d)
+            .and_then(|t| toml::Value::Table(t).try_into())
+            .expect("embedded defaults parse");
+        defaults.mappings
+    }
 
     fn decoder() -> Decoder {
-        Decoder::new(&Config::embedded().mappings, 4096)
+        Decoder::new(&default_mappings(), 4096)
     }
 
     fn decode_all(bytes: &[u8]) -> Vec<Result<Post, Reject>> {

@@ -14,4 +14,4 @@ mod output;
 pub mod receiver;
 pub mod route;
 
-pub use output::{spawn_output, MatchRecord, MatchedRule};
+pub use output::spawn_output;

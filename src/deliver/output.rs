@@ -3,50 +3,9 @@ use std::io::{self, BufWriter, Write};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use chrono::{DateTime, Utc};
 use crossbeam_channel::Receiver;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tokio::sync::broadcast;
-
-use crate::events::Fingerprint;
-use crate::post::Post;
-use crate::rules::{Rule, RuleRef, TermHit};
-
-/// One matched post: the output line format (JSON, one per line).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct MatchRecord {
-    pub post: Post,
-    /// The source that received the post.
-    pub source: String,
-    /// The rule-set generation that matched it.
-    pub generation: u64,
-    pub rules: Vec<MatchedRule>,
-    pub matched_at: DateTime<Utc>,
-    /// When the source received the frame holding the post (for ingest → alert latency).
-    pub received_at: DateTime<Utc>,
-    /// For clustering; `None` when the record did not come from a match worker.
-    #[serde(skip)]
-    pub fingerprint: Option<Fingerprint>,
-}
-
-/// A rule that fired on the post, and the terms that made it fire.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct MatchedRule {
-    #[serde(flatten)]
-    pub rule: RuleRef,
-    /// Terms that hit, at character offsets of the normalized text (`start` is `null` for
-    /// a regex hit: the scan tracks only where a regex match ends).
-    pub terms: Vec<TermHit>,
-}
-
-impl MatchedRule {
-    pub fn new(rule: &Rule, terms: Vec<TermHit>) -> MatchedRule {
-        MatchedRule {
-            rule: rule.reference(),
-            terms,
-        }
-    }
-}
 
 /// Starts an output thread: writes each item as a JSON line to `path` (`-` = stdout),
 /// flushing whenever the channel runs empty, and publishes it to `live`. Ends, flushed,

@@ -16,7 +16,7 @@ pub mod story;
 pub mod tracker;
 pub mod window;
 
+pub use crate::models::{Figures, Fingerprint, PostSummary, WindowFigures};
 pub use chained::ChainedPosts;
-pub use event::{minute_of, Event, Figures, PostSummary, WindowFigures, WINDOWS};
-pub use simhash::Fingerprint;
+pub use event::{minute_of, Event, WINDOWS};
 pub use tracker::{Closed, Tracker, TrackerConfig};

@@ -6,18 +6,10 @@
 
 use std::hash::Hasher;
 
+use crate::models::Fingerprint;
+
 /// Characters per shingle.
 const SHINGLE: usize = 3;
-
-/// What clustering compares a post by. The match workers compute it, in parallel, so that
-/// the single grading thread only compares.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Fingerprint {
-    /// SimHash of the trigrams: near copies differ in a few bits.
-    pub simhash: u64,
-    /// The distinct trigram hashes, sorted: what the post's story is about.
-    pub shingles: Vec<u64>,
-}
 
 impl Fingerprint {
     /// The fingerprint of a normalized text.

@@ -12,10 +12,11 @@ use serde::Deserialize;
 
 use super::chained::ChainedPosts;
 use super::event::{minute_of, Event};
-use super::simhash::{distance, Fingerprint};
-use crate::deliver::MatchRecord;
+use super::simhash::distance;
+use crate::models::Counts;
+use crate::models::Fingerprint;
+use crate::models::MatchRecord;
 use crate::normalize::normalize;
-use crate::post::Counts;
 use crate::telemetry::{EVENTS_CLOSED, EVENTS_LATE_POSTS};
 
 /// `[events]` in the configuration.
@@ -47,20 +48,8 @@ const MAX_CANDIDATES: usize = 64;
 const MAX_SIMHASHES: usize = 8;
 
 /// Why an event stopped being tracked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Closed {
-    Quiet,
-    Evicted,
-}
-
-impl Closed {
-    pub fn label(self) -> &'static str {
-        match self {
-            Closed::Quiet => "quiet",
-            Closed::Evicted => "evicted",
-        }
-    }
-}
+/// Why an event stopped being tracked: the alert's resolution.
+pub use crate::models::Resolution as Closed;
 
 type PostKey = (String, String);
 

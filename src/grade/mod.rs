@@ -1,12 +1,11 @@
 //! Grade: events → 红/橙/黄 levels → alerts with a lifecycle.
 //!
 //! - [`policy`]: the hot-reloadable policy file: base levels and thresholds.
-//! - [`alert`]: the alert schema.
+//! - the alert schema is a message: [`crate::models::alert`].
 //! - [`Grader`]: runs the tracker and the policy over each match and emits alerts:
 //!   `opened` once, `escalated` when the level rises, `updated` at most every
 //!   `update_every_minutes` while growing, `resolved` when quiet. Nothing else: no storms.
 
-pub mod alert;
 pub mod policy;
 pub mod store;
 pub mod thread;
@@ -18,11 +17,11 @@ use arc_swap::ArcSwap;
 use chrono::Utc;
 use metrics::{counter, gauge};
 
-pub use alert::{Alert, AlertKind};
+pub use crate::models::{Alert, AlertKind, Resolution};
 pub use policy::{Level, Policy};
 
-use crate::deliver::MatchRecord;
 use crate::events::{Closed, Event, Tracker, TrackerConfig};
+use crate::models::MatchRecord;
 use crate::telemetry::{ALERTS, EVENTS_EVICTED, EVENTS_TRACKED};
 
 /// An open event's alert state.
@@ -143,7 +142,7 @@ impl Grader {
                 open.level,
                 None,
                 open.sequence,
-                Some(why.label()),
+                Some(why),
                 Vec::new(),
                 figures,
                 None,
@@ -161,7 +160,7 @@ fn build(
     level: Level,
     previous_level: Option<Level>,
     sequence: u32,
-    resolution: Option<&'static str>,
+    resolution: Option<Resolution>,
     why: Vec<policy::Reason>,
     figures: crate::events::Figures,
     forecast: Option<policy::Forecast>,
@@ -182,7 +181,7 @@ fn build(
         kind,
         event_id: event.id.clone(),
         level,
-        level_zh: level.name_zh(),
+        level_zh: level.name_zh().to_owned(),
         previous_level,
         at: figures.at,
         emitted_at: Utc::now(),

@@ -3,55 +3,16 @@
 //! event to 黄 yellow, 橙 orange or 红 red.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::events::{Event, Figures, WINDOWS};
-use crate::rules::Severity;
+use crate::events::{Event, WINDOWS};
+use crate::models::{Figures, Severity};
+pub use crate::models::{Forecast, Level, Reason};
 
 /// The embedded default policy.
 pub const DEFAULT_POLICY: &str = include_str!("../../deploy/grading.toml");
-
-/// Warning levels of the plan, lowest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    /// 一般风险
-    Yellow,
-    /// 重大风险
-    Orange,
-    /// 特大风险
-    Red,
-}
-
-impl Level {
-    /// The plan's name for the level.
-    pub fn name_zh(self) -> &'static str {
-        match self {
-            Level::Yellow => "一般",
-            Level::Orange => "重大",
-            Level::Red => "特大",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Level::Yellow => "yellow",
-            Level::Orange => "orange",
-            Level::Red => "red",
-        }
-    }
-
-    fn next(self) -> Option<Level> {
-        match self {
-            Level::Yellow => Some(Level::Orange),
-            Level::Orange => Some(Level::Red),
-            Level::Red => None,
-        }
-    }
-}
 
 /// A level, or `none` (no alert unless spread raises it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -187,36 +148,11 @@ pub struct Policy {
     pub lifecycle: Lifecycle,
 }
 
-/// One reason an event has its level: a threshold crossed, or its base.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Reason {
-    pub level: Level,
-    /// `base`, `domain_floor`, or a metric name such as `posts_per_min_5m`.
-    pub signal: String,
-    /// The event's figure (for a base: absent).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub threshold: Option<f64>,
-    pub text: String,
-}
-
 /// The level an event deserves now, and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Grade {
     pub level: Option<Level>,
     pub why: Vec<Reason>,
-}
-
-/// At the current growth, when the next level's rate thresholds would be crossed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Forecast {
-    pub next_level: Level,
-    pub signal: String,
-    pub value: f64,
-    pub threshold: f64,
-    /// Minutes until crossing if the 5-minute acceleration holds.
-    pub eta_minutes: f64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -386,10 +322,4 @@ impl Policy {
 
 fn round(value: f64) -> f64 {
     (value * 100.0).round() / 100.0
-}
-
-impl fmt::Display for Level {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
 }

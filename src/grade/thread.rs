@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use super::{Alert, Grader};
-use crate::deliver::MatchRecord;
+use crate::models::MatchRecord;
 use crate::telemetry::INGEST_TO_ALERT_SECONDS;
 
 pub struct GradeStage {
@@ -64,6 +64,11 @@ impl GradeStage {
                     }
                     // Chain members without a rule of their own are not matches.
                     if let (Some(out), false) = (&self.matches_out, record.rules.is_empty()) {
+                        // Clustering is done with it; on an output line it is noise.
+                        let record = MatchRecord {
+                            fingerprint: None,
+                            ..record
+                        };
                         let _ = out.send(record);
                     }
                     last_post = Instant::now();

@@ -4,8 +4,6 @@
 //! pushing faster than the engine matches is slowed down rather than dropped.
 //! `?mapping=weibo,douyin` restricts the mappings tried (default: all).
 
-use std::sync::Arc;
-
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -14,8 +12,8 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Frame, SourceInfo};
-use crate::api::AppState;
+use super::push::PushState;
+use super::Frame;
 
 /// Source name posts pushed over HTTP carry.
 pub const SOURCE_NAME: &str = "http_push";
@@ -27,15 +25,19 @@ pub struct PushParams {
 }
 
 pub async fn ingest(
-    State(state): State<AppState>,
+    State(state): State<PushState>,
     Query(params): Query<PushParams>,
     body: Bytes,
 ) -> Response {
     let source = state.source_for(SOURCE_NAME, params.mapping.as_deref());
     let source = match source {
         Ok(source) => source,
-        Err(message) => {
-            return (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response()
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({ "error": e.to_string() })),
+            )
+                .into_response()
         }
     };
     let bytes = body.len();
@@ -50,31 +52,5 @@ pub async fn ingest(
             Json(json!({ "error": "shutting down" })),
         )
             .into_response(),
-    }
-}
-
-impl AppState {
-    /// The source info for a push with an optional `mapping` list; an unknown mapping name
-    /// is the caller's error.
-    pub fn source_for(
-        &self,
-        name: &str,
-        mappings: Option<&str>,
-    ) -> Result<Arc<SourceInfo>, String> {
-        let names: Vec<String> = mappings
-            .unwrap_or("")
-            .split(',')
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-            .map(str::to_owned)
-            .collect();
-        let selection = self.decoder.select(&names);
-        if selection.len() < names.len() || (!names.is_empty() && selection.is_empty()) {
-            return Err(format!("unknown mapping in {names:?}"));
-        }
-        Ok(Arc::new(SourceInfo {
-            name: name.to_owned(),
-            mappings: selection,
-        }))
     }
 }

@@ -107,13 +107,12 @@ impl Replay {
                 // whole, and skip to its end.
                 let bytes = buffer.len();
                 self.stats.frame_decoded(&self.source.name, bytes, 1, 0);
-                self.stats.post_rejected(
-                    &self.source.name,
-                    &Reject::TooLarge {
-                        bytes,
-                        limit: self.max_post_bytes,
-                    },
-                );
+                let reject = Reject::TooLarge {
+                    bytes,
+                    limit: self.max_post_bytes,
+                };
+                self.stats
+                    .post_rejected(&self.source.name, reject.reason(), &reject);
                 buffer.clear();
                 skipping = true;
             }

@@ -9,19 +9,19 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::http_push::PushParams;
+use super::push::PushState;
 use super::Frame;
-use crate::api::AppState;
 
 pub const SOURCE_NAME: &str = "websocket_push";
 
 pub async fn upgrade(
-    State(state): State<AppState>,
+    State(state): State<PushState>,
     Query(params): Query<PushParams>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let source = match state.source_for(SOURCE_NAME, params.mapping.as_deref()) {
         Ok(source) => source,
-        Err(message) => return (StatusCode::BAD_REQUEST, message).into_response(),
+        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
     };
     let max = state.max_frame_bytes;
     upgrade
@@ -29,7 +29,7 @@ pub async fn upgrade(
         .on_upgrade(move |socket| serve(socket, state, source))
 }
 
-async fn serve(mut socket: WebSocket, state: AppState, source: std::sync::Arc<super::SourceInfo>) {
+async fn serve(mut socket: WebSocket, state: PushState, source: std::sync::Arc<super::SourceInfo>) {
     // Counts connections: several providers may push at once.
     metrics::gauge!(crate::telemetry::SOURCE_CONNECTED, "source" => SOURCE_NAME).increment(1.0);
     loop {

@@ -6,12 +6,10 @@ use chrono::Utc;
 use crossbeam_channel::Sender;
 
 use crate::decode::{Decoder, Reject};
-use crate::deliver::{MatchRecord, MatchedRule};
-use crate::events::{ChainedPosts, Fingerprint};
+use crate::events::ChainedPosts;
 use crate::ingest::queue::FrameReceiver;
-use crate::ingest::Frame;
+use crate::models::{Fingerprint, Frame, MatchRecord, Post};
 use crate::normalize::normalize_into;
-use crate::post::Post;
 use crate::rules::{RuleSet, RuleStore, Scanner};
 use crate::telemetry::{Stats, WORKER_BUSY_SECONDS};
 
@@ -76,7 +74,8 @@ impl WorkerContext {
             let post = match result.and_then(|post| self.check_size(post)) {
                 Ok(post) => post,
                 Err(reject) => {
-                    self.stats.post_rejected(&frame.source.name, &reject);
+                    self.stats
+                        .post_rejected(&frame.source.name, reject.reason(), &reject);
                     return;
                 }
             };
@@ -145,12 +144,15 @@ impl WorkerContext {
             return;
         }
         if !matches.is_empty() {
-            self.stats.post_matched(rules, &matches);
+            self.stats.post_matched(matches.iter().map(|m| {
+                let rule = rules.rule(m.rule);
+                (rule.id.as_str(), rule.domain.as_str())
+            }));
         }
         let record = MatchRecord {
             rules: matches
                 .into_iter()
-                .map(|m| MatchedRule::new(rules.rule(m.rule), m.terms))
+                .map(|m| rules.rule(m.rule).matched(m.terms))
                 .collect(),
             generation: rules.generation,
             source: source.to_owned(),

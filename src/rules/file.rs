@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::RuleProblem;
 
@@ -67,14 +67,7 @@ pub struct Examples {
     pub no_match: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Low,
-    Medium,
-    High,
-    Critical,
-}
+pub use crate::models::Severity;
 
 /// Reads every `*.toml` file of `dir` in name order, reporting every unreadable or
 /// malformed file rather than the first.

@@ -16,8 +16,9 @@ pub mod store;
 use std::fmt;
 use std::path::Path;
 
+pub use crate::models::{RuleRef, TermHit};
 pub use file::Severity;
-pub use ruleset::{Miss, Rule, RuleMatch, RuleRef, RuleSet, Scanner, TermHit, Verdict};
+pub use ruleset::{Miss, Rule, RuleMatch, RuleSet, Scanner, Verdict};
 pub use store::RuleStore;
 
 /// One problem with a rule pack, located as precisely as it can be.

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use hyperscan::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::file::Severity;
+use crate::models::{MatchedRule, RuleRef, Severity, TermHit};
 
 /// A compiled rule: its identity, its logic in terms of pattern roles, its filters.
 #[derive(Debug, Clone)]
@@ -30,17 +30,6 @@ pub struct Rule {
     pub examples_no_match: Vec<String>,
 }
 
-/// Who a rule is, as matches, events and alerts show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RuleRef {
-    pub id: String,
-    pub name: String,
-    pub domain: String,
-    pub severity: Severity,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<String>,
-}
-
 impl Rule {
     pub fn reference(&self) -> RuleRef {
         RuleRef {
@@ -49,6 +38,14 @@ impl Rule {
             domain: self.domain.clone(),
             severity: self.severity,
             tags: self.tags.clone(),
+        }
+    }
+
+    /// This rule as a match shows it, with the terms that made it fire.
+    pub fn matched(&self, terms: Vec<TermHit>) -> MatchedRule {
+        MatchedRule {
+            rule: self.reference(),
+            terms,
         }
     }
 }
@@ -84,15 +81,6 @@ pub struct RuleSet {
     pub(super) database: Option<BlockDatabase>,
     pub(super) rules: Vec<Rule>,
     pub(super) patterns: Vec<PatternEntry>,
-}
-
-/// A term that hit, at character offsets of the normalized text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TermHit {
-    pub term: String,
-    /// `None` for a regex hit unless located by [`RuleSet::locate_regex_starts`].
-    pub start: Option<usize>,
-    pub end: usize,
 }
 
 /// A rule that fired on a text, and the terms that made it fire.

@@ -28,7 +28,7 @@ impl RuleStore {
     pub fn open(dir: &Path) -> Result<RuleStore, RuleErrors> {
         let started = Instant::now();
         let rules = super::load(dir, 1)?;
-        telemetry::rules_loaded(&rules, started.elapsed());
+        telemetry::rules_loaded(rules.generation, rules.rules().len(), started.elapsed());
         Ok(RuleStore {
             dir: dir.to_owned(),
             generation: tokio::sync::watch::Sender::new(rules.generation),
@@ -83,7 +83,7 @@ impl RuleStore {
         let started = Instant::now();
         match super::load(&self.dir, generation) {
             Ok(rules) => {
-                telemetry::rules_loaded(&rules, started.elapsed());
+                telemetry::rules_loaded(rules.generation, rules.rules().len(), started.elapsed());
                 tracing::info!(generation, rules = rules.rules().len(), "rules reloaded");
                 self.current.store(Arc::new(rules));
                 self.generation.send_replace(generation);

@@ -1,0 +1,47 @@
+//! One matched post: what the matcher hands the grader, and the matches output line.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::fingerprint::Fingerprint;
+use super::post::Post;
+use super::rule_ref::RuleRef;
+
+/// One matched post (or an unmatched one in a tracked chain): the output line format
+/// (JSON, one per line).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MatchRecord {
+    pub post: Post,
+    /// The source that received the post.
+    pub source: String,
+    /// The rule-set generation that matched it.
+    pub generation: u64,
+    pub rules: Vec<MatchedRule>,
+    pub matched_at: DateTime<Utc>,
+    /// When the source received the frame holding the post (for ingest → alert latency).
+    pub received_at: DateTime<Utc>,
+    /// For clustering; `None` when the record did not come from a matcher (the grader then
+    /// computes it). Travels with the record across a process boundary; the grader drops
+    /// it before the matches output, where it would only be noise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<Fingerprint>,
+}
+
+/// A rule that fired on the post, and the terms that made it fire.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchedRule {
+    #[serde(flatten)]
+    pub rule: RuleRef,
+    /// Terms that hit, at character offsets of the normalized text (`start` is `null` for
+    /// a regex hit: the scan tracks only where a regex match ends).
+    pub terms: Vec<TermHit>,
+}
+
+/// A term that hit, at character offsets of the normalized text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TermHit {
+    pub term: String,
+    /// `None` for a regex hit unless located by `RuleSet::locate_regex_starts`.
+    pub start: Option<usize>,
+    pub end: usize,
+}

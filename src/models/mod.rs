@@ -1,0 +1,146 @@
+//! The messages that travel between stages, one file each (Quickwit's `models/`).
+//!
+//! Stages import these; these import no stage. Every message is `Serialize + Deserialize`
+//! end to end, because each is about to cross a process boundary (a broker topic) or a
+//! browser socket.
+//!
+//! - [`frame`]: what a source read in one go, with where it came from and its completion.
+//! - [`post`]: the canonical post every platform's JSON is decoded into.
+//! - [`rule_ref`]: who a rule is, as matches, events and alerts show it.
+//! - [`fingerprint`]: what clustering compares a post by.
+//! - [`match_record`]: one matched post, the rules that fired and their terms.
+//! - [`figures`]: an event's figures and the posts an alert shows.
+//! - [`level`]: the plan's warning levels (红/橙/黄).
+//! - [`alert`]: what the monitoring centre sees.
+
+pub mod alert;
+pub mod figures;
+pub mod fingerprint;
+pub mod frame;
+pub mod level;
+pub mod match_record;
+pub mod post;
+pub mod rule_ref;
+
+pub use alert::{Alert, AlertKind, Forecast, Reason, Resolution};
+pub use figures::{Figures, PostSummary, WindowFigures};
+pub use fingerprint::Fingerprint;
+pub use frame::{Frame, MappingSelection, SourceInfo};
+pub use level::Level;
+pub use match_record::{MatchRecord, MatchedRule, TermHit};
+pub use post::{Author, Counts, Post};
+pub use rule_ref::{RuleRef, Severity};
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+
+    fn record() -> MatchRecord {
+        MatchRecord {
+            post: Post {
+                platform: "weibo".into(),
+                id: "1".into(),
+                url: None,
+                author: Author::default(),
+                title: None,
+                body: "民警".into(),
+                published_at: Utc.timestamp_opt(1_800_000_000, 0).unwrap(),
+                counts: Counts::default(),
+                repost_of: None,
+                root_id: None,
+                region: None,
+            },
+            source: "s".into(),
+            generation: 3,
+            rules: vec![MatchedRule {
+                rule: RuleRef {
+                    id: "r".into(),
+                    name: "r".into(),
+                    domain: "d".into(),
+                    severity: Severity::High,
+                    tags: vec![],
+                },
+                terms: vec![TermHit {
+                    term: "民警".into(),
+                    start: Some(0),
+                    end: 2,
+                }],
+            }],
+            matched_at: Utc.timestamp_opt(1_800_000_001, 0).unwrap(),
+            received_at: Utc.timestamp_opt(1_800_000_001, 0).unwrap(),
+            fingerprint: Some(Fingerprint {
+                simhash: 7,
+                shingles: vec![1, 2],
+            }),
+        }
+    }
+
+    #[test]
+    fn a_match_record_crosses_a_process_boundary_whole() {
+        let record = record();
+        let json = serde_json::to_string(&record).unwrap();
+        let back: MatchRecord = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.fingerprint, record.fingerprint);
+        assert_eq!(back.rules, record.rules);
+        assert_eq!(back.post, record.post);
+    }
+
+    #[test]
+    fn an_alert_crosses_a_process_boundary_whole() {
+        let summary = PostSummary::of(&record());
+        let figures = Figures {
+            at: summary.published_at,
+            total_posts: 1,
+            windows: vec![],
+            max_followers: 0,
+            max_verified_followers: 0,
+            platforms_total: 1,
+        };
+        let alert = Alert {
+            alert_id: "e#1".into(),
+            kind: AlertKind::Resolved,
+            event_id: "e".into(),
+            level: Level::Orange,
+            level_zh: Level::Orange.name_zh().into(),
+            previous_level: Some(Level::Yellow),
+            at: summary.published_at,
+            emitted_at: summary.published_at,
+            resolution: Some(Resolution::Quiet),
+            title: "t".into(),
+            domains: vec!["d".into()],
+            rules: vec![],
+            generation: 3,
+            why: vec![],
+            figures,
+            velocity: vec![1],
+            forecast: None,
+            first_post: summary.clone(),
+            top_posts: vec![summary],
+        };
+        let json = serde_json::to_value(&alert).unwrap();
+        assert_eq!(json["resolution"], "quiet");
+        assert_eq!(json["level_zh"], "重大");
+        let back: Alert = serde_json::from_value(json).unwrap();
+        assert_eq!(
+            serde_json::to_value(&back).unwrap(),
+            serde_json::to_value(&alert).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_frame_crosses_a_process_boundary_whole() {
+        let source = Arc::new(SourceInfo {
+            name: "ws".into(),
+            mappings: vec![0, 2],
+        });
+        let frame = Frame::new(source, &b"{\"id\":1}\n"[..]);
+        let back: Frame = serde_json::from_str(&serde_json::to_string(&frame).unwrap()).unwrap();
+        assert_eq!(back.bytes, frame.bytes);
+        assert_eq!(back.source.mappings, vec![0, 2]);
+        assert_eq!(back.received_at, frame.received_at);
+    }
+}
