@@ -53,7 +53,7 @@ fn matching(c: &mut Criterion) {
             workload::rules_toml(&workload::keywords(count), &regexes),
         )
         .unwrap();
-        let rules = rules::load(dir.path(), 1).expect("bench rules compile");
+        let rules = rules::compile_dir(dir.path(), 1).expect("bench rules compile");
         let mut scanner = Scanner::new();
         group.bench_with_input(
             BenchmarkId::new("keywords+regexes", count),
@@ -108,6 +108,7 @@ fn records(count: usize) -> Vec<MatchRecord> {
                 post,
                 source: "bench".into(),
                 generation: 1,
+                score: None,
                 matched_at: now,
                 received_at: now,
                 fingerprint: None,

@@ -31,10 +31,10 @@ use crate::ingest::queue::{frame_queue, FrameSender};
 use crate::ingest::replay::{Replay, ReplayInput};
 use crate::ingest::websocket_client::WebsocketClient;
 use crate::ingest::SourceInfo;
+use crate::matching::store::RuleStore;
 use crate::matching::{spawn_workers, WorkerContext};
 use crate::models::MatchRecord;
 use crate::reload::{self, ReloadFn};
-use crate::rules::RuleStore;
 use crate::telemetry::Stats;
 
 #[derive(Debug, thiserror::Error)]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use dashmap::DashMap;
 
-use crate::rules::RuleStore;
+use crate::matching::store::RuleStore;
 
 /// Where a configured (pulling) source stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,7 +66,7 @@ impl Health {
             lines.push(format!(
                 "rules: generation {} ({} rules)",
                 current.generation,
-                current.rules().len()
+                current.rules().rules().len()
             ));
         }
         let mut sources: Vec<(String, SourceState)> = self

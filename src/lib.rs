@@ -8,10 +8,11 @@
 //! The modules follow the data flow, left to right:
 //!
 //! ```text
-//!  ingest ──frames──▶ decode ──Post──▶ normalize ──▶ rules ──matches──▶ events ──▶ grade ──alerts──▶ deliver
-//!  (sources,          (platform        (繁→简, 全角,   (hyperscan,      (cluster,    (红/橙/黄,       (outbox, receivers,
-//!   bounded queue)     mappings)        separators)    boolean logic)   velocity)    lifecycle)       routes, deadlines)
-//!                      └────────── matching: OS worker threads ──────┘ └─ one grading thread ─┘
+//!  ingest ──Frame──▶ decode ──Post──▶ Matcher (one per generation) ──MatchRecord──▶ events ──▶ grade ──Alert──▶ deliver
+//!  (sources,         (platform        normalize → scan → rule logic   (cluster,    (红/橙/黄,       (outbox, receivers,
+//!   bounded queue)    mappings)       → filters → score → verdict      velocity)    lifecycle)       routes, deadlines)
+//!                    └──────── matching: OS worker threads ────────┘ └─ one grading thread ─┘
+//!  models: Frame, Post, MatchRecord, Fingerprint, Alert — the messages every arrow carries
 //! ```
 //!
 //! - [`models`]: the messages between stages ([`models::Frame`], [`models::Post`],
@@ -21,10 +22,15 @@
 //! - [`ingest`]: sources (replay, WebSocket client and server, HTTP push) and the bounded
 //!   queue that gives them backpressure.
 //! - [`decode`]: each platform's JSON → the canonical [`models::Post`], through configured
-//!   JSON pointers (each mapping's config lives here too); malformed input becomes a counted [`decode::Reject`].
+//!   JSON pointers (each mapping's config lives here too); malformed input becomes a
+//!   counted [`decode::Reject`].
 //! - [`normalize`]: the text rules see.
-//! - [`rules`]: rule files, one compiled hyperscan database per generation, hot reload.
-//! - [`matching`]: the worker threads that run decode → normalize → match per frame.
+//! - [`rules`]: rule files and one compiled hyperscan database per generation.
+//! - [`matching`]: the [`matching::Matcher`], one per generation with its artefacts (the
+//!   scoring stage's model), that owns the whole decision for a post, used by the worker
+//!   threads (a frame at a time), the rules test API, rule examples and eval alike; hot
+//!   reload swaps in a whole generation.
+//! - [`authoring`]: `fenghuo rules check | test | eval`.
 //! - [`events`]: matched posts clustered into events, with velocity windows in event time.
 //! - [`grade`]: the policy that grades events and the alert lifecycle.
 //! - [`deliver`]: the durable outbox, receivers (webhook, DingTalk, WeCom, Feishu),
@@ -34,6 +40,7 @@
 //! - [`synth`]: `fenghuo gen`, a synthetic feed for benchmarks.
 
 pub mod api;
+pub mod authoring;
 pub mod config;
 pub mod decode;
 pub mod deliver;

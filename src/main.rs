@@ -8,9 +8,9 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use fenghuo::authoring;
 use fenghuo::config::{Config, SourceConfig};
 use fenghuo::engine::Engine;
-use fenghuo::rules;
 use fenghuo::telemetry;
 
 /// 烽火 fenghuo: watches social-media feeds for police-related public-opinion risk.
@@ -316,7 +316,7 @@ async fn serve(config: Config) -> Result<()> {
     let rules = engine.rules().current();
     tracing::info!(
         generation = rules.generation,
-        rules = rules.rules().len(),
+        rules = rules.rules().rules().len(),
         dir = %config.rules.dir.display(),
         workers = config.worker_count(),
         "fenghuo running; Ctrl-C to stop"
@@ -379,101 +379,26 @@ async fn replay(config: Config) -> Result<()> {
 }
 
 fn rules_command(command: RulesCommand) -> Result<ExitCode> {
-    match command {
-        RulesCommand::Check { dir } => {
-            let files = match rules::file::read_dir(&dir) {
-                Ok(files) => files,
-                Err(problems) => return Ok(report_problems(&problems)),
-            };
-            let rule_set = match rules::compile::compile(&files, 0) {
-                Ok(rule_set) => rule_set,
-                Err(problems) => return Ok(report_problems(&problems)),
-            };
-            for warning in rules::compile::lint(&files) {
-                println!("warning: {warning}");
-            }
-            println!(
-                "{}: {} files, {} rules, {} patterns in one database: ok",
-                dir.display(),
-                files.len(),
-                rule_set.rules().len(),
-                rule_set.pattern_count()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        RulesCommand::Test { dir } => {
-            let files = match rules::file::read_dir(&dir) {
-                Ok(files) => files,
-                Err(problems) => return Ok(report_problems(&problems)),
-            };
-            let rule_set = match rules::compile::compile(&files, 0) {
-                Ok(rule_set) => rule_set,
-                Err(problems) => return Ok(report_problems(&problems)),
-            };
-            let failures = rules::examples::run(&rule_set);
-            let total = rules::examples::count(&rule_set);
-            for failure in &failures {
-                println!("FAIL {failure}");
-            }
-            println!(
-                "{} passed, {} failed",
-                total - failures.len(),
-                failures.len()
-            );
-            Ok(if failures.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
-        }
+    let mut out = std::io::stdout().lock();
+    let passed = match command {
+        RulesCommand::Check { dir } => authoring::check(&dir, &mut out)?,
+        RulesCommand::Test { dir } => authoring::test(&dir, &mut out)?,
         RulesCommand::Eval {
             tsv,
             rules: dir,
             min_recall,
             min_precision,
-        } => eval(&tsv, &dir, min_recall, min_precision),
-    }
-}
-
-fn report_problems(problems: &[rules::RuleProblem]) -> ExitCode {
-    for problem in problems {
-        println!("error: {problem}");
-    }
-    ExitCode::FAILURE
-}
-
-fn eval(tsv: &Path, dir: &Path, min_recall: f64, min_precision: f64) -> Result<ExitCode> {
-    let rule_set = rules::load(dir, 0)?;
-    let text =
-        std::fs::read_to_string(tsv).with_context(|| format!("reading {}", tsv.display()))?;
-    let evaluation = rules::eval::evaluate(&rule_set, &text)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", tsv.display()))?;
-    for text in &evaluation.missed {
-        println!("MISSED       {text}");
-    }
-    for (text, fired) in &evaluation.false_alarms {
-        println!("FALSE ALARM  [{}] {text}", fired.join(","));
-    }
-    let (hits, missed, alarms) = (
-        evaluation.hits,
-        evaluation.missed.len(),
-        evaluation.false_alarms.len(),
-    );
-    let (recall, precision) = (evaluation.recall(), evaluation.precision());
-    println!(
-        "discovery (recall) {:.1}% ({hits}/{}), precision {:.1}% ({hits}/{}), false alarms {alarms}/{} neutral",
-        recall * 100.0,
-        hits + missed,
-        precision * 100.0,
-        hits + alarms,
-        alarms + evaluation.quiet,
-    );
-    println!(
-        "targets: recall >= {:.0}%, precision >= {:.0}%",
-        min_recall * 100.0,
-        min_precision * 100.0
-    );
-    Ok(if recall >= min_recall && precision >= min_precision {
+        } => authoring::eval(
+            &tsv,
+            &dir,
+            authoring::Targets {
+                min_recall,
+                min_precision,
+            },
+            &mut out,
+        )?,
+    };
+    Ok(if passed {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -91,6 +91,7 @@ fn record(spec: &PostSpec) -> MatchRecord {
             },
             terms: Vec::new(),
         }],
+        score: None,
         matched_at: at,
         received_at: at,
         fingerprint: None,

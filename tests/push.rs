@@ -157,3 +157,63 @@ async fn rules_test_endpoint_explains_matches_after_normalization() {
     assert_eq!(answer["matches"][0]["terms"][0]["end"], 10);
     test.finish().await;
 }
+
+/// The test API judges as the workers do: the platform and follower filters apply to what
+/// the request says of the post (regression: it used to skip them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rules_test_endpoint_applies_platform_and_follower_filters() {
+    let test = TestEngine::start("").await;
+    let ask = |body: serde_json::Value| {
+        let test = &test;
+        async move {
+            let (status, answer) = http(
+                test.addr(),
+                "POST",
+                "/api/v1/rules/test",
+                &JSON,
+                body.to_string().as_bytes(),
+            )
+            .await;
+            assert_eq!(status, 200, "{answer}");
+            serde_json::from_str::<serde_json::Value>(&answer).unwrap()
+        }
+    };
+    let fired = |answer: &serde_json::Value| -> Vec<String> {
+        answer["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let reason = |answer: &serde_json::Value, id: &str| -> String {
+        let not_fired = answer["not_fired"].as_array().unwrap();
+        let entry = not_fired.iter().find(|n| n["id"] == id).unwrap();
+        entry["reason"].as_str().unwrap().to_owned()
+    };
+    let rumour = "据说网传車站民警开枪了";
+    assert_eq!(
+        fired(&ask(serde_json::json!({ "text": rumour })).await),
+        ["fx.rumour"]
+    );
+    assert_eq!(
+        fired(&ask(serde_json::json!({ "text": rumour, "platform": "weibo" })).await),
+        ["fx.rumour"]
+    );
+    let answer = ask(serde_json::json!({ "text": rumour, "platform": "douyin" })).await;
+    assert!(fired(&answer).is_empty(), "{answer}");
+    assert!(reason(&answer, "fx.rumour").contains("douyin"), "{answer}");
+
+    let assault = "男子袭警被拘";
+    assert_eq!(
+        fired(&ask(serde_json::json!({ "text": assault, "followers": 20000 })).await),
+        ["fx.assault"]
+    );
+    let answer = ask(serde_json::json!({ "text": assault, "followers": 5 })).await;
+    assert!(fired(&answer).is_empty(), "{answer}");
+    assert_eq!(
+        reason(&answer, "fx.assault"),
+        "author has 5 followers, the rule needs 10000"
+    );
+    test.finish().await;
+}

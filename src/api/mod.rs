@@ -29,7 +29,7 @@ use crate::deliver::outbox::Outbox;
 use crate::grade::store::PolicyStore;
 use crate::health::Health;
 use crate::ingest::push::{self, PushState};
-use crate::rules::RuleStore;
+use crate::matching::store::RuleStore;
 
 /// What handlers share.
 #[derive(Clone)]

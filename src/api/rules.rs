@@ -8,18 +8,18 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::AppState;
-use crate::normalize::normalize;
-use crate::rules::{Scanner, Verdict};
+use crate::matching::{Session, Subject};
 
 pub async fn list(State(state): State<AppState>) -> Json<serde_json::Value> {
-    let rules = state.rules.current();
-    let listed: Vec<_> = rules
+    let matcher = state.rules.current();
+    let listed: Vec<_> = matcher
+        .rules()
         .rules()
         .iter()
         .map(|r| json!({ "id": r.id, "name": r.name, "domain": r.domain, "severity": r.severity, "file": r.file }))
         .collect();
     Json(json!({
-        "generation": rules.generation,
+        "generation": matcher.generation,
         "dir": state.rules.dir().display().to_string(),
         "rules": listed,
         "last_reload_error": state.rules.last_error(),
@@ -43,37 +43,48 @@ pub async fn reload(State(state): State<AppState>) -> Response {
     }
 }
 
+/// A text to judge, and optionally what a post would carry besides: the rules' platform
+/// and follower filters apply to what is given, as they do to posts from a feed.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TestRequest {
     pub text: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub platform: Option<String>,
+    #[serde(default)]
+    pub followers: Option<u64>,
 }
 
-/// Which rules `text` fires, with the terms and their offsets in the normalized text, and
-/// the rules that had hits but did not fire, with the reason.
+/// Which rules `text` fires, with the terms and their offsets in the normalized text; the
+/// rules that had hits but did not fire, with the reason; the score, when the generation
+/// has a scoring stage. Judged by the live generation's matcher, as the workers judge.
 pub async fn test(State(state): State<AppState>, Json(request): Json<TestRequest>) -> Response {
-    let rules = state.rules.current();
+    let matcher = state.rules.current();
     let answer = tokio::task::spawn_blocking(move || {
-        let normalized = normalize(&request.text);
-        let mut scanner = Scanner::new();
-        let mut matches = Vec::new();
-        let mut misses = Vec::new();
-        for verdict in rules.evaluate(&normalized, &mut scanner) {
-            match verdict {
-                Verdict::Fired(mut m) => {
-                    rules.locate_regex_starts(&normalized, &mut m.terms);
-                    matches.push(rules.rule(m.rule).matched(m.terms))
-                }
-                Verdict::Missed(rule, miss) => {
-                    misses.push(json!({ "id": rules.rule(rule).id, "reason": miss.to_string() }))
-                }
-            }
-        }
+        let title = request.title.as_deref().filter(|t| !t.is_empty());
+        let subject = Subject {
+            parts: match title {
+                Some(title) => [title, "\n", &request.text],
+                None => ["", "", &request.text],
+            },
+            platform: request.platform.as_deref(),
+            followers: request.followers,
+            post: None,
+        };
+        let explanation = matcher.explain(subject, &mut Session::new());
+        let not_fired: Vec<_> = explanation
+            .not_fired
+            .iter()
+            .map(|(rule, why)| json!({ "id": rule.id, "reason": why.to_string() }))
+            .collect();
         json!({
-            "generation": rules.generation,
-            "normalized": normalized,
-            "matches": matches,
-            "not_fired": misses,
+            "generation": explanation.verdict.generation,
+            "normalized": explanation.normalized,
+            "matches": explanation.verdict.rules,
+            "not_fired": not_fired,
+            "score": explanation.verdict.score,
         })
     })
     .await;

@@ -1,9 +1,25 @@
-//! Match workers: OS threads that decode, normalize and scan frames off the queue.
+//! Matching: the [`Matcher`] that judges posts, its generations, and the worker threads
+//! that feed it frames.
+//!
+//! - [`matcher`]: one generation's whole decision for a post (normalize → scan → rule
+//!   logic → filters → scoring → verdict and why), with a per-thread [`Session`].
+//! - [`artefacts`]: what a generation carries besides rules (the scoring stage, ...).
+//! - [`store`]: the live generation behind an `ArcSwap`, and atomic reloads.
+//! - [`examples`]: every rule's own examples, judged before a generation goes live.
+//! - [`eval`]: recall and precision of a generation on labelled texts.
+//! - `worker`: OS threads that decode frames off the queue and hand them to the matcher.
 //!
 //! Matching is CPU work, so it runs on its own threads sized to the cores, never on the
-//! tokio runtime (which serves I/O only). Each worker owns its hyperscan scratch and loads
-//! the live rule-set generation once per frame.
+//! tokio runtime (which serves I/O only).
 
+pub mod artefacts;
+pub mod eval;
+pub mod examples;
+pub mod matcher;
+pub mod store;
 mod worker;
 
+pub use artefacts::{Artefacts, ScoreInput, Scorer};
+pub use matcher::{Explanation, Matcher, NotFired, Session, Subject, Verdict};
+pub use store::RuleStore;
 pub use worker::{spawn_workers, WorkerContext};

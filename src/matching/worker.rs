@@ -5,12 +5,12 @@ use std::thread::JoinHandle;
 use chrono::Utc;
 use crossbeam_channel::Sender;
 
+use super::matcher::{Matcher, Session};
+use super::store::RuleStore;
 use crate::decode::{Decoder, Reject};
 use crate::events::ChainedPosts;
 use crate::ingest::queue::FrameReceiver;
-use crate::models::{Fingerprint, Frame, MatchRecord, Post};
-use crate::normalize::normalize_into;
-use crate::rules::{RuleSet, RuleStore, Scanner};
+use crate::models::{Frame, MatchRecord, Post};
 use crate::telemetry::{Stats, WORKER_BUSY_SECONDS};
 
 /// What every worker shares.
@@ -41,58 +41,76 @@ pub fn spawn_workers(count: usize, context: WorkerContext) -> std::io::Result<Ve
 
 impl WorkerContext {
     fn run(self, index: usize) {
-        let mut scanner = Scanner::new();
-        let mut normalized = String::new();
+        let mut session = Session::new();
         // Registered once: the hot path only adds to it.
         let busy = metrics::gauge!(WORKER_BUSY_SECONDS, "worker" => index.to_string());
         while let Some(frame) = self.frames.recv() {
             let started = std::time::Instant::now();
             // One generation for the whole frame: a reload never splits a post's rules.
-            let rules = self.rules.current();
+            let matcher = self.rules.current();
             let processed = catch_unwind(AssertUnwindSafe(|| {
-                self.process(&frame, &rules, &mut scanner, &mut normalized)
+                self.process(&frame, &matcher, &mut session)
             }));
             if processed.is_err() {
                 // A bug, not bad input (decoding never panics on input); keep serving.
                 tracing::error!(source = %frame.source.name, "match worker panicked on a frame; frame skipped");
-                scanner = Scanner::new();
+                session = Session::new();
             }
             busy.increment(started.elapsed().as_secs_f64());
         }
     }
 
-    fn process(
-        &self,
-        frame: &Frame,
-        rules: &Arc<RuleSet>,
-        scanner: &mut Scanner,
-        normalized: &mut String,
-    ) {
-        let (mut received, mut decoded) = (0u64, 0u64);
-        self.decoder_for(frame, |result| {
-            received += 1;
-            let post = match result.and_then(|post| self.check_size(post)) {
-                Ok(post) => post,
-                Err(reject) => {
-                    self.stats
-                        .post_rejected(&frame.source.name, reject.reason(), &reject);
-                    return;
-                }
-            };
-            decoded += 1;
-            self.match_post(post, frame, rules, scanner, normalized);
-        });
-        self.stats
-            .frame_decoded(&frame.source.name, frame.bytes.len(), received, decoded);
-    }
-
-    fn decoder_for(&self, frame: &Frame, on_result: impl FnMut(Result<Post, Reject>)) {
+    /// Decodes the frame, hands its posts to the matcher as one batch, and sends on what
+    /// matched (or belongs to a tracked chain).
+    fn process(&self, frame: &Frame, matcher: &Matcher, session: &mut Session) {
+        let mut received = 0u64;
+        let mut posts = Vec::new();
         self.decoder.decode_frame(
             &frame.bytes,
             &frame.source.mappings,
             frame.received_at,
-            on_result,
+            |result| {
+                received += 1;
+                match result.and_then(|post| self.check_size(post)) {
+                    Ok(post) => posts.push(post),
+                    Err(reject) => {
+                        self.stats
+                            .post_rejected(&frame.source.name, reject.reason(), &reject)
+                    }
+                }
+            },
         );
+        self.stats.frame_decoded(
+            &frame.source.name,
+            frame.bytes.len(),
+            received,
+            posts.len() as u64,
+        );
+        let judged = matcher.judge_frame(posts, session, |post| self.in_tracked_chain(post));
+        let matched_at = Utc::now();
+        for (post, verdict) in judged {
+            if verdict.is_match() {
+                self.stats.post_matched(
+                    verdict
+                        .rules
+                        .iter()
+                        .map(|m| (m.rule.id.as_str(), m.rule.domain.as_str())),
+                );
+            }
+            let record = MatchRecord {
+                post,
+                source: frame.source.name.clone(),
+                generation: verdict.generation,
+                rules: verdict.rules,
+                score: verdict.score,
+                matched_at,
+                received_at: frame.received_at,
+                fingerprint: verdict.fingerprint,
+            };
+            // Fails only when the grading stage is gone, i.e. the engine is shutting down
+            // hard.
+            let _ = self.matches.send(record);
+        }
     }
 
     fn check_size(&self, post: Post) -> Result<Post, Reject> {
@@ -121,47 +139,5 @@ impl WorkerContext {
         .into_iter()
         .flatten()
         .any(|id| self.chained.contains(&post.platform, id))
-    }
-
-    /// `normalized` is the worker's buffer for the post's normalized text.
-    fn match_post(
-        &self,
-        post: Post,
-        frame: &Frame,
-        rules: &Arc<RuleSet>,
-        scanner: &mut Scanner,
-        normalized: &mut String,
-    ) {
-        let source = frame.source.name.as_str();
-        normalize_into(&post.text_parts(), normalized);
-        let mut matches = rules.scan(normalized, scanner);
-        matches.retain(|m| {
-            let rule = rules.rule(m.rule);
-            (rule.platforms.is_empty() || rule.platforms.contains(&post.platform))
-                && post.author.followers >= rule.min_followers
-        });
-        if matches.is_empty() && !self.in_tracked_chain(&post) {
-            return;
-        }
-        if !matches.is_empty() {
-            self.stats.post_matched(matches.iter().map(|m| {
-                let rule = rules.rule(m.rule);
-                (rule.id.as_str(), rule.domain.as_str())
-            }));
-        }
-        let record = MatchRecord {
-            rules: matches
-                .into_iter()
-                .map(|m| rules.rule(m.rule).matched(m.terms))
-                .collect(),
-            generation: rules.generation,
-            source: source.to_owned(),
-            matched_at: Utc::now(),
-            received_at: frame.received_at,
-            fingerprint: Some(Fingerprint::of(normalized)),
-            post,
-        };
-        // Fails only when the output stage is gone, i.e. the engine is shutting down hard.
-        let _ = self.matches.send(record);
     }
 }

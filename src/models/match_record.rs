@@ -17,6 +17,9 @@ pub struct MatchRecord {
     /// The rule-set generation that matched it.
     pub generation: u64,
     pub rules: Vec<MatchedRule>,
+    /// What the generation's scoring stage said, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<Score>,
     pub matched_at: DateTime<Utc>,
     /// When the source received the frame holding the post (for ingest → alert latency).
     pub received_at: DateTime<Utc>,
@@ -44,4 +47,18 @@ pub struct TermHit {
     /// `None` for a regex hit unless located by `RuleSet::locate_regex_starts`.
     pub start: Option<usize>,
     pub end: usize,
+}
+
+/// What a generation's scoring stage (a learned risk scorer) said about a post: its risk,
+/// the domain it reads as, and why, so the verdict explains itself as rules do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Score {
+    /// Risk in [0, 1].
+    pub risk: f64,
+    /// The domain the post reads as, when the scorer tells.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// What weighed most, as a person reads it (features and their weights).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub why: Vec<String>,
 }

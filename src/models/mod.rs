@@ -27,7 +27,7 @@ pub use figures::{Figures, PostSummary, WindowFigures};
 pub use fingerprint::Fingerprint;
 pub use frame::{Frame, MappingSelection, SourceInfo};
 pub use level::Level;
-pub use match_record::{MatchRecord, MatchedRule, TermHit};
+pub use match_record::{MatchRecord, MatchedRule, Score, TermHit};
 pub use post::{Author, Counts, Post};
 pub use rule_ref::{RuleRef, Severity};
 
@@ -70,6 +70,7 @@ mod tests {
                     end: 2,
                 }],
             }],
+            score: None,
             matched_at: Utc.timestamp_opt(1_800_000_001, 0).unwrap(),
             received_at: Utc.timestamp_opt(1_800_000_001, 0).unwrap(),
             fingerprint: Some(Fingerprint {

@@ -1,25 +1,22 @@
-//! Match: rule files → a compiled [`RuleSet`] generation → which rules a text fires.
+//! Rules: rule files → a compiled [`RuleSet`] → which rules a normalized text fires.
 //!
 //! - [`file`](mod@file): the TOML format rule authors write.
 //! - [`compile`]: one hyperscan database per generation, errors that name file/rule/pattern.
-//! - [`ruleset`]: scanning with a per-worker [`Scanner`] and the boolean logic.
-//! - [`examples`]: every rule's own examples, run before a generation goes live.
-//! - [`store`]: the live generation behind an `ArcSwap`, and atomic reloads.
+//! - [`ruleset`]: scanning with a per-thread [`Scanner`] and the boolean logic.
+//!
+//! The whole decision for a post (normalize, scan, rule logic, filters, scoring) is the
+//! `matching::Matcher`'s; this module is its rule engine.
 
 pub mod compile;
-pub mod eval;
-pub mod examples;
 pub mod file;
 pub mod ruleset;
-pub mod store;
 
 use std::fmt;
 use std::path::Path;
 
 pub use crate::models::{RuleRef, TermHit};
 pub use file::Severity;
-pub use ruleset::{Miss, Rule, RuleMatch, RuleSet, Scanner, Verdict};
-pub use store::RuleStore;
+pub use ruleset::{Miss, Rule, RuleMatch, RuleOutcome, RuleSet, Scanner};
 
 /// One problem with a rule pack, located as precisely as it can be.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,13 +58,9 @@ pub struct RuleErrors {
     pub problems: Vec<RuleProblem>,
 }
 
-/// Reads, compiles and example-tests the rule files of `dir` as generation `generation`.
-pub fn load(dir: &Path, generation: u64) -> Result<RuleSet, RuleErrors> {
+/// Reads and compiles the rule files of `dir` as generation `generation`. Their examples
+/// are run by `matching::Matcher::load`, which judges them the way posts are judged.
+pub fn compile_dir(dir: &Path, generation: u64) -> Result<RuleSet, RuleErrors> {
     let files = file::read_dir(dir).map_err(|problems| RuleErrors { problems })?;
-    let rules = compile::compile(&files, generation).map_err(|problems| RuleErrors { problems })?;
-    let failures = examples::run(&rules);
-    if !failures.is_empty() {
-        return Err(RuleErrors { problems: failures });
-    }
-    Ok(rules)
+    compile::compile(&files, generation).map_err(|problems| RuleErrors { problems })
 }

@@ -111,7 +111,7 @@ impl std::fmt::Display for Miss {
 
 /// The evaluation of one rule on one text.
 #[derive(Debug, Clone)]
-pub enum Verdict {
+pub enum RuleOutcome {
     Fired(RuleMatch),
     Missed(usize, Miss),
 }
@@ -195,6 +195,11 @@ impl RuleSet {
         }
     }
 
+    /// Generation 0: no rules, matches nothing.
+    pub fn empty() -> RuleSet {
+        RuleSet::new(0, None, Vec::new(), Vec::new())
+    }
+
     pub fn rules(&self) -> &[Rule] {
         &self.rules
     }
@@ -213,14 +218,14 @@ impl RuleSet {
         self.evaluate(normalized, scanner)
             .into_iter()
             .filter_map(|verdict| match verdict {
-                Verdict::Fired(m) => Some(m),
-                Verdict::Missed(..) => None,
+                RuleOutcome::Fired(m) => Some(m),
+                RuleOutcome::Missed(..) => None,
             })
             .collect()
     }
 
     /// Every rule that had at least one hit on `normalized`, fired or not, with why.
-    pub fn evaluate(&self, normalized: &str, scanner: &mut Scanner) -> Vec<Verdict> {
+    pub fn evaluate(&self, normalized: &str, scanner: &mut Scanner) -> Vec<RuleOutcome> {
         let Some(database) = &self.database else {
             return Vec::new();
         };
@@ -262,17 +267,17 @@ impl RuleSet {
             .collect()
     }
 
-    fn verdict(&self, index: usize, hits: &[RoleHit], text: &str) -> Verdict {
+    fn verdict(&self, index: usize, hits: &[RoleHit], text: &str) -> RuleOutcome {
         let rule = &self.rules[index];
         if let Some(hit) = hits.iter().find(|h| h.role == Role::Exclude) {
-            return Verdict::Missed(
+            return RuleOutcome::Missed(
                 index,
                 Miss::Excluded(self.patterns[hit.pattern].text.clone()),
             );
         }
         for group in 0..rule.must_groups {
             if !hits.iter().any(|h| h.role == Role::Must(group)) {
-                return Verdict::Missed(index, Miss::MissingGroup(group));
+                return RuleOutcome::Missed(index, Miss::MissingGroup(group));
             }
         }
         let triggered = !rule.has_trigger
@@ -283,7 +288,7 @@ impl RuleSet {
                 .enumerate()
                 .any(|(clause, &within)| near_hit(hits, clause, within, text));
         if !triggered {
-            return Verdict::Missed(index, Miss::NoTrigger);
+            return RuleOutcome::Missed(index, Miss::NoTrigger);
         }
 
         let mut terms: Vec<TermHit> = Vec::new();
@@ -300,7 +305,7 @@ impl RuleSet {
             }
         }
         terms.sort_by_key(|t| (t.start, t.end));
-        Verdict::Fired(RuleMatch { rule: index, terms })
+        RuleOutcome::Fired(RuleMatch { rule: index, terms })
     }
 }
 

@@ -1,8 +1,8 @@
-//! Measuring a rule pack on labelled texts: discovery (recall on `risk`) and precision
-//! (false alarms on `neutral`), the plan's two targets.
+//! Measuring a generation on labelled texts: discovery (recall on `risk`) and precision
+//! (false alarms on `neutral`), the plan's two targets. Texts are judged by the
+//! [`Matcher`] as text alone, exactly as rule examples are.
 
-use super::{RuleSet, Scanner};
-use crate::normalize::normalize;
+use super::matcher::{Matcher, Session, Subject};
 
 /// What the pack did on the labelled texts.
 #[derive(Debug, Default)]
@@ -27,32 +27,40 @@ impl Evaluation {
     }
 }
 
-/// Runs the pack over a TSV (`label, source, text, …` with a header line; label `risk` or
-/// `neutral`). Errors name the line.
-pub fn evaluate(rules: &RuleSet, tsv: &str) -> Result<Evaluation, String> {
-    let mut scanner = Scanner::new();
+/// A labelled file that cannot be read as one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EvalError {
+    #[error("line {line}: expected label, source, text columns")]
+    MissingColumns { line: usize },
+    #[error("line {line}: unknown label {label:?} (risk or neutral)")]
+    UnknownLabel { line: usize, label: String },
+}
+
+/// Runs the generation over a TSV (`label, source, text, …` with a header line; label
+/// `risk` or `neutral`).
+pub fn evaluate(matcher: &Matcher, tsv: &str) -> Result<Evaluation, EvalError> {
+    let mut session = Session::new();
     let mut evaluation = Evaluation::default();
     for (index, line) in tsv.lines().enumerate().skip(1) {
         let mut columns = line.split('\t');
         let (Some(label), Some(_source), Some(text)) =
             (columns.next(), columns.next(), columns.next())
         else {
-            return Err(format!(
-                "line {}: expected label, source, text columns",
-                index + 1
-            ));
+            return Err(EvalError::MissingColumns { line: index + 1 });
         };
-        let fired: Vec<String> = rules
-            .scan(&normalize(text), &mut scanner)
-            .iter()
-            .map(|m| rules.rule(m.rule).id.clone())
-            .collect();
+        let verdict = matcher.judge(Subject::text(text), &mut session, false);
+        let fired: Vec<String> = verdict.rules.into_iter().map(|m| m.rule.id).collect();
         match (label, fired.is_empty()) {
             ("risk", false) => evaluation.hits += 1,
             ("risk", true) => evaluation.missed.push(text.to_owned()),
             ("neutral", false) => evaluation.false_alarms.push((text.to_owned(), fired)),
             ("neutral", true) => evaluation.quiet += 1,
-            (other, _) => return Err(format!("line {}: unknown label {other:?}", index + 1)),
+            (other, _) => {
+                return Err(EvalError::UnknownLabel {
+                    line: index + 1,
+                    label: other.to_owned(),
+                })
+            }
         }
     }
     Ok(evaluation)
@@ -69,8 +77,9 @@ mod tests {
         )
         .unwrap();
         let rules = crate::rules::compile::compile(&[("t.toml".into(), file)], 1).unwrap();
+        let matcher = Matcher::of_rules(rules);
         let tsv = "label\tsource\ttext\treason\nrisk\tx\t警察打人\t\nrisk\tx\t民警推人\t\nneutral\tx\t警*察打人演习\t\nneutral\tx\t天气\t\n";
-        let evaluation = evaluate(&rules, tsv).unwrap();
+        let evaluation = evaluate(&matcher, tsv).unwrap();
         assert_eq!(
             (
                 evaluation.hits,
@@ -82,8 +91,12 @@ mod tests {
         );
         assert_eq!(evaluation.recall(), 0.5);
         assert_eq!(evaluation.precision(), 0.5);
-        assert!(evaluate(&rules, "h\nmaybe\tx\ttext\n")
-            .unwrap_err()
-            .contains("line 2"));
+        assert_eq!(
+            evaluate(&matcher, "h\nmaybe\tx\ttext\n").unwrap_err(),
+            EvalError::UnknownLabel {
+                line: 2,
+                label: "maybe".into()
+            }
+        );
     }
 }

@@ -1,8 +1,9 @@
-//! The live rule set: many readers (match workers, the API), one rare writer (reload).
+//! The live generation: many readers (match workers, the API), one rare writer (reload).
 //!
-//! A reload builds the next generation off the hot path, runs its examples, and swaps it
-//! in with one atomic store. Workers load the current generation once per frame, so every
-//! post is matched by exactly one generation. A failed reload leaves the old one running.
+//! A reload builds the next [`Matcher`] (rules and every artefact) off the hot path, runs
+//! its examples, and swaps it in with one atomic store. Workers load the current
+//! generation once per frame, so every post is judged by exactly one generation. A failed
+//! reload leaves the old one running.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -10,12 +11,13 @@ use std::time::Instant;
 
 use arc_swap::ArcSwap;
 
-use super::{RuleErrors, RuleSet};
+use super::matcher::Matcher;
+use crate::rules::RuleErrors;
 use crate::telemetry;
 
 pub struct RuleStore {
     dir: PathBuf,
-    current: ArcSwap<RuleSet>,
+    current: ArcSwap<Matcher>,
     /// Serializes reloads, so two reloads never race to the same generation number; and
     /// holds the last reload error for the API (cleared by a successful reload).
     last_error: Mutex<Option<String>>,
@@ -27,12 +29,12 @@ impl RuleStore {
     /// Loads generation 1 from `dir`.
     pub fn open(dir: &Path) -> Result<RuleStore, RuleErrors> {
         let started = Instant::now();
-        let rules = super::load(dir, 1)?;
-        telemetry::rules_loaded(rules.generation, rules.rules().len(), started.elapsed());
+        let matcher = Matcher::load(dir, 1)?;
+        loaded(&matcher, started);
         Ok(RuleStore {
             dir: dir.to_owned(),
-            generation: tokio::sync::watch::Sender::new(rules.generation),
-            current: ArcSwap::from_pointee(rules),
+            generation: tokio::sync::watch::Sender::new(matcher.generation),
+            current: ArcSwap::from_pointee(matcher),
             last_error: Mutex::new(None),
         })
     }
@@ -47,7 +49,7 @@ impl RuleStore {
             RuleStore {
                 dir: dir.to_owned(),
                 generation: tokio::sync::watch::Sender::new(0),
-                current: ArcSwap::from_pointee(RuleSet::new(0, None, Vec::new(), Vec::new())),
+                current: ArcSwap::from_pointee(Matcher::empty()),
                 last_error: Mutex::new(Some(errors.to_string())),
             }
         })
@@ -58,7 +60,7 @@ impl RuleStore {
     }
 
     /// The live generation.
-    pub fn current(&self) -> Arc<RuleSet> {
+    pub fn current(&self) -> Arc<Matcher> {
         self.current.load_full()
     }
 
@@ -81,11 +83,15 @@ impl RuleStore {
         let mut last_error = self.last_error.lock().unwrap_or_else(|e| e.into_inner());
         let generation = self.current.load().generation + 1;
         let started = Instant::now();
-        match super::load(&self.dir, generation) {
-            Ok(rules) => {
-                telemetry::rules_loaded(rules.generation, rules.rules().len(), started.elapsed());
-                tracing::info!(generation, rules = rules.rules().len(), "rules reloaded");
-                self.current.store(Arc::new(rules));
+        match Matcher::load(&self.dir, generation) {
+            Ok(matcher) => {
+                loaded(&matcher, started);
+                tracing::info!(
+                    generation,
+                    rules = matcher.rules().rules().len(),
+                    "rules reloaded"
+                );
+                self.current.store(Arc::new(matcher));
                 self.generation.send_replace(generation);
                 *last_error = None;
                 Ok(generation)
@@ -98,4 +104,12 @@ impl RuleStore {
             }
         }
     }
+}
+
+fn loaded(matcher: &Matcher, started: Instant) {
+    telemetry::rules_loaded(
+        matcher.generation,
+        matcher.rules().rules().len(),
+        started.elapsed(),
+    );
 }

@@ -1,0 +1,137 @@
+//! Rule authoring: what `fenghuo rules check | test | eval` do, as library functions that
+//! write their report to any writer and say whether the pack passed.
+//!
+//! Every verdict here comes from the same [`Matcher`] the workers use.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use crate::matching::eval::{self, EvalError};
+use crate::matching::{examples, Matcher};
+use crate::rules::{self, RuleErrors, RuleProblem};
+
+/// Why a command could not report on the pack at all.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthoringError {
+    #[error("rules rejected:\n{0}")]
+    Rules(#[from] RuleErrors),
+    #[error("{path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{path}: {source}")]
+    Labels {
+        path: String,
+        #[source]
+        source: EvalError,
+    },
+    #[error("writing the report: {0}")]
+    Write(#[from] io::Error),
+}
+
+/// Targets `eval` holds a pack to.
+#[derive(Debug, Clone, Copy)]
+pub struct Targets {
+    pub min_recall: f64,
+    pub min_precision: f64,
+}
+
+/// `rules check`: compiles and lints `dir`; true when it compiles.
+pub fn check(dir: &Path, out: &mut dyn Write) -> Result<bool, AuthoringError> {
+    let files = match rules::file::read_dir(dir) {
+        Ok(files) => files,
+        Err(problems) => return report_problems(&problems, out),
+    };
+    let rule_set = match rules::compile::compile(&files, 0) {
+        Ok(rule_set) => rule_set,
+        Err(problems) => return report_problems(&problems, out),
+    };
+    for warning in rules::compile::lint(&files) {
+        writeln!(out, "warning: {warning}")?;
+    }
+    writeln!(
+        out,
+        "{}: {} files, {} rules, {} patterns in one database: ok",
+        dir.display(),
+        files.len(),
+        rule_set.rules().len(),
+        rule_set.pattern_count()
+    )?;
+    Ok(true)
+}
+
+/// `rules test`: runs every rule's examples through the generation's matcher; true when
+/// all pass.
+pub fn test(dir: &Path, out: &mut dyn Write) -> Result<bool, AuthoringError> {
+    let rule_set = match rules::compile_dir(dir, 0) {
+        Ok(rule_set) => rule_set,
+        Err(errors) => return report_problems(&errors.problems, out),
+    };
+    let total = examples::count(&rule_set);
+    let failures = examples::run(&Matcher::of_rules(rule_set));
+    for failure in &failures {
+        writeln!(out, "FAIL {failure}")?;
+    }
+    writeln!(
+        out,
+        "{} passed, {} failed",
+        total - failures.len(),
+        failures.len()
+    )?;
+    Ok(failures.is_empty())
+}
+
+/// `rules eval`: measures the generation of `dir` on the labelled TSV `tsv`; true when it
+/// meets `targets`.
+pub fn eval(
+    tsv: &Path,
+    dir: &Path,
+    targets: Targets,
+    out: &mut dyn Write,
+) -> Result<bool, AuthoringError> {
+    let matcher = Matcher::load(dir, 0)?;
+    let path = tsv.display().to_string();
+    let text = std::fs::read_to_string(tsv).map_err(|source| AuthoringError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let evaluation = eval::evaluate(&matcher, &text)
+        .map_err(|source| AuthoringError::Labels { path, source })?;
+    for text in &evaluation.missed {
+        writeln!(out, "MISSED       {text}")?;
+    }
+    for (text, fired) in &evaluation.false_alarms {
+        writeln!(out, "FALSE ALARM  [{}] {text}", fired.join(","))?;
+    }
+    let (hits, missed, alarms) = (
+        evaluation.hits,
+        evaluation.missed.len(),
+        evaluation.false_alarms.len(),
+    );
+    let (recall, precision) = (evaluation.recall(), evaluation.precision());
+    writeln!(
+        out,
+        "discovery (recall) {:.1}% ({hits}/{}), precision {:.1}% ({hits}/{}), false alarms {alarms}/{} neutral",
+        recall * 100.0,
+        hits + missed,
+        precision * 100.0,
+        hits + alarms,
+        alarms + evaluation.quiet,
+    )?;
+    writeln!(
+        out,
+        "targets: recall >= {:.0}%, precision >= {:.0}%",
+        targets.min_recall * 100.0,
+        targets.min_precision * 100.0
+    )?;
+    Ok(recall >= targets.min_recall && precision >= targets.min_precision)
+}
+
+fn report_problems(problems: &[RuleProblem], out: &mut dyn Write) -> Result<bool, AuthoringError> {
+    for problem in problems {
+        writeln!(out, "error: {problem}")?;
+    }
+    Ok(false)
+}
