@@ -112,6 +112,7 @@ fn records(count: usize) -> Vec<MatchRecord> {
                 matched_at: now,
                 received_at: now,
                 fingerprint: None,
+                completion: None,
             }
         })
         .collect()

@@ -463,6 +463,7 @@ impl SourceSpawner<'_> {
                     resume_pointer: resume_pointer.clone(),
                     resume_param: resume_param.clone(),
                     max_frame_bytes: self.config.engine.max_frame_bytes,
+                    settle_timeout: std::time::Duration::from_secs(5),
                     health,
                 };
                 tasks.spawn(client.run(queue, shutdown));

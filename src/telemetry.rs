@@ -40,6 +40,7 @@ pub const DEADLINE_STEP_SECONDS: &str = "fenghuo_deadline_step_seconds";
 pub const INGEST_TO_ALERT_SECONDS: &str = "fenghuo_ingest_to_alert_seconds";
 pub const SOURCE_CONNECTED: &str = "fenghuo_source_connected";
 pub const SOURCE_RECONNECTS: &str = "fenghuo_source_reconnects_total";
+pub const SOURCE_OVERSIZE: &str = "fenghuo_source_oversize_messages_total";
 
 /// Counts of what the pipeline did, readable in-process (summary lines, tests).
 #[derive(Debug, Default)]
@@ -122,6 +123,11 @@ pub fn source_connected(source: &str, connected: bool) {
 
 pub fn source_reconnect(source: &str) {
     counter!(SOURCE_RECONNECTS, "source" => source.to_owned()).increment(1);
+}
+
+/// A WebSocket message over `engine.max_frame_bytes` ended a connection of `source`.
+pub fn source_oversize(source: &str) {
+    counter!(SOURCE_OVERSIZE, "source" => source.to_owned()).increment(1);
 }
 
 /// Logs at most once a second, reporting how many lines it held back meanwhile, so a
@@ -246,6 +252,10 @@ pub const DESCRIPTIONS: &[(&str, &str)] = &[
         "Whether a pulling source is connected (push sources: open connections).",
     ),
     (SOURCE_RECONNECTS, "Reconnects of a pulling source."),
+    (
+        SOURCE_OVERSIZE,
+        "WebSocket messages over engine.max_frame_bytes; each ends its connection.",
+    ),
 ];
 
 /// Installs the Prometheus recorder once per process and returns its handle (later calls

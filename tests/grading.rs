@@ -95,6 +95,7 @@ fn record(spec: &PostSpec) -> MatchRecord {
         matched_at: at,
         received_at: at,
         fingerprint: None,
+        completion: None,
     }
 }
 

@@ -44,10 +44,18 @@ impl CommitStage {
             }
             // Alerts that cannot be committed are still written to the output and logged:
             // the wall display must not miss them because the disk is full.
-            if let Err(e) = self.commit(&batch) {
+            let committed = self.commit(&batch);
+            if let Err(e) = &committed {
                 tracing::error!(alerts = batch.len(), error = %e, "committing alerts to the outbox failed");
             }
-            for alert in batch {
+            for mut alert in batch {
+                // Committed (or failed): the frames that caused these alerts are handled,
+                // or must not be acknowledged upstream.
+                if let Some(completion) = alert.completion.take() {
+                    if committed.is_err() {
+                        completion.fail();
+                    }
+                }
                 let _ = self.output.send(alert);
             }
         }

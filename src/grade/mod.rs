@@ -205,5 +205,6 @@ fn build(
         first_post: event.first_post.clone(),
         top_posts: event.top_posts.clone(),
         figures,
+        completion: None,
     }
 }

@@ -53,8 +53,12 @@ impl GradeStage {
         let mut clock_at_last_post = i64::MIN;
         loop {
             match self.matches.recv_timeout(Duration::from_secs(1)) {
-                Ok(record) => {
-                    for alert in self.grader.on_match(&record) {
+                Ok(mut record) => {
+                    // The post is handled here unless it caused alerts, which then hold
+                    // its frame's completion until they are committed.
+                    let completion = record.completion.take();
+                    for mut alert in self.grader.on_match(&record) {
+                        alert.completion.clone_from(&completion);
                         let latency = (chrono::Utc::now() - record.received_at)
                             .num_microseconds()
                             .unwrap_or(0);
@@ -67,6 +71,7 @@ impl GradeStage {
                         // Clustering is done with it; on an output line it is noise.
                         let record = MatchRecord {
                             fingerprint: None,
+                            completion: None,
                             ..record
                         };
                         let _ = out.send(record);

@@ -1,22 +1,30 @@
 //! WebSocket client source: connects to a provider's feed, pings it, and reconnects with
 //! jittered exponential backoff when it drops, resuming after the last post it saw.
 //!
-//! Resume: when `resume_pointer` is set (e.g. `/seq`), the value at that pointer in the last
-//! post received is sent back on reconnect as query parameter `resume_param`
-//! (`wss://provider/feed?since=1234`), so a provider that keeps a backlog sends what was
-//! published while the connection was down.
+//! Resume: when `resume_pointer` is set (e.g. `/seq`), each frame's cursor (the value at
+//! that pointer in its last post) is tracked with the frame's completion handle; on
+//! reconnect the newest cursor whose frame — and every frame before it — is fully handled
+//! (unmatched, graded without an alert, or committed to the outbox) is sent back as query
+//! parameter `resume_param` (`wss://provider/feed?since=1234`). A provider that keeps a
+//! backlog then sends what was published, or received but not yet handled, while the
+//! connection was down: at least once, never lost. Before reconnecting, the client waits
+//! (at most `settle_timeout`) for frames in flight, so the cursor is as fresh as it can be.
+//!
+//! A message larger than `max_frame_bytes` ends the connection (the WebSocket reader
+//! refuses to buffer it) and is counted in `fenghuo_source_oversize_messages_total`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use rand::Rng;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{self, protocol::WebSocketConfig, Message};
 use tokio_util::sync::CancellationToken;
 
 use super::queue::FrameSender;
 use super::{Frame, SourceInfo};
 use crate::health::SourceState;
+use crate::models::Watermark;
 use crate::telemetry;
 
 #[derive(Clone)]
@@ -29,6 +37,9 @@ pub struct WebsocketClient {
     pub resume_pointer: Option<String>,
     pub resume_param: String,
     pub max_frame_bytes: usize,
+    /// How long a dropped connection waits for its frames in flight to complete before
+    /// reconnecting with the freshest cursor.
+    pub settle_timeout: Duration,
     pub health: Arc<crate::health::Health>,
 }
 
@@ -41,13 +52,17 @@ enum Ended {
 impl WebsocketClient {
     /// Runs until shutdown, reconnecting as needed.
     pub async fn run(self, queue: FrameSender, shutdown: CancellationToken) {
-        let mut cursor: Option<String> = None;
+        let mut cursor: Watermark<String> = Watermark::new(None);
         let mut backoff = self.backoff_initial;
+        // The reader buffers at most what the engine accepts.
+        let limits = WebSocketConfig::default()
+            .max_message_size(Some(self.max_frame_bytes))
+            .max_frame_size(Some(self.max_frame_bytes));
         loop {
-            let url = self.url_with_cursor(cursor.as_deref());
+            let url = self.url_with_cursor(cursor.acknowledged().map(String::as_str));
             let connected = tokio::select! {
                 _ = shutdown.cancelled() => return,
-                connected = tokio_tungstenite::connect_async(url.as_str()) => connected,
+                connected = tokio_tungstenite::connect_async_with_config(url.as_str(), Some(limits), false) => connected,
             };
             let ended = match connected {
                 Ok((stream, _)) => {
@@ -68,6 +83,10 @@ impl WebsocketClient {
             match ended {
                 Ended::Shutdown => return,
                 Ended::Dropped(why) => {
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return,
+                        _ = tokio::time::timeout(self.settle_timeout, cursor.settled()) => {}
+                    }
                     let wait = jittered(backoff);
                     tracing::warn!(source = %self.source.name, reason = %why, retry_in_ms = wait.as_millis() as u64, "websocket disconnected");
                     telemetry::source_reconnect(&self.source.name);
@@ -87,7 +106,7 @@ impl WebsocketClient {
         stream: tokio_tungstenite::WebSocketStream<S>,
         queue: &FrameSender,
         shutdown: &CancellationToken,
-        cursor: &mut Option<String>,
+        cursor: &mut Watermark<String>,
     ) -> (Ended, bool)
     where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
@@ -113,17 +132,18 @@ impl WebsocketClient {
                         Some(Ok(Message::Binary(bytes))) => bytes,
                         Some(Ok(Message::Close(_))) | None => return (Ended::Dropped("closed by peer".into()), received),
                         Some(Ok(_)) => continue, // ping/pong: tungstenite answers pings itself
+                        Some(Err(tungstenite::Error::Capacity(e))) => {
+                            telemetry::source_oversize(&self.source.name);
+                            tracing::error!(source = %self.source.name, limit = self.max_frame_bytes, error = %e, "websocket message over engine.max_frame_bytes; connection dropped");
+                            return (Ended::Dropped(e.to_string()), received);
+                        }
                         Some(Err(e)) => return (Ended::Dropped(e.to_string()), received),
                     };
                     received = true;
-                    if bytes.len() > self.max_frame_bytes {
-                        tracing::warn!(source = %self.source.name, bytes = bytes.len(), "websocket message over max_frame_bytes dropped");
-                        continue;
+                    let mut frame = Frame::new(self.source.clone(), bytes);
+                    if let Some(value) = self.cursor_of(&frame.bytes) {
+                        frame = frame.with_completion(cursor.track(value));
                     }
-                    if let Some(value) = self.cursor_of(&bytes) {
-                        *cursor = Some(value);
-                    }
-                    let frame = Frame::new(self.source.clone(), bytes);
                     tokio::select! {
                         _ = shutdown.cancelled() => return (Ended::Shutdown, received),
                         sent = queue.send(frame) => if sent.is_err() { return (Ended::Shutdown, received) },

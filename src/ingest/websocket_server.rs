@@ -43,7 +43,14 @@ async fn serve(mut socket: WebSocket, state: PushState, source: std::sync::Arc<s
             Some(Ok(Message::Close(_))) | None => break,
             Some(Ok(_)) => continue,
             Some(Err(e)) => {
-                tracing::warn!(source = SOURCE_NAME, error = %e, "websocket push connection failed");
+                // axum's reader refuses a message over `max_frame_bytes` with tungstenite's
+                // capacity error; its own error type does not tell it apart otherwise.
+                if is_oversize(&e) {
+                    crate::telemetry::source_oversize(SOURCE_NAME);
+                    tracing::warn!(source = SOURCE_NAME, limit = state.max_frame_bytes, error = %e, "websocket push message over engine.max_frame_bytes; connection dropped");
+                } else {
+                    tracing::warn!(source = SOURCE_NAME, error = %e, "websocket push connection failed");
+                }
                 break;
             }
         };
@@ -58,4 +65,10 @@ async fn serve(mut socket: WebSocket, state: PushState, source: std::sync::Arc<s
     }
     metrics::gauge!(crate::telemetry::SOURCE_CONNECTED, "source" => SOURCE_NAME).decrement(1.0);
     let _ = socket.send(Message::Close(None)).await;
+}
+
+/// Whether `error` is the reader refusing a message over its size limit.
+fn is_oversize(error: &axum::Error) -> bool {
+    let text = error.to_string();
+    text.contains("Space limit exceeded") || text.contains("too long")
 }

@@ -52,11 +52,18 @@ impl WorkerContext {
                 self.process(&frame, &matcher, &mut session)
             }));
             if processed.is_err() {
-                // A bug, not bad input (decoding never panics on input); keep serving.
+                // A bug, not bad input (decoding never panics on input); keep serving, but
+                // the source must not acknowledge the frame.
                 tracing::error!(source = %frame.source.name, "match worker panicked on a frame; frame skipped");
+                if let Some(completion) = &frame.completion {
+                    completion.fail();
+                }
                 session = Session::new();
             }
             busy.increment(started.elapsed().as_secs_f64());
+            // The frame (and the worker's hold on its completion) goes here: its unmatched
+            // posts are handled.
+            drop(frame);
         }
     }
 
@@ -106,6 +113,7 @@ impl WorkerContext {
                 matched_at,
                 received_at: frame.received_at,
                 fingerprint: verdict.fingerprint,
+                completion: frame.completion.clone(),
             };
             // Fails only when the grading stage is gone, i.e. the engine is shutting down
             // hard.

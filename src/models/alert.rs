@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::completion::Completion;
 use super::figures::{Figures, PostSummary};
 use super::level::Level;
 use super::rule_ref::RuleRef;
@@ -53,6 +54,10 @@ pub struct Alert {
     pub forecast: Option<Forecast>,
     pub first_post: PostSummary,
     pub top_posts: Vec<PostSummary>,
+    /// The handle of the frame whose post caused the alert, released once the alert is
+    /// committed to the outbox. Stays in the process.
+    #[serde(skip)]
+    pub completion: Option<Completion>,
 }
 
 /// Why an event was resolved.

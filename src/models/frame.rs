@@ -7,6 +7,8 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::completion::Completion;
+
 /// Indices into the decoder's mappings that a source tries, in order.
 pub type MappingSelection = Vec<usize>;
 
@@ -25,6 +27,10 @@ pub struct Frame {
     pub source: Arc<SourceInfo>,
     pub bytes: Bytes,
     pub received_at: DateTime<Utc>,
+    /// Released when every post of the frame is handled (see [`Completion`]); `None` when
+    /// the source acknowledges nothing upstream. Stays in the process.
+    #[serde(skip)]
+    pub completion: Option<Completion>,
 }
 
 impl Frame {
@@ -33,6 +39,15 @@ impl Frame {
             source,
             bytes: bytes.into(),
             received_at: Utc::now(),
+            completion: None,
+        }
+    }
+
+    /// The frame, with `completion` released when its posts are handled.
+    pub fn with_completion(self, completion: Completion) -> Frame {
+        Frame {
+            completion: Some(completion),
+            ..self
         }
     }
 }

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::completion::Completion;
 use super::fingerprint::Fingerprint;
 use super::post::Post;
 use super::rule_ref::RuleRef;
@@ -28,6 +29,10 @@ pub struct MatchRecord {
     /// it before the matches output, where it would only be noise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<Fingerprint>,
+    /// The frame's handle, held until the grader is done with the post (and, through the
+    /// alerts it causes, until they are committed). Stays in the process.
+    #[serde(skip)]
+    pub completion: Option<Completion>,
 }
 
 /// A rule that fired on the post, and the terms that made it fire.

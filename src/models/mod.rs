@@ -4,7 +4,9 @@
 //! end to end, because each is about to cross a process boundary (a broker topic) or a
 //! browser socket.
 //!
-//! - [`frame`]: what a source read in one go, with where it came from and its completion.
+//! - [`frame`]: what a source read in one go, with where it came from.
+//! - [`completion`]: the handle that travels with a frame's work and tells its source
+//!   when all of it is handled.
 //! - [`post`]: the canonical post every platform's JSON is decoded into.
 //! - [`rule_ref`]: who a rule is, as matches, events and alerts show it.
 //! - [`fingerprint`]: what clustering compares a post by.
@@ -14,6 +16,7 @@
 //! - [`alert`]: what the monitoring centre sees.
 
 pub mod alert;
+pub mod completion;
 pub mod figures;
 pub mod fingerprint;
 pub mod frame;
@@ -23,6 +26,7 @@ pub mod post;
 pub mod rule_ref;
 
 pub use alert::{Alert, AlertKind, Forecast, Reason, Resolution};
+pub use completion::{Completion, Status, Watermark};
 pub use figures::{Figures, PostSummary, WindowFigures};
 pub use fingerprint::Fingerprint;
 pub use frame::{Frame, MappingSelection, SourceInfo};
@@ -77,6 +81,7 @@ mod tests {
                 simhash: 7,
                 shingles: vec![1, 2],
             }),
+            completion: None,
         }
     }
 
@@ -121,6 +126,7 @@ mod tests {
             forecast: None,
             first_post: summary.clone(),
             top_posts: vec![summary],
+            completion: None,
         };
         let json = serde_json::to_value(&alert).unwrap();
         assert_eq!(json["resolution"], "quiet");
