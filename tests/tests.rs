@@ -13,4 +13,5 @@ mod operability;
 mod push;
 mod replay;
 mod rule_pack;
+mod wall_socket;
 mod websocket_client;

@@ -5,14 +5,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{DateTime, Utc};
-use metrics::histogram;
-use serde::Deserialize;
+use chrono::Utc;
 use serde_json::json;
 
 use super::AppState;
 use crate::deliver::outbox::{IncidentFilter, OutboxError, Silence, STEPS};
-use crate::telemetry::DEADLINE_STEP_SECONDS;
 
 fn failed(e: OutboxError) -> Response {
     (
@@ -64,53 +61,6 @@ pub async fn show(State(state): State<AppState>, Path(event_id): Path<String>) -
         })
         .collect();
     Json(json!({ "alert": incident, "steps": steps, "deadlines": deadlines, "deliveries": attempts })).into_response()
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StepRequest {
-    /// Who took the step (officer, department).
-    pub by: String,
-    /// When; default now.
-    #[serde(default)]
-    pub at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub comment: String,
-}
-
-/// `POST /api/v1/alerts/{event_id}/{ack|verified|responded|closed}`
-pub async fn step(
-    State(state): State<AppState>,
-    Path((event_id, action)): Path<(String, String)>,
-    Json(request): Json<StepRequest>,
-) -> Response {
-    let Some(step) = STEPS.iter().find(|s| **s == action) else {
-        return bad_request(format!(
-            "unknown step {action:?}; one of {}",
-            STEPS.join(", ")
-        ));
-    };
-    if request.by.trim().is_empty() {
-        return bad_request("`by` must say who took the step".into());
-    }
-    let at = request.at.unwrap_or_else(Utc::now);
-    match state
-        .outbox
-        .take_step(&event_id, step, &request.by, &request.comment, at)
-    {
-        Ok(Some((level, elapsed))) => {
-            histogram!(DEADLINE_STEP_SECONDS, "level" => level, "step" => *step)
-                .record(elapsed.num_milliseconds().max(0) as f64 / 1000.0);
-            Json(json!({ "event_id": event_id, "step": step, "at": at, "by": request.by }))
-                .into_response()
-        }
-        Ok(None) => (
-            StatusCode::NOT_FOUND,
-            Json(json!({ "error": "no such alert" })),
-        )
-            .into_response(),
-        Err(e) => failed(e),
-    }
 }
 
 pub async fn silences(State(state): State<AppState>) -> Response {

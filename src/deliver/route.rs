@@ -34,6 +34,10 @@ pub struct Route {
     /// Receivers that get a reminder when a deadline of a matching alert passes.
     #[serde(default)]
     pub escalate_to: Vec<String>,
+    /// Departments that must join the response to a matching alert (情指, 网安, 宣传, 法制,
+    /// 督察, the unit involved), each acknowledging for itself: see [`super::joint`].
+    #[serde(default)]
+    pub departments: Vec<String>,
     /// Like Alertmanager: keep looking at later routes after this one matched.
     #[serde(default, rename = "continue")]
     pub continue_matching: bool,
