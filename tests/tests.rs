@@ -13,5 +13,6 @@ mod operability;
 mod push;
 mod replay;
 mod rule_pack;
+mod wall_browser;
 mod wall_socket;
 mod websocket_client;

@@ -146,7 +146,7 @@ function deadlineHtml(incident) {
 
 function cardHtml(incident) {
   const domains = (incident.domains ?? []).map((d) => `<span class="tag">${escapeHtml(d)}</span>`).join("");
-  const place = incident.place ? `<span class="place">📍${escapeHtml(incident.place)}</span>` : "";
+  const place = incident.place ? `<span class="place">属地 ${escapeHtml(incident.place)}</span>` : "";
   const platforms = (incident.platforms ?? []).map((p) => PLATFORM_ZH[p] ?? p).join(" · ");
   const fresh = wall.fresh.has(incident.event_id) ? " fresh" : "";
   return `<article class="card${fresh}" data-event-id="${escapeHtml(incident.event_id)}" data-level="${escapeHtml(incident.level)}">
