@@ -16,3 +16,4 @@ mod rule_pack;
 mod wall_browser;
 mod wall_socket;
 mod websocket_client;
+mod workflow;

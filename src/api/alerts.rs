@@ -25,6 +25,10 @@ fn bad_request(message: String) -> Response {
 
 /// `GET /api/v1/alerts?level=&state=&domain=&since=`
 pub async fn list(State(state): State<AppState>, Query(filter): Query<IncidentFilter>) -> Response {
+    let filter = match super::alert_filter::checked(filter) {
+        Ok(filter) => filter,
+        Err(message) => return bad_request(message),
+    };
     match state.outbox.incidents(&filter) {
         Ok(incidents) => Json(json!({ "alerts": incidents })).into_response(),
         Err(e) => failed(e),
@@ -80,8 +84,17 @@ pub async fn silences(State(state): State<AppState>) -> Response {
     }
 }
 
-/// `POST /api/v1/silences` with matchers, starts_at, ends_at, created_by, comment.
-pub async fn add_silence(State(state): State<AppState>, Json(silence): Json<Silence>) -> Response {
+/// `POST /api/v1/silences` with matchers (or `event_id` for one incident), starts_at
+/// (default now), ends_at, created_by, comment.
+pub async fn add_silence(
+    State(state): State<AppState>,
+    Json(mut silence): Json<Silence>,
+) -> Response {
+    if let Some(event_id) = silence.event_id.take() {
+        if !silence.matchers.event_ids.contains(&event_id) {
+            silence.matchers.event_ids.push(event_id);
+        }
+    }
     if silence.ends_at <= silence.starts_at {
         return bad_request("ends_at must be after starts_at".into());
     }

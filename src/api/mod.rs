@@ -13,6 +13,7 @@
 //! | `GET  /`                       | the wall display (wall token, if configured)          |
 //! | `GET  /ws/alerts?since=SEQ`    | the wall's socket: snapshot, then deltas              |
 
+mod alert_filter;
 mod alerts;
 mod rules;
 mod steps;
