@@ -12,6 +12,7 @@ mod layout;
 mod operability;
 mod push;
 mod replay;
+mod reports;
 mod rule_pack;
 mod wall_browser;
 mod wall_socket;

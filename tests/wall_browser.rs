@@ -224,7 +224,33 @@ async fn the_wall_shows_an_event_under_yellow_then_red_without_a_reload() {
 
     let small = screenshot(&client, 1920, 1080).await;
     let large = screenshot(&client, 3840, 2160).await;
-    eprintln!("screenshots: {} {}", small.display(), large.display());
+    // The daily report the wall links to, as printed.
+    let daily = client
+        .find(Locator::Id("daily"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .expect("the wall links the daily report");
+    client.goto(&format!("http://{addr}{daily}")).await.unwrap();
+    let heading = client
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(heading.contains("舆情日报"), "{heading}");
+    let report = screenshot(&client, 1280, 1000).await;
+    let renamed = output_dir().join("report-daily.png");
+    std::fs::rename(&report, &renamed).unwrap();
+    eprintln!(
+        "screenshots: {} {} {}",
+        small.display(),
+        large.display(),
+        renamed.display()
+    );
     client.close().await.unwrap();
     drop(driver);
     test.finish().await;

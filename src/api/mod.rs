@@ -12,9 +12,14 @@
 //! | `GET  /metrics`                | Prometheus text format                                |
 //! | `GET  /`                       | the wall display (wall token, if configured)          |
 //! | `GET  /ws/alerts?since=SEQ`    | the wall's socket: snapshot, then deltas              |
+//! | `GET  /api/v1/reports/daily`   | 舆情日报 `?date=YYYY-MM-DD[&format=html]` (wall token)  |
+//! | `GET  /api/v1/reports/weekly`  | 周报 `?week=YYYY-Www[&format=html]` (wall token)        |
 
 mod alert_filter;
 mod alerts;
+mod report_html;
+mod report_summary;
+mod reports;
 mod rules;
 mod steps;
 pub mod wall;
@@ -84,6 +89,8 @@ pub fn router(state: AppState, push: PushState) -> Router {
         .route("/wall.css", get(wall::style))
         .route("/wall.js", get(wall::script))
         .route("/ws/alerts", get(ws_alerts::upgrade))
+        .route("/api/v1/reports/daily", get(reports::daily))
+        .route("/api/v1/reports/weekly", get(reports::weekly))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             wall::require_wall_token,

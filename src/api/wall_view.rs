@@ -16,7 +16,7 @@ pub const CURVE_MINUTES: i64 = 60;
 const CHASED: [&str; 4] = ["ack", "joint_response", "verified", "responded"];
 
 /// The place an event happened (属地) if grading found one, else the first poster's region.
-fn place(alert: &Value) -> Option<String> {
+pub fn place(alert: &Value) -> Option<String> {
     let place = &alert["place"];
     let named = place
         .as_str()
@@ -43,7 +43,7 @@ fn platforms(alert: &Value) -> Vec<String> {
 }
 
 /// The largest reach any window measured (followers of distinct authors).
-fn reach(alert: &Value) -> u64 {
+pub fn reach(alert: &Value) -> u64 {
     alert["figures"]["windows"]
         .as_array()
         .into_iter()

@@ -6,6 +6,7 @@
 mod feed;
 mod incidents;
 mod notices;
+mod reports;
 mod silences;
 mod workflow;
 
@@ -18,6 +19,7 @@ use rusqlite::Connection;
 pub use feed::{merge_velocity, FeedEntry, IncidentView, Snapshot};
 pub use incidents::{Incident, IncidentFilter, IncidentUpdate, Overdue, Step, STEPS};
 pub use notices::{AlertCommit, Attempt, NewNotice, Notice, Outcome};
+pub use reports::ReportIncident;
 pub use silences::Silence;
 pub use workflow::{DepartmentAck, JointOverdue, StepOutcome, StepTake, StepTaken, JOINT_RESPONSE};
 
