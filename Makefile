@@ -4,14 +4,24 @@ CARGO ?= cargo
 # Labelled texts for measuring the rule pack (shared/ beside the repository; never copied in).
 EVAL_DATA ?= ../shared/data/police-texts-dev.tsv
 SYSTEM_PACKAGES := libhyperscan-dev pkg-config
+# The wall display's browser test: headless Chromium, its WebDriver, and a CJK font (without
+# it every Chinese character in a screenshot is an empty box).
+BROWSER_PACKAGES := chromium chromium-driver fonts-noto-cjk
 
-.PHONY: deps build run test lint eval bench check-deploy clean
+.PHONY: deps browser-deps build run test lint eval bench check-deploy clean
 
 ## deps: install the system packages the build needs (idempotent; needs root)
 deps:
 	@if ! dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1; then \
 		echo "installing $(SYSTEM_PACKAGES)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES); \
+	fi
+
+## browser-deps: install what the wall display's browser test drives (idempotent; needs root)
+browser-deps:
+	@if ! dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1; then \
+		echo "installing $(BROWSER_PACKAGES)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES); \
 	fi
 
 ## build: release build
@@ -23,7 +33,7 @@ run: build
 	./target/release/fenghuo run
 
 ## test: lint, unit and integration tests, the rule pack's own examples and its evaluation
-test: deps
+test: deps browser-deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) test

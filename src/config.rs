@@ -98,6 +98,11 @@ pub struct HttpConfig {
     pub token: String,
     /// Require the token on reading endpoints too (alerts, rules, silences).
     pub protect_reads: bool,
+    /// Token a wall screen gives in its URL (`/?token=…`, then a cookie) to see the wall
+    /// display, its socket and the reports. Empty: the wall is open, unless
+    /// `protect_reads` is on (then the main token opens it).
+    #[serde(default)]
+    pub wall_token: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

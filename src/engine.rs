@@ -234,6 +234,16 @@ impl Engine {
                     metrics,
                     token: config.http.token.as_str().into(),
                     max_frame_bytes: config.engine.max_frame_bytes,
+                    wall: api::wall::WallState {
+                        committed: committed.clone(),
+                        stats: stats.clone(),
+                        tokens: api::wall::WallState::tokens(
+                            &config.http.wall_token,
+                            &config.http.token,
+                            config.http.protect_reads,
+                        ),
+                        shutdown: shutdown.clone(),
+                    },
                 },
                 push,
             );

@@ -19,7 +19,7 @@ pub enum SourceState {
 }
 
 impl SourceState {
-    fn label(self) -> &'static str {
+    pub fn label(self) -> &'static str {
         match self {
             SourceState::Connecting => "connecting",
             SourceState::Connected => "connected",
@@ -29,7 +29,7 @@ impl SourceState {
         }
     }
 
-    fn is_working(self) -> bool {
+    pub fn is_working(self) -> bool {
         matches!(
             self,
             SourceState::Connected | SourceState::Replaying | SourceState::Finished
@@ -46,6 +46,17 @@ pub struct Health {
 impl Health {
     pub fn set(&self, source: &str, state: SourceState) {
         self.sources.insert(source.to_owned(), state);
+    }
+
+    /// Every source and where it stands, by name.
+    pub fn sources(&self) -> Vec<(String, SourceState)> {
+        let mut sources: Vec<(String, SourceState)> = self
+            .sources
+            .iter()
+            .map(|e| (e.key().clone(), *e.value()))
+            .collect();
+        sources.sort_by(|a, b| a.0.cmp(&b.0));
+        sources
     }
 
     /// `Ok(report)` when ready, `Err(report)` with every reason when not.

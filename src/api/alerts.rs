@@ -5,14 +5,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{DateTime, Utc};
-use metrics::histogram;
-use serde::Deserialize;
+use chrono::Utc;
 use serde_json::json;
 
 use super::AppState;
 use crate::deliver::outbox::{IncidentFilter, OutboxError, Silence, STEPS};
-use crate::telemetry::DEADLINE_STEP_SECONDS;
 
 fn failed(e: OutboxError) -> Response {
     (
@@ -28,6 +25,10 @@ fn bad_request(message: String) -> Response {
 
 /// `GET /api/v1/alerts?level=&state=&domain=&since=`
 pub async fn list(State(state): State<AppState>, Query(filter): Query<IncidentFilter>) -> Response {
+    let filter = match super::alert_filter::checked(filter) {
+        Ok(filter) => filter,
+        Err(message) => return bad_request(message),
+    };
     match state.outbox.incidents(&filter) {
         Ok(incidents) => Json(json!({ "alerts": incidents })).into_response(),
         Err(e) => failed(e),
@@ -66,53 +67,6 @@ pub async fn show(State(state): State<AppState>, Path(event_id): Path<String>) -
     Json(json!({ "alert": incident, "steps": steps, "deadlines": deadlines, "deliveries": attempts })).into_response()
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StepRequest {
-    /// Who took the step (officer, department).
-    pub by: String,
-    /// When; default now.
-    #[serde(default)]
-    pub at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub comment: String,
-}
-
-/// `POST /api/v1/alerts/{event_id}/{ack|verified|responded|closed}`
-pub async fn step(
-    State(state): State<AppState>,
-    Path((event_id, action)): Path<(String, String)>,
-    Json(request): Json<StepRequest>,
-) -> Response {
-    let Some(step) = STEPS.iter().find(|s| **s == action) else {
-        return bad_request(format!(
-            "unknown step {action:?}; one of {}",
-            STEPS.join(", ")
-        ));
-    };
-    if request.by.trim().is_empty() {
-        return bad_request("`by` must say who took the step".into());
-    }
-    let at = request.at.unwrap_or_else(Utc::now);
-    match state
-        .outbox
-        .take_step(&event_id, step, &request.by, &request.comment, at)
-    {
-        Ok(Some((level, elapsed))) => {
-            histogram!(DEADLINE_STEP_SECONDS, "level" => level, "step" => *step)
-                .record(elapsed.num_milliseconds().max(0) as f64 / 1000.0);
-            Json(json!({ "event_id": event_id, "step": step, "at": at, "by": request.by }))
-                .into_response()
-        }
-        Ok(None) => (
-            StatusCode::NOT_FOUND,
-            Json(json!({ "error": "no such alert" })),
-        )
-            .into_response(),
-        Err(e) => failed(e),
-    }
-}
-
 pub async fn silences(State(state): State<AppState>) -> Response {
     match state.outbox.silences() {
         Ok(silences) => {
@@ -130,8 +84,17 @@ pub async fn silences(State(state): State<AppState>) -> Response {
     }
 }
 
-/// `POST /api/v1/silences` with matchers, starts_at, ends_at, created_by, comment.
-pub async fn add_silence(State(state): State<AppState>, Json(silence): Json<Silence>) -> Response {
+/// `POST /api/v1/silences` with matchers (or `event_id` for one incident), starts_at
+/// (default now), ends_at, created_by, comment.
+pub async fn add_silence(
+    State(state): State<AppState>,
+    Json(mut silence): Json<Silence>,
+) -> Response {
+    if let Some(event_id) = silence.event_id.take() {
+        if !silence.matchers.event_ids.contains(&event_id) {
+            silence.matchers.event_ids.push(event_id);
+        }
+    }
     if silence.ends_at <= silence.starts_at {
         return bad_request("ends_at must be after starts_at".into());
     }

@@ -10,9 +10,21 @@
 //! | `POST /api/v1/policy/reload`   | reload the grading policy file (token)                |
 //! | `GET  /healthz`, `/readyz`     | liveness, readiness                                   |
 //! | `GET  /metrics`                | Prometheus text format                                |
+//! | `GET  /`                       | the wall display (wall token, if configured)          |
+//! | `GET  /ws/alerts?since=SEQ`    | the wall's socket: snapshot, then deltas              |
+//! | `GET  /api/v1/reports/daily`   | 舆情日报 `?date=YYYY-MM-DD[&format=html]` (wall token)  |
+//! | `GET  /api/v1/reports/weekly`  | 周报 `?week=YYYY-Www[&format=html]` (wall token)        |
 
+mod alert_filter;
 mod alerts;
+mod report_html;
+mod report_summary;
+mod reports;
 mod rules;
+mod steps;
+pub mod wall;
+mod wall_view;
+pub mod ws_alerts;
 
 use std::sync::Arc;
 
@@ -46,6 +58,7 @@ pub struct AppState {
     pub token: Arc<str>,
     /// The largest request body accepted.
     pub max_frame_bytes: usize,
+    pub wall: wall::WallState,
 }
 
 /// The whole API: `state` for its own handlers, `push` for the push sources it mounts.
@@ -56,7 +69,7 @@ pub fn router(state: AppState, push: PushState) -> Router {
     let changing = Router::new()
         .route("/api/v1/rules/reload", post(rules::reload))
         .route("/api/v1/policy/reload", post(reload_policy))
-        .route("/api/v1/alerts/{id}/{action}", post(alerts::step))
+        .route("/api/v1/alerts/{id}/{action}", post(steps::step))
         .route("/api/v1/silences", post(alerts::add_silence))
         .route("/api/v1/silences/{id}", delete(alerts::expire_silence))
         .route_layer(middleware::from_fn_with_state(token.clone(), require_token));
@@ -71,9 +84,21 @@ pub fn router(state: AppState, push: PushState) -> Router {
         reading = reading.route_layer(middleware::from_fn_with_state(token, require_token));
     }
     let max_frame_bytes = state.max_frame_bytes;
+    let wall = Router::new()
+        .route("/", get(wall::page))
+        .route("/wall.css", get(wall::style))
+        .route("/wall.js", get(wall::script))
+        .route("/ws/alerts", get(ws_alerts::upgrade))
+        .route("/api/v1/reports/daily", get(reports::daily))
+        .route("/api/v1/reports/weekly", get(reports::weekly))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            wall::require_wall_token,
+        ));
     Router::new()
         .merge(changing)
         .merge(reading)
+        .merge(wall)
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(ready))
         .route("/metrics", get(render_metrics))

@@ -86,6 +86,11 @@ impl CommitStage {
                 receivers: &p.receivers,
             })
             .collect();
+        // Departments first: a screen woken by the commit shows whom the response needs.
+        for (alert, p) in batch.iter().zip(&prepared) {
+            self.outbox
+                .require_departments(&alert.event_id, &p.departments)?;
+        }
         if let Some(seq) = self.outbox.commit_alerts(&commits, now)? {
             self.committed.send_replace(seq);
         }
@@ -101,7 +106,9 @@ impl CommitStage {
             .and_then(|k| k.as_str().map(str::to_owned))
             .unwrap_or_default();
         let body = json!({ "alert": alert_json, "overdue": null });
+        let departments = super::joint::departments_for(&self.routes, &alert_json);
         Prepared {
+            departments,
             alert: alert_json,
             body,
             kind,
@@ -120,4 +127,6 @@ struct Prepared {
     kind: String,
     receivers: Vec<String>,
     escalate_to: Vec<String>,
+    /// Departments that must join the response (joint response).
+    departments: Vec<String>,
 }

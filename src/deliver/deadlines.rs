@@ -23,6 +23,14 @@ pub struct LevelMinutes {
 }
 
 impl LevelMinutes {
+    fn joint_response() -> LevelMinutes {
+        LevelMinutes {
+            red: 30,
+            orange: 30,
+            yellow: 30,
+        }
+    }
+
     fn get(&self, level: &str) -> Option<i64> {
         match level {
             "red" => Some(self.red),
@@ -41,6 +49,9 @@ pub struct DeadlinesConfig {
     pub verified: LevelMinutes,
     pub responded: LevelMinutes,
     pub closed: LevelMinutes,
+    /// Every department a route names has acknowledged (联合响应): 30 min by default.
+    #[serde(default = "LevelMinutes::joint_response")]
+    pub joint_response: LevelMinutes,
     /// How often overdue steps are looked for.
     pub check_interval_secs: u64,
 }
@@ -52,6 +63,7 @@ impl DeadlinesConfig {
             "verified" => self.verified.get(level),
             "responded" => self.responded.get(level),
             "closed" => self.closed.get(level),
+            "joint_response" => self.joint_response.get(level),
             _ => None,
         }?;
         Some(Duration::minutes(minutes))
@@ -113,6 +125,11 @@ pub fn spawn_chaser(
             }
             if let Err(e) = chase_overdue(&outbox, &config, &committed, Utc::now()) {
                 tracing::error!(error = %e, "checking deadlines failed");
+            }
+            if let Err(e) =
+                super::joint::chase_joint_response(&outbox, &config, &committed, Utc::now())
+            {
+                tracing::error!(error = %e, "checking joint responses failed");
             }
         }
     });

@@ -3,12 +3,14 @@
 //! - [`commit`]: every alert is routed and committed to the [`outbox`] first.
 //! - [`dispatch`]: one task per [`receiver`] (generic webhook, DingTalk, WeCom, Feishu)
 //!   with its own cursor, retries and dead letters; [`route`]s and silences pick who.
-//! - [`deadlines`]: steps of the plan not taken in time are chased.
+//! - [`deadlines`]: steps of the plan not taken in time are chased; [`joint`]: the
+//!   departments that must join a response, chased by name.
 //! - `output`: JSON lines of alerts and matches, and live broadcasts.
 
 pub mod commit;
 pub mod deadlines;
 pub mod dispatch;
+pub mod joint;
 pub mod outbox;
 mod output;
 pub mod receiver;

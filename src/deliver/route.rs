@@ -21,6 +21,9 @@ pub struct Matchers {
     /// Rule ids.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<String>,
+    /// Incidents (event ids): a silence for one incident.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub event_ids: Vec<String>,
 }
 
 /// One entry of the ordered route list (`[[routes]]` in the config).
@@ -34,6 +37,10 @@ pub struct Route {
     /// Receivers that get a reminder when a deadline of a matching alert passes.
     #[serde(default)]
     pub escalate_to: Vec<String>,
+    /// Departments that must join the response to a matching alert (情指, 网安, 宣传, 法制,
+    /// 督察, the unit involved), each acknowledging for itself: see [`super::joint`].
+    #[serde(default)]
+    pub departments: Vec<String>,
     /// Like Alertmanager: keep looking at later routes after this one matched.
     #[serde(default, rename = "continue")]
     pub continue_matching: bool,
@@ -49,6 +56,7 @@ struct Facets {
     platforms: Vec<String>,
     tags: Vec<String>,
     rules: Vec<String>,
+    event_id: String,
 }
 
 fn strings(value: &Value) -> impl Iterator<Item = String> + '_ {
@@ -66,6 +74,7 @@ impl Facets {
         let mut facets = Facets {
             level: alert["level"].as_str().unwrap_or_default().to_owned(),
             domains: strings(&alert["domains"]).collect(),
+            event_id: alert["event_id"].as_str().unwrap_or_default().to_owned(),
             ..Facets::default()
         };
         for post in posts {
@@ -97,6 +106,7 @@ impl Matchers {
             && any(&self.platforms, &facets.platforms)
             && any(&self.tags, &facets.tags)
             && any(&self.rules, &facets.rules)
+            && (self.event_ids.is_empty() || self.event_ids.contains(&facets.event_id))
             && (self.regions.is_empty()
                 || self
                     .regions

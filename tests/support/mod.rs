@@ -1,6 +1,7 @@
 //! Shared test helpers: an engine on a temp dir and port 0, a minimal HTTP client.
 
 pub mod receiver;
+pub mod wall;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -68,10 +68,12 @@ pub struct IncidentFilter {
 impl IncidentFilter {
     fn admits(&self, incident: &Incident) -> bool {
         self.level.as_ref().is_none_or(|l| *l == incident.level)
-            && self
-                .state
-                .as_ref()
-                .is_none_or(|s| *s == incident.state || (s == "resolved" && incident.resolved))
+            && self.state.as_ref().is_none_or(|s| match s.as_str() {
+                "resolved" => incident.resolved,
+                // Open: no step taken and the event not resolved.
+                "open" => incident.state == "open" && !incident.resolved,
+                step => incident.state == step,
+            })
             && self
                 .domain
                 .as_ref()

@@ -3,9 +3,12 @@
 //! it stopped. Incidents (one per event), their steps, silences, delivery attempts and
 //! dead letters live here too, so the API can answer from one place.
 
+mod feed;
 mod incidents;
 mod notices;
+mod reports;
 mod silences;
+mod workflow;
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -13,9 +16,12 @@ use std::sync::Mutex;
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
 
+pub use feed::{merge_velocity, FeedEntry, IncidentView, Snapshot};
 pub use incidents::{Incident, IncidentFilter, IncidentUpdate, Overdue, Step, STEPS};
 pub use notices::{AlertCommit, Attempt, NewNotice, Notice, Outcome};
+pub use reports::ReportIncident;
 pub use silences::Silence;
+pub use workflow::{DepartmentAck, JointOverdue, StepOutcome, StepTake, StepTaken, JOINT_RESPONSE};
 
 use incidents::upsert_incident;
 use notices::insert_notice;
@@ -114,6 +120,7 @@ impl Outbox {
         let db = Connection::open(dir.join("outbox.db"))?;
         db.busy_timeout(std::time::Duration::from_secs(5))?;
         db.execute_batch(SCHEMA)?;
+        db.execute_batch(workflow::SCHEMA)?;
         Ok(Outbox { db: Mutex::new(db) })
     }
 

@@ -10,7 +10,13 @@ use super::{time, Outbox, OutboxError};
 pub struct Silence {
     #[serde(default)]
     pub id: i64,
+    #[serde(default)]
     pub matchers: crate::deliver::route::Matchers,
+    /// Shorthand for `matchers.event_ids = [event_id]`: silence one incident.
+    #[serde(default, skip_serializing)]
+    pub event_id: Option<String>,
+    /// Default: now.
+    #[serde(default = "Utc::now")]
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub created_by: String,
@@ -51,6 +57,7 @@ impl Outbox {
             Ok(Silence {
                 id: r.get(0)?,
                 matchers: serde_json::from_str(&matchers).unwrap_or_default(),
+                event_id: None,
                 starts_at: time(r.get(2)?),
                 ends_at: time(r.get(3)?),
                 created_by: r.get(4)?,

@@ -1,0 +1,130 @@
+//! What a wall screen shows of an incident, as JSON: the facts a duty officer reads across
+//! a room (level, domain, 属地, platforms, first post, reach), the velocity of the last
+//! hour, and the next deadline of the plan with its due time.
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use crate::deliver::deadlines::DeadlinesConfig;
+use crate::deliver::outbox::IncidentView;
+
+/// Minutes of velocity a screen draws.
+pub const CURVE_MINUTES: i64 = 60;
+
+/// Steps a screen counts down to, in the plan's order (the joint response only where
+/// departments must join).
+const CHASED: [&str; 4] = ["ack", "joint_response", "verified", "responded"];
+
+/// The place an event happened (属地) if grading found one, else the first poster's region.
+pub fn place(alert: &Value) -> Option<String> {
+    let place = &alert["place"];
+    let named = place
+        .as_str()
+        .or_else(|| place["name"].as_str())
+        .or_else(|| alert["region"].as_str());
+    named
+        .map(str::to_owned)
+        .or_else(|| alert["first_post"]["region"].as_str().map(str::to_owned))
+        .filter(|p| !p.trim().is_empty())
+}
+
+fn platforms(alert: &Value) -> Vec<String> {
+    let mut platforms: Vec<String> = Vec::new();
+    let posts = std::iter::once(&alert["first_post"])
+        .chain(alert["top_posts"].as_array().into_iter().flatten());
+    for post in posts {
+        if let Some(p) = post["platform"].as_str() {
+            if !platforms.iter().any(|q| q == p) {
+                platforms.push(p.to_owned());
+            }
+        }
+    }
+    platforms
+}
+
+/// The largest reach any window measured (followers of distinct authors).
+pub fn reach(alert: &Value) -> u64 {
+    alert["figures"]["windows"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|w| w["reach"].as_u64())
+        .max()
+        .unwrap_or(0)
+}
+
+/// Posts per minute for the last [`CURVE_MINUTES`] minutes up to the incident's newest
+/// minute, oldest first, and that minute.
+fn curve(view: &IncidentView) -> (Vec<u64>, Option<i64>) {
+    let Some((&end, _)) = view.curve.last_key_value() else {
+        return (Vec::new(), None);
+    };
+    let counts = (end - CURVE_MINUTES + 1..=end)
+        .map(|minute| view.curve.get(&minute).copied().unwrap_or(0))
+        .collect();
+    (counts, Some(end))
+}
+
+/// Each chased step's due time and when it was taken; and the next one not taken.
+fn deadlines(view: &IncidentView, config: &DeadlinesConfig) -> (Vec<Value>, Value) {
+    let level = &view.incident.level;
+    let mut all = Vec::new();
+    let mut next: Option<(DateTime<Utc>, &str)> = None;
+    for step in CHASED {
+        if step == "joint_response" && view.departments.is_empty() {
+            continue;
+        }
+        let Some(limit) = config.deadline(level, step) else {
+            continue;
+        };
+        let due_at = view.incident.opened_at + limit;
+        let taken = view.steps.iter().find(|s| s.step == step);
+        all.push(json!({ "step": step, "due_at": due_at, "taken_at": taken.map(|s| s.at) }));
+        if taken.is_none() && next.is_none_or(|(due, _)| due_at < due) {
+            next = Some((due_at, step));
+        }
+    }
+    let next = next.map_or(
+        Value::Null,
+        |(due_at, step)| json!({ "step": step, "due_at": due_at }),
+    );
+    (all, next)
+}
+
+/// An incident as a wall screen draws it.
+pub fn incident_json(view: &IncidentView, config: &DeadlinesConfig) -> Value {
+    let alert = &view.incident.alert;
+    let (counts, end) = curve(view);
+    let (all_deadlines, next_deadline) = deadlines(view, config);
+    let first = &alert["first_post"];
+    json!({
+        "event_id": view.incident.event_id,
+        "level": view.incident.level,
+        "state": view.incident.state,
+        "active": view.active(),
+        "domains": view.incident.domains,
+        "place": place(alert),
+        "platforms": platforms(alert),
+        "title": alert["title"],
+        "excerpt": first["excerpt"],
+        "first_post": {
+            "platform": first["platform"],
+            "author": first["author"],
+            "published_at": first["published_at"],
+            "url": first["url"],
+        },
+        "reach": reach(alert),
+        "total_posts": alert["figures"]["total_posts"],
+        "rules": alert["rules"].as_array().into_iter().flatten()
+            .filter_map(|r| r["name"].as_str()).collect::<Vec<_>>(),
+        "opened_at": view.incident.opened_at,
+        "escalated_at": view.escalated_at,
+        "updated_at": view.incident.updated_at,
+        "velocity": counts,
+        "velocity_end_minute": end,
+        "deadlines": all_deadlines,
+        "next_deadline": next_deadline,
+        "steps": view.steps,
+        "departments": view.departments,
+    })
+}
