@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use crate::decode::MappingConfig;
+pub use crate::grade::thread::Clock;
+pub use crate::ingest::SourceConfig;
 
 /// The annotated default configuration compiled into the binary.
 pub const DEFAULT_CONFIG: &str = include_str!("../deploy/fenghuo.toml");
@@ -68,8 +70,9 @@ pub struct RulesConfig {
 pub struct OutputConfig {
     /// Where alerts go (JSON lines): `-` for stdout, or a file appended to.
     pub alerts: String,
-    /// Where matched posts go (JSON lines, one per post): empty for nowhere.
-    pub matches: String,
+    /// Where matched posts go (JSON lines, one per post): `-` or a file; absent: nowhere.
+    #[serde(default)]
+    pub matches: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -84,8 +87,12 @@ pub struct StorageConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GradingConfig {
-    /// Policy file; empty for the embedded default (`deploy/grading.toml`).
-    pub policy: String,
+    /// Policy file; absent: the embedded default (`deploy/grading.toml`).
+    #[serde(default)]
+    pub policy: Option<PathBuf>,
+    /// What moves the event clock while no posts arrive: the wall clock (live feeds, so
+    /// quiet events resolve) or only the feed's own timestamps (replays, deterministic).
+    pub clock: Clock,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -94,8 +101,9 @@ pub struct HttpConfig {
     pub enabled: bool,
     pub addr: SocketAddr,
     /// Bearer token required on changing endpoints (ingest, reload, alert steps,
-    /// silences); empty means none.
-    pub token: String,
+    /// silences); absent: none.
+    #[serde(default)]
+    pub token: Option<String>,
     /// Require the token on reading endpoints too (alerts, rules, silences).
     pub protect_reads: bool,
     /// Token a wall screen gives in its URL (`/?token=…`, then a cookie) to see the wall
@@ -103,69 +111,6 @@ pub struct HttpConfig {
     /// `protect_reads` is on (then the main token opens it).
     #[serde(default)]
     pub wall_token: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum SourceConfig {
-    /// NDJSON from a file, `-` for stdin, or `@sample` for the bundled feed.
-    Replay {
-        name: String,
-        path: String,
-        /// Replay at this multiple of the posts' timestamps; absent or 0 means full speed.
-        #[serde(default)]
-        speed: f64,
-        #[serde(default)]
-        mappings: Vec<String>,
-    },
-    /// A provider's WebSocket feed that the engine connects to.
-    Websocket {
-        name: String,
-        url: String,
-        #[serde(default)]
-        mappings: Vec<String>,
-        #[serde(default = "default_ping_secs")]
-        ping_interval_secs: u64,
-        #[serde(default = "default_backoff_initial_ms")]
-        backoff_initial_ms: u64,
-        #[serde(default = "default_backoff_max_ms")]
-        backoff_max_ms: u64,
-        /// JSON pointer of a cursor in each post (e.g. `/seq`); the last one seen is sent
-        /// back as query parameter `resume_param` on reconnect so the provider resumes.
-        #[serde(default)]
-        resume_pointer: Option<String>,
-        #[serde(default = "default_resume_param")]
-        resume_param: String,
-    },
-}
-
-fn default_ping_secs() -> u64 {
-    20
-}
-fn default_backoff_initial_ms() -> u64 {
-    200
-}
-fn default_backoff_max_ms() -> u64 {
-    30_000
-}
-fn default_resume_param() -> String {
-    "since".to_owned()
-}
-
-impl SourceConfig {
-    pub fn name(&self) -> &str {
-        match self {
-            SourceConfig::Replay { name, .. } | SourceConfig::Websocket { name, .. } => name,
-        }
-    }
-
-    pub fn mappings(&self) -> &[String] {
-        match self {
-            SourceConfig::Replay { mappings, .. } | SourceConfig::Websocket { mappings, .. } => {
-                mappings
-            }
-        }
-    }
 }
 
 /// A configuration error, with every problem found rather than the first.
@@ -201,6 +146,22 @@ impl Config {
         })
     }
 
+    /// The embedded defaults, then the file at `file` (if any), then `flags` (command-line
+    /// flags and environment variables as a TOML table), validated together: a flag is
+    /// held to the same rules as the same setting in a file, and every problem is reported.
+    pub fn load_layers(file: Option<&Path>, flags: toml::Table) -> Result<Config, ConfigError> {
+        let text = match file {
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|e| ConfigError::one(format!("{}: {e}", path.display())))?,
+            None => String::new(),
+        };
+        let file_table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            let origin = file.map_or("config".into(), |p| p.display().to_string());
+            ConfigError::one(format!("{origin}: {e}"))
+        })?;
+        Config::from_tables([file_table, flags])
+    }
+
     /// Lays the TOML text `overlay` over the embedded defaults and validates the result.
     pub fn from_overlay(overlay: &str) -> Result<Config, ConfigError> {
         Config::from_overlays(&[overlay])
@@ -208,14 +169,23 @@ impl Config {
 
     /// Lays each TOML text over the embedded defaults in turn, later ones winning.
     pub fn from_overlays(overlays: &[&str]) -> Result<Config, ConfigError> {
+        let mut tables = Vec::new();
+        for overlay in overlays {
+            let table: toml::Table = overlay
+                .parse()
+                .map_err(|e: toml::de::Error| ConfigError::one(e.to_string()))?;
+            tables.push(table);
+        }
+        Config::from_tables(tables)
+    }
+
+    /// Lays each table over the embedded defaults in turn, later ones winning.
+    fn from_tables(tables: impl IntoIterator<Item = toml::Table>) -> Result<Config, ConfigError> {
         let mut merged: toml::Table = DEFAULT_CONFIG
             .parse()
             .map_err(|e| ConfigError::one(format!("embedded defaults: {e}")))?;
-        for overlay in overlays {
-            let overlay: toml::Table = overlay
-                .parse()
-                .map_err(|e: toml::de::Error| ConfigError::one(e.to_string()))?;
-            merge(&mut merged, overlay);
+        for table in tables {
+            merge(&mut merged, table);
         }
         let config: Config = toml::Value::Table(merged)
             .try_into()
@@ -242,8 +212,24 @@ impl Config {
         if self.engine.max_post_bytes == 0 || self.engine.max_text_bytes == 0 {
             problems.push("engine.max_post_bytes and max_text_bytes must be positive".to_owned());
         }
+        for (what, value) in [
+            ("output.matches", self.output.matches.as_deref()),
+            ("http.token", self.http.token.as_deref()),
+            (
+                "grading.policy",
+                self.grading.policy.as_deref().and_then(Path::to_str),
+            ),
+        ] {
+            if value == Some("") {
+                problems.push(format!("{what} is empty: omit it for none"));
+            }
+        }
+        if self.output.alerts.is_empty() {
+            problems.push("output.alerts must be `-` (stdout) or a file".to_owned());
+        }
         let mut names = std::collections::HashSet::new();
-        for source in &self.sources {
+        for (i, source) in self.sources.iter().enumerate() {
+            source.validate(&format!("sources[{i}] ({})", source.name()), &mut problems);
             if !names.insert(source.name()) {
                 problems.push(format!(
                     "sources: duplicate source name {:?}",
@@ -257,11 +243,6 @@ impl Config {
                         source.name(),
                         self.mappings.keys().cloned().collect::<Vec<_>>().join(", ")
                     ));
-                }
-            }
-            if let SourceConfig::Replay { speed, .. } = source {
-                if !speed.is_finite() || *speed < 0.0 {
-                    problems.push(format!("sources.{}: speed must be >= 0", source.name()));
                 }
             }
         }

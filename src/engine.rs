@@ -14,7 +14,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use crate::api::{self, AppState};
-use crate::config::{Config, SourceConfig};
+use crate::config::Config;
 use crate::decode::Decoder;
 use crate::deliver::commit::CommitStage;
 use crate::deliver::deadlines;
@@ -25,12 +25,10 @@ use crate::deliver::spawn_output;
 use crate::grade::store::PolicyStore;
 use crate::grade::thread::GradeStage;
 use crate::grade::{Alert, Grader};
-use crate::health::{Health, SourceState};
+use crate::health::Health;
 use crate::ingest::push::PushState;
-use crate::ingest::queue::{frame_queue, FrameSender};
-use crate::ingest::replay::{Replay, ReplayInput};
-use crate::ingest::websocket_client::WebsocketClient;
-use crate::ingest::SourceInfo;
+use crate::ingest::queue::frame_queue;
+use crate::ingest::{SourceContext, SourceInfo};
 use crate::matching::store::RuleStore;
 use crate::matching::{spawn_workers, WorkerContext};
 use crate::models::MatchRecord;
@@ -100,9 +98,7 @@ impl Engine {
         let stats = Arc::new(Stats::default());
         let shutdown = CancellationToken::new();
 
-        let policy_path = (!config.grading.policy.is_empty())
-            .then(|| std::path::PathBuf::from(&config.grading.policy));
-        let policy = Arc::new(PolicyStore::open(policy_path.as_deref())?);
+        let policy = Arc::new(PolicyStore::open(config.grading.policy.as_deref())?);
 
         let outbox = Arc::new(Outbox::open(&config.storage.dir)?);
         if let Err(e) = outbox.prune(
@@ -137,15 +133,16 @@ impl Engine {
             committed: committed.clone(),
         };
         let commit = commit.spawn().map_err(io("starting the commit stage"))?;
-        let matches_out = if config.output.matches.is_empty() {
-            None
-        } else {
-            let (tx, rx) = crossbeam_channel::bounded::<MatchRecord>(4096);
-            outputs.push(
-                spawn_output("matches", &config.output.matches, rx, live_matches.clone())
-                    .map_err(io("opening the matches output"))?,
-            );
-            Some(tx)
+        let matches_out = match &config.output.matches {
+            None => None,
+            Some(path) => {
+                let (tx, rx) = crossbeam_channel::bounded::<MatchRecord>(4096);
+                outputs.push(
+                    spawn_output("matches", path, rx, live_matches.clone())
+                        .map_err(io("opening the matches output"))?,
+                );
+                Some(tx)
+            }
         };
         let (match_tx, match_rx) = crossbeam_channel::bounded(4096);
         let grader = Grader::new(config.events.clone(), policy.shared());
@@ -155,7 +152,7 @@ impl Engine {
             matches: match_rx,
             matches_out,
             alerts_out: alert_tx,
-            idle_advance: config.http.enabled,
+            clock: config.grading.clock,
         };
         let mut threads = vec![grade.spawn().map_err(io("starting the grader"))?, commit];
         let (queue, frames) = frame_queue(config.engine.queue_capacity);
@@ -198,16 +195,21 @@ impl Engine {
         );
 
         let mut sources = JoinSet::new();
-        let spawner = SourceSpawner {
-            config,
-            decoder: &decoder,
-            stats: &stats,
-            queue: &queue,
-            shutdown: &shutdown,
-            health: &health,
-        };
         for source in &config.sources {
-            spawner.spawn(source, &mut sources);
+            let context = SourceContext {
+                info: Arc::new(SourceInfo {
+                    name: source.name().to_owned(),
+                    mappings: decoder.select(source.mappings()),
+                }),
+                queue: queue.clone(),
+                shutdown: shutdown.clone(),
+                health: health.clone(),
+                decoder: decoder.clone(),
+                stats: stats.clone(),
+                max_post_bytes: config.engine.max_post_bytes,
+                max_frame_bytes: config.engine.max_frame_bytes,
+            };
+            sources.spawn(source.spawn(context));
         }
 
         let (http, http_addr) = if config.http.enabled {
@@ -232,14 +234,14 @@ impl Engine {
                     deadlines: config.deadlines.clone(),
                     protect_reads: config.http.protect_reads,
                     metrics,
-                    token: config.http.token.as_str().into(),
+                    token: config.http.token.as_deref().map(Arc::from),
                     max_frame_bytes: config.engine.max_frame_bytes,
                     wall: api::wall::WallState {
                         committed: committed.clone(),
                         stats: stats.clone(),
                         tokens: api::wall::WallState::tokens(
                             &config.http.wall_token,
-                            &config.http.token,
+                            config.http.token.as_deref().unwrap_or(""),
                             config.http.protect_reads,
                         ),
                         shutdown: shutdown.clone(),
@@ -405,79 +407,5 @@ impl Engine {
     /// The durable outbox (alerts, incidents, deliveries).
     pub fn outbox(&self) -> &Arc<Outbox> {
         &self.outbox
-    }
-}
-
-/// What every source needs from the engine.
-struct SourceSpawner<'a> {
-    config: &'a Config,
-    decoder: &'a Arc<Decoder>,
-    stats: &'a Arc<Stats>,
-    queue: &'a FrameSender,
-    shutdown: &'a CancellationToken,
-    health: &'a Arc<Health>,
-}
-
-impl SourceSpawner<'_> {
-    fn spawn(&self, source: &SourceConfig, tasks: &mut JoinSet<()>) {
-        let info = Arc::new(SourceInfo {
-            name: source.name().to_owned(),
-            mappings: self.decoder.select(source.mappings()),
-        });
-        let (queue, shutdown, health) = (
-            self.queue.clone(),
-            self.shutdown.clone(),
-            self.health.clone(),
-        );
-        match source {
-            SourceConfig::Replay { path, speed, .. } => {
-                let replay = Replay {
-                    source: info,
-                    input: ReplayInput::parse(path),
-                    speed: *speed,
-                    decoder: self.decoder.clone(),
-                    stats: self.stats.clone(),
-                    max_post_bytes: self.config.engine.max_post_bytes,
-                };
-                health.set(&replay.source.name, SourceState::Replaying);
-                tasks.spawn(async move {
-                    let name = replay.source.name.clone();
-                    match replay.run(queue, shutdown).await {
-                        Ok(()) => {
-                            health.set(&name, SourceState::Finished);
-                            tracing::info!(source = %name, "replay finished");
-                        }
-                        Err(e) => {
-                            health.set(&name, SourceState::Failed);
-                            tracing::error!(source = %name, error = %e, "replay failed");
-                        }
-                    }
-                });
-            }
-            SourceConfig::Websocket {
-                url,
-                ping_interval_secs,
-                backoff_initial_ms,
-                backoff_max_ms,
-                resume_pointer,
-                resume_param,
-                ..
-            } => {
-                health.set(&info.name, SourceState::Connecting);
-                let client = WebsocketClient {
-                    source: info,
-                    url: url.clone(),
-                    ping_interval: std::time::Duration::from_secs((*ping_interval_secs).max(1)),
-                    backoff_initial: std::time::Duration::from_millis((*backoff_initial_ms).max(1)),
-                    backoff_max: std::time::Duration::from_millis(*backoff_max_ms),
-                    resume_pointer: resume_pointer.clone(),
-                    resume_param: resume_param.clone(),
-                    max_frame_bytes: self.config.engine.max_frame_bytes,
-                    settle_timeout: std::time::Duration::from_secs(5),
-                    health,
-                };
-                tasks.spawn(client.run(queue, shutdown));
-            }
-        }
     }
 }

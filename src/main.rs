@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use fenghuo::authoring;
-use fenghuo::config::{Config, SourceConfig};
+use fenghuo::config::Config;
 use fenghuo::engine::Engine;
 use fenghuo::telemetry;
 
@@ -176,7 +176,7 @@ fn init_logging(format: LogFormat) {
 fn run(command: Command) -> Result<ExitCode> {
     match command {
         Command::Run { overrides } => {
-            let config = overrides.apply()?;
+            let config = overrides.apply(toml::Table::new())?;
             runtime()?.block_on(serve(config))?;
             Ok(ExitCode::SUCCESS)
         }
@@ -186,18 +186,29 @@ fn run(command: Command) -> Result<ExitCode> {
             mapping,
             overrides,
         } => {
-            let mut config = overrides.apply()?;
             if file != "-" && file != "@sample" && !Path::new(&file).is_file() {
                 bail!("{file}: no such file");
             }
-            config.http.enabled = false;
-            config.rules.watch = false;
-            config.sources = vec![SourceConfig::Replay {
-                name: "replay".into(),
-                path: file,
-                speed: speed.unwrap_or(0.0),
-                mappings: mapping,
-            }];
+            // The replay is an overlay like any other: `--mapping nope` is refused as an
+            // unknown mapping in a file would be.
+            let mut source = toml::Table::new();
+            source.insert("kind".into(), "replay".into());
+            source.insert("name".into(), "replay".into());
+            source.insert("path".into(), file.into());
+            if let Some(speed) = speed {
+                source.insert("speed".into(), speed.into());
+            }
+            source.insert("mappings".into(), mapping.into());
+            let mut command: toml::Table = toml::toml! {
+                [http]
+                enabled = false
+                [rules]
+                watch = false
+                [grading]
+                clock = "feed"
+            };
+            command.insert("sources".into(), vec![toml::Value::Table(source)].into());
+            let config = overrides.apply(command)?;
             runtime()?.block_on(replay(config))?;
             Ok(ExitCode::SUCCESS)
         }
@@ -253,33 +264,57 @@ fn run(command: Command) -> Result<ExitCode> {
 }
 
 impl Overrides {
-    fn apply(self) -> Result<Config> {
-        let mut config = match &self.config {
-            Some(path) => Config::load(path)?,
-            None => Config::embedded(),
+    /// The configuration: embedded defaults, the `--config` file, then these flags and
+    /// `command` (what the subcommand itself sets), validated together.
+    fn apply(self, command: toml::Table) -> Result<Config> {
+        let mut flags = toml::Table::new();
+        let mut set = |section: &str, key: &str, value: toml::Value| {
+            let table = flags
+                .entry(section)
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            if let toml::Value::Table(table) = table {
+                table.insert(key.into(), value);
+            }
         };
+        let path = |p: PathBuf| toml::Value::String(p.display().to_string());
         if let Some(rules) = self.rules {
-            config.rules.dir = rules;
+            set("rules", "dir", path(rules));
         }
         if let Some(output) = self.output {
-            config.output.alerts = output;
+            set("output", "alerts", output.into());
         }
         if let Some(matches) = self.matches {
-            config.output.matches = matches;
+            set("output", "matches", matches.into());
         }
         if let Some(addr) = self.http_addr {
-            config.http.addr = addr;
+            set("http", "addr", addr.to_string().into());
         }
         if let Some(workers) = self.workers {
-            config.engine.workers = workers;
+            set("engine", "workers", (workers as i64).into());
         }
         if let Some(token) = self.http_token {
-            config.http.token = token;
+            set("http", "token", token.into());
         }
         if let Some(dir) = self.data_dir {
-            config.storage.dir = dir;
+            set("storage", "dir", path(dir));
         }
-        Ok(config)
+        let mut layers = command;
+        merge_into(&mut layers, flags);
+        Ok(Config::load_layers(self.config.as_deref(), layers)?)
+    }
+}
+
+/// `overlay` laid over `base`, tables merged key by key.
+fn merge_into(base: &mut toml::Table, overlay: toml::Table) {
+    for (key, value) in overlay {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(base)), toml::Value::Table(overlay)) => {
+                merge_into(base, overlay)
+            }
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
     }
 }
 

@@ -138,3 +138,39 @@ fn run_reloads_on_sighup_and_drains_on_sigterm() {
     wait_for("shutting down");
     assert!(child.wait().unwrap().success());
 }
+
+/// Flags are an overlay validated like a file (regression: `--mapping nope` exited 0 with
+/// every post rejected).
+#[test]
+fn replay_with_an_unknown_mapping_fails_clearly() {
+    let result = fenghuo()
+        .args([
+            "replay",
+            FIXTURE_FEED,
+            "--rules",
+            FIXTURE_RULES,
+            "--output",
+            "/dev/null",
+            "--mapping",
+            "nope",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(!result.status.success(), "{stderr}");
+    assert!(stderr.contains("unknown mapping \"nope\""), "{stderr}");
+    assert!(!stderr.contains("replayed"), "{stderr}");
+}
+
+/// A flag's value is held to the file's rules: an empty token is refused, not "none".
+#[test]
+fn an_empty_flag_value_is_refused_like_a_file_value() {
+    let result = fenghuo()
+        .args(["replay", FIXTURE_FEED, "--rules", FIXTURE_RULES])
+        .env("FENGHUO_HTTP_TOKEN", "")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(!result.status.success(), "{stderr}");
+    assert!(stderr.contains("http.token is empty"), "{stderr}");
+}

@@ -54,8 +54,8 @@ pub struct AppState {
     /// Require the token on reading endpoints too.
     pub protect_reads: bool,
     pub metrics: Option<PrometheusHandle>,
-    /// Required as `Authorization: Bearer …` on changing endpoints when not empty.
-    pub token: Arc<str>,
+    /// Required as `Authorization: Bearer …` on changing endpoints, when set.
+    pub token: Option<Arc<str>>,
     /// The largest request body accepted.
     pub max_frame_bytes: usize,
     pub wall: wall::WallState,
@@ -107,8 +107,12 @@ pub fn router(state: AppState, push: PushState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(max_frame_bytes))
 }
 
-async fn require_token(State(token): State<Arc<str>>, request: Request, next: Next) -> Response {
-    if !token.is_empty() {
+async fn require_token(
+    State(token): State<Option<Arc<str>>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if let Some(token) = token {
         let expected = format!("Bearer {token}");
         let given = request
             .headers()

@@ -13,15 +13,25 @@ use super::{Alert, Grader};
 use crate::models::MatchRecord;
 use crate::telemetry::INGEST_TO_ALERT_SECONDS;
 
+/// What moves the event clock while no posts arrive (`[grading] clock`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Clock {
+    /// Live feeds: with no posts arriving, the event clock follows the wall clock, so
+    /// quiet events resolve.
+    Wall,
+    /// Replays: the feed's timestamps alone move the clock, so a feed always grades the
+    /// same.
+    Feed,
+}
+
 pub struct GradeStage {
     pub grader: Grader,
     pub matches: Receiver<MatchRecord>,
     /// Where matched posts go after grading, when match lines are wanted.
     pub matches_out: Option<Sender<MatchRecord>>,
     pub alerts_out: Sender<Alert>,
-    /// Live mode: with no posts arriving, the event clock follows the wall clock so quiet
-    /// events resolve. Off for replays, whose clock is the feed's alone.
-    pub idle_advance: bool,
+    pub clock: Clock,
 }
 
 impl GradeStage {
@@ -81,7 +91,10 @@ impl GradeStage {
                 }
                 Err(RecvTimeoutError::Timeout) => {
                     let idle_minutes = (last_post.elapsed().as_secs() / 60) as i64;
-                    if self.idle_advance && idle_minutes > 0 && clock_at_last_post != i64::MIN {
+                    if self.clock == Clock::Wall
+                        && idle_minutes > 0
+                        && clock_at_last_post != i64::MIN
+                    {
                         for alert in self.grader.advance(clock_at_last_post + idle_minutes) {
                             self.emit(alert);
                         }

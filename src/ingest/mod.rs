@@ -5,12 +5,16 @@
 //! - [`http_push`] and [`websocket_server`]: providers push to us; [`push`] holds their
 //!   shared state and routes (mounted by the API, which adds the token check).
 //! - [`queue`]: the bounded queue itself (backpressure).
+//! - [`source`]: `[[sources]]` configuration; each kind's config lives beside its runtime
+//!   code and spawns itself.
 
 pub mod http_push;
 pub mod push;
 pub mod queue;
 pub mod replay;
+pub mod source;
 pub mod websocket_client;
 pub mod websocket_server;
 
 pub use crate::models::{Frame, SourceInfo};
+pub use source::{SourceConfig, SourceContext};

@@ -15,9 +15,14 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use futures::future::BoxFuture;
+use serde::Deserialize;
+
 use super::queue::FrameSender;
+use super::source::SourceContext;
 use super::{Frame, SourceInfo};
 use crate::decode::{Decoder, Reject};
+use crate::health::SourceState;
 use crate::telemetry::Stats;
 
 /// The bundled sample feed (`deploy/sample/feed.ndjson`), so `fenghuo run` shows alerts on
@@ -28,12 +33,73 @@ pub const SAMPLE_FEED: &[u8] = include_bytes!("../../deploy/sample/feed.ndjson")
 /// small enough that many workers share a file.
 pub const FRAME_BYTES: usize = 256 * 1024;
 
+/// `kind = "replay"`: NDJSON from a file, `-` for stdin, or `@sample` for the bundled feed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayConfig {
+    pub name: String,
+    pub path: ReplayInput,
+    /// Replay at this multiple of the posts' timestamps; absent: full speed.
+    #[serde(default)]
+    pub speed: Option<f64>,
+    #[serde(default)]
+    pub mappings: Vec<String>,
+}
+
+impl ReplayConfig {
+    /// Adds what is wrong with this source to `problems`, each prefixed with `at`.
+    pub fn validate(&self, at: &str, problems: &mut Vec<String>) {
+        if let Some(speed) = self.speed {
+            if !speed.is_finite() || speed <= 0.0 {
+                problems.push(format!(
+                    "{at}: speed must be a positive multiple (omit it for full speed)"
+                ));
+            }
+        }
+    }
+
+    /// Starts the replay; the task ends at the input's end (or shutdown), with the source
+    /// marked finished or failed.
+    pub fn spawn(&self, context: SourceContext) -> BoxFuture<'static, ()> {
+        let replay = Replay {
+            source: context.info,
+            input: self.path.clone(),
+            speed: self.speed,
+            decoder: context.decoder,
+            stats: context.stats,
+            max_post_bytes: context.max_post_bytes,
+        };
+        let (queue, shutdown, health) = (context.queue, context.shutdown, context.health);
+        health.set(&replay.source.name, SourceState::Replaying);
+        Box::pin(async move {
+            let name = replay.source.name.clone();
+            match replay.run(queue, shutdown).await {
+                Ok(()) => {
+                    health.set(&name, SourceState::Finished);
+                    tracing::info!(source = %name, "replay finished");
+                }
+                Err(e) => {
+                    health.set(&name, SourceState::Failed);
+                    tracing::error!(source = %name, error = %e, "replay failed");
+                }
+            }
+        })
+    }
+}
+
 /// What to replay.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "String")]
 pub enum ReplayInput {
     File(PathBuf),
     Stdin,
     Sample,
+}
+
+impl From<String> for ReplayInput {
+    fn from(path: String) -> ReplayInput {
+        ReplayInput::parse(&path)
+    }
 }
 
 impl ReplayInput {
@@ -62,8 +128,8 @@ impl ReplayInput {
 pub struct Replay {
     pub source: Arc<SourceInfo>,
     pub input: ReplayInput,
-    /// Multiple of real time; 0 = as fast as the workers take it.
-    pub speed: f64,
+    /// Multiple of real time; `None`: as fast as the workers take it.
+    pub speed: Option<f64>,
     pub decoder: Arc<Decoder>,
     pub stats: Arc<Stats>,
     pub max_post_bytes: usize,
@@ -181,12 +247,13 @@ impl Replay {
 
 /// Maps post time onto wall time at a fixed speed, anchored at the first post.
 struct Pacer {
-    speed: f64,
+    /// `None`: full speed.
+    speed: Option<f64>,
     anchor: Option<(DateTime<Utc>, Instant)>,
 }
 
 impl Pacer {
-    fn new(speed: f64) -> Pacer {
+    fn new(speed: Option<f64>) -> Pacer {
         Pacer {
             speed,
             anchor: None,
@@ -194,14 +261,15 @@ impl Pacer {
     }
 
     fn enabled(&self) -> bool {
-        self.speed > 0.0
+        self.speed.is_some()
     }
 
-    /// When a post published at `at` is due; `None` for posts without a time.
+    /// When a post published at `at` is due; `None` for posts without a time, or at full
+    /// speed.
     fn due(&mut self, at: Option<DateTime<Utc>>) -> Option<Instant> {
-        let at = at?;
+        let (at, speed) = (at?, self.speed?);
         let (first_post, first_wall) = *self.anchor.get_or_insert((at, Instant::now()));
         let post_elapsed = (at - first_post).to_std().unwrap_or(Duration::ZERO);
-        Some(first_wall + post_elapsed.div_f64(self.speed))
+        Some(first_wall + post_elapsed.div_f64(speed))
     }
 }

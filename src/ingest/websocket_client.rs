@@ -21,12 +21,98 @@ use rand::Rng;
 use tokio_tungstenite::tungstenite::{self, protocol::WebSocketConfig, Message};
 use tokio_util::sync::CancellationToken;
 
+use futures::future::BoxFuture;
+use serde::Deserialize;
+
 use super::queue::FrameSender;
+use super::source::SourceContext;
 use super::{Frame, SourceInfo};
 use crate::health::SourceState;
 use crate::models::Watermark;
 use crate::telemetry;
 
+/// `kind = "websocket"`: a provider's WebSocket feed that the engine connects to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebsocketConfig {
+    pub name: String,
+    pub url: String,
+    #[serde(default)]
+    pub mappings: Vec<String>,
+    #[serde(default = "default_ping_secs")]
+    pub ping_interval_secs: u64,
+    #[serde(default = "default_backoff_initial_ms")]
+    pub backoff_initial_ms: u64,
+    #[serde(default = "default_backoff_max_ms")]
+    pub backoff_max_ms: u64,
+    /// JSON pointer of a cursor in each post (e.g. `/seq`); see the module doc for resume.
+    #[serde(default)]
+    pub resume_pointer: Option<String>,
+    #[serde(default = "default_resume_param")]
+    pub resume_param: String,
+}
+
+fn default_ping_secs() -> u64 {
+    20
+}
+fn default_backoff_initial_ms() -> u64 {
+    200
+}
+fn default_backoff_max_ms() -> u64 {
+    30_000
+}
+fn default_resume_param() -> String {
+    "since".to_owned()
+}
+
+impl WebsocketConfig {
+    /// Adds what is wrong with this source to `problems`, each prefixed with `at`.
+    pub fn validate(&self, at: &str, problems: &mut Vec<String>) {
+        if !self.url.starts_with("ws://") && !self.url.starts_with("wss://") {
+            problems.push(format!("{at}: url must start with ws:// or wss://"));
+        }
+        if self.ping_interval_secs == 0 {
+            problems.push(format!("{at}: ping_interval_secs must be at least 1"));
+        }
+        if self.backoff_initial_ms == 0 || self.backoff_max_ms < self.backoff_initial_ms {
+            problems.push(format!(
+                "{at}: backoff_initial_ms must be at least 1 and backoff_max_ms at least that"
+            ));
+        }
+        if let Some(pointer) = &self.resume_pointer {
+            if !pointer.starts_with('/') {
+                problems.push(format!(
+                    "{at}: resume_pointer {pointer:?} is not a JSON pointer (must start with /)"
+                ));
+            }
+        }
+        if self.resume_param.is_empty() {
+            problems.push(format!("{at}: resume_param must not be empty"));
+        }
+    }
+
+    /// Starts the client; the task runs until shutdown.
+    pub fn spawn(&self, context: SourceContext) -> BoxFuture<'static, ()> {
+        context
+            .health
+            .set(&context.info.name, SourceState::Connecting);
+        let client = WebsocketClient {
+            source: context.info,
+            url: self.url.clone(),
+            ping_interval: Duration::from_secs(self.ping_interval_secs),
+            backoff_initial: Duration::from_millis(self.backoff_initial_ms),
+            backoff_max: Duration::from_millis(self.backoff_max_ms),
+            resume_pointer: self.resume_pointer.clone(),
+            resume_param: self.resume_param.clone(),
+            max_frame_bytes: context.max_frame_bytes,
+            settle_timeout: Duration::from_secs(5),
+            health: context.health,
+        };
+        Box::pin(client.run(context.queue, context.shutdown))
+    }
+}
+
+/// The running client (built by [`WebsocketConfig::spawn`]).
 #[derive(Clone)]
 pub struct WebsocketClient {
     pub source: Arc<SourceInfo>,
