@@ -101,10 +101,7 @@ impl CommitStage {
     fn prepare(&self, alert: &Alert) -> Prepared {
         let alert_json = serde_json::to_value(alert).unwrap_or_default();
         let (receivers, escalate_to) = route(&self.routes, &self.receivers, &alert_json);
-        let kind = serde_json::to_value(alert.kind)
-            .ok()
-            .and_then(|k| k.as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let kind = alert.kind.label().to_owned();
         let body = json!({ "alert": alert_json, "overdue": null });
         let departments = super::joint::departments_for(&self.routes, &alert_json);
         Prepared {

@@ -4,12 +4,14 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::models::Level;
+
 /// Conditions on an alert; every non-empty list must contain one of the alert's values.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Matchers {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub levels: Vec<String>,
+    pub levels: Vec<Level>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub domains: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -50,7 +52,7 @@ pub struct Route {
 /// time and silences at delivery time).
 #[derive(Debug, Default)]
 struct Facets {
-    level: String,
+    level: Option<Level>,
     domains: Vec<String>,
     regions: Vec<String>,
     platforms: Vec<String>,
@@ -72,7 +74,7 @@ impl Facets {
         let posts = std::iter::once(&alert["first_post"])
             .chain(alert["top_posts"].as_array().into_iter().flatten());
         let mut facets = Facets {
-            level: alert["level"].as_str().unwrap_or_default().to_owned(),
+            level: alert["level"].as_str().and_then(|l| l.parse().ok()),
             domains: strings(&alert["domains"]).collect(),
             event_id: alert["event_id"].as_str().unwrap_or_default().to_owned(),
             ..Facets::default()
@@ -101,7 +103,7 @@ impl Matchers {
         let any = |wanted: &[String], have: &[String]| {
             wanted.is_empty() || wanted.iter().any(|w| have.contains(w))
         };
-        (self.levels.is_empty() || self.levels.contains(&facets.level))
+        (self.levels.is_empty() || facets.level.is_some_and(|l| self.levels.contains(&l)))
             && any(&self.domains, &facets.domains)
             && any(&self.platforms, &facets.platforms)
             && any(&self.tags, &facets.tags)
@@ -180,6 +182,17 @@ mod tests {
             .clone()
             .try_into()
             .unwrap()
+    }
+
+    #[test]
+    fn a_route_on_an_unknown_level_is_a_config_error() {
+        let routes: Result<Vec<Route>, _> = toml::from_str::<toml::Table>(
+            "[[routes]]\nmatch = { levels = [\"purple\"] }\nreceivers = [\"x\"]\n",
+        )
+        .unwrap()["routes"]
+            .clone()
+            .try_into();
+        assert!(routes.unwrap_err().to_string().contains("purple"));
     }
 
     #[test]

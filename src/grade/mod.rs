@@ -166,13 +166,7 @@ fn build(
     forecast: Option<policy::Forecast>,
     now: i64,
 ) -> Alert {
-    let kind_label = match kind {
-        AlertKind::Opened => "opened",
-        AlertKind::Escalated => "escalated",
-        AlertKind::Updated => "updated",
-        AlertKind::Resolved => "resolved",
-    };
-    counter!(ALERTS, "level" => level.label(), "kind" => kind_label).increment(1);
+    counter!(ALERTS, "level" => level.label(), "kind" => kind.label()).increment(1);
     let mut domains: Vec<String> = event.rules.values().map(|r| r.domain.clone()).collect();
     domains.sort();
     domains.dedup();

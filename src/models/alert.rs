@@ -60,6 +60,17 @@ pub struct Alert {
     pub completion: Option<Completion>,
 }
 
+impl AlertKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            AlertKind::Opened => "opened",
+            AlertKind::Escalated => "escalated",
+            AlertKind::Updated => "updated",
+            AlertKind::Resolved => "resolved",
+        }
+    }
+}
+
 /// Why an event was resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -14,6 +14,7 @@
 //! - [`figures`]: an event's figures and the posts an alert shows.
 //! - [`level`]: the plan's warning levels (红/橙/黄).
 //! - [`alert`]: what the monitoring centre sees.
+//! - [`step`]: the steps of the plan an incident goes through.
 
 pub mod alert;
 pub mod completion;
@@ -24,16 +25,18 @@ pub mod level;
 pub mod match_record;
 pub mod post;
 pub mod rule_ref;
+pub mod step;
 
 pub use alert::{Alert, AlertKind, Forecast, Reason, Resolution};
 pub use completion::{Completion, Status, Watermark};
 pub use figures::{Figures, PostSummary, WindowFigures};
 pub use fingerprint::Fingerprint;
 pub use frame::{Frame, MappingSelection, SourceInfo};
-pub use level::Level;
+pub use level::{Level, UnknownLevel};
 pub use match_record::{MatchRecord, MatchedRule, Score, TermHit};
 pub use post::{Author, Counts, Post};
 pub use rule_ref::{RuleRef, Severity};
+pub use step::{Step, UnknownStep};
 
 #[cfg(test)]
 mod tests {
