@@ -259,6 +259,7 @@ impl Engine {
                 }
             });
             tracing::info!(%addr, "HTTP API listening");
+            tracing::info!(url = %format!("http://{addr}/"), "wall display");
             (Some(server), Some(addr))
         } else {
             (None, None)
