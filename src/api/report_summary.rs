@@ -120,7 +120,7 @@ pub fn summarize(
         for domain in &report.incident.domains {
             *by_domain.entry(domain.clone()).or_default() += 1;
         }
-        let place = place(&report.incident.alert).unwrap_or_else(|| "未知".to_owned());
+        let place = place(&report.incident.alert).map_or_else(|| "未知".to_owned(), |(p, _)| p);
         *by_place.entry(place).or_default() += 1;
         for rule in report.incident.alert["rules"]
             .as_array()
@@ -154,7 +154,7 @@ pub fn summarize(
                 "state": if r.incident.resolved { "resolved" } else { r.incident.state.as_str() },
                 "title": alert["title"],
                 "domains": r.incident.domains,
-                "place": place(alert),
+                "place": place(alert).map(|(p, _)| p),
                 "reach": reach(alert),
                 "total_posts": alert["figures"]["total_posts"],
                 "opened_at": r.incident.opened_at.with_timezone(&report_zone()),

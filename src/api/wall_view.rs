@@ -15,17 +15,23 @@ pub const CURVE_MINUTES: i64 = 60;
 /// departments must join).
 const CHASED: [&str; 4] = ["ack", "joint_response", "verified", "responded"];
 
-/// The place an event happened (属地) if grading found one, else the first poster's region.
-pub fn place(alert: &Value) -> Option<String> {
+/// The place an event happened (属地) if grading found one; else the first poster's IP
+/// region (`发布于 四川` → `四川`), marked as such: it says where the poster was, not
+/// where it happened.
+pub fn place(alert: &Value) -> Option<(String, &'static str)> {
     let place = &alert["place"];
     let named = place
         .as_str()
         .or_else(|| place["name"].as_str())
-        .or_else(|| alert["region"].as_str());
-    named
-        .map(str::to_owned)
-        .or_else(|| alert["first_post"]["region"].as_str().map(str::to_owned))
-        .filter(|p| !p.trim().is_empty())
+        .filter(|p| !p.trim().is_empty());
+    if let Some(named) = named {
+        return Some((named.trim().to_owned(), "event"));
+    }
+    alert["first_post"]["region"]
+        .as_str()
+        .map(|r| r.trim().trim_start_matches("发布于").trim().to_owned())
+        .filter(|r| !r.is_empty())
+        .map(|r| (r, "ip"))
 }
 
 fn platforms(alert: &Value) -> Vec<String> {
@@ -103,7 +109,8 @@ pub fn incident_json(view: &IncidentView, config: &DeadlinesConfig) -> Value {
         "state": view.incident.state,
         "active": view.active(),
         "domains": view.incident.domains,
-        "place": place(alert),
+        "place": place(alert).map(|(p, _)| p),
+        "place_kind": place(alert).map(|(_, kind)| kind),
         "platforms": platforms(alert),
         "title": alert["title"],
         "excerpt": first["excerpt"],

@@ -224,11 +224,12 @@ impl Screen {
         let stats = &self.state.wall.stats;
         let received = stats.received.load(Ordering::Relaxed);
         let now = Instant::now();
+        // Unknown until a second reading (null on the first status).
         let posts_per_s = match self.posts_seen.replace((received, now)) {
             Some((before, at)) if now > at => {
-                received.saturating_sub(before) as f64 / (now - at).as_secs_f64()
+                Some(received.saturating_sub(before) as f64 / (now - at).as_secs_f64())
             }
-            _ => 0.0,
+            _ => None,
         };
         let mut problems = Vec::new();
         let rules = self.state.rules.current();

@@ -90,7 +90,7 @@ function handle(message) {
 
 function renderStatus(status) {
   const c = status.counters;
-  document.getElementById("c-rate").textContent = c.posts_per_s.toFixed(1);
+  document.getElementById("c-rate").textContent = c.posts_per_s == null ? "–" : c.posts_per_s.toFixed(1);
   document.getElementById("c-matched").textContent = c.posts_matched.toLocaleString("zh-CN");
   for (const level of LEVELS) document.getElementById(`c-${level}`).textContent = c.open[level] ?? 0;
   const failing = c.failing_receivers.length;
@@ -146,7 +146,8 @@ function deadlineHtml(incident) {
 
 function cardHtml(incident) {
   const domains = (incident.domains ?? []).map((d) => `<span class="tag">${escapeHtml(d)}</span>`).join("");
-  const place = incident.place ? `<span class="place">属地 ${escapeHtml(incident.place)}</span>` : "";
+  const placeLabel = incident.place_kind === "ip" ? "IP属地" : "属地";
+  const place = incident.place ? `<span class="place">${placeLabel} ${escapeHtml(incident.place)}</span>` : "";
   const platforms = (incident.platforms ?? []).map((p) => PLATFORM_ZH[p] ?? p).join(" · ");
   const fresh = wall.fresh.has(incident.event_id) ? " fresh" : "";
   return `<article class="card${fresh}" data-event-id="${escapeHtml(incident.event_id)}" data-level="${escapeHtml(incident.level)}">
@@ -168,9 +169,30 @@ function render() {
     const list = byLevel[level].sort((a, b) => Date.parse(b.escalated_at) - Date.parse(a.escalated_at));
     const section = document.querySelector(`section[data-level="${level}"]`);
     section.querySelector(".count").textContent = list.length ? `(${list.length})` : "";
-    section.querySelector(".cards").innerHTML = list.length ? list.map(cardHtml).join("") : `<div class="empty">暂无</div>`;
+    const cards = section.querySelector(".cards");
+    cards.innerHTML = list.length ? list.map(cardHtml).join("") : `<div class="empty">暂无</div>`;
+    fitCards(cards);
   }
   wall.fresh.clear();
+}
+
+// Cards that do not fit the column are taken off and counted at its foot, newest kept.
+function fitCards(cards) {
+  const limit = cards.getBoundingClientRect().bottom - parseFloat(getComputedStyle(cards).paddingBottom);
+  const fits = (element) => element.getBoundingClientRect().bottom <= limit;
+  const all = [...cards.querySelectorAll(".card")];
+  let keep = all.length;
+  while (keep > 1 && !fits(all[keep - 1])) keep--;
+  if (keep === all.length) return;
+  for (const card of all.slice(keep)) card.remove();
+  const more = document.createElement("div");
+  more.className = "more";
+  cards.appendChild(more);
+  more.textContent = `另有 ${all.length - keep} 起未显示`;
+  while (keep > 1 && !fits(more)) {
+    all[--keep].remove();
+    more.textContent = `另有 ${all.length - keep} 起未显示`;
+  }
 }
 
 function tick() {
@@ -193,4 +215,7 @@ if (token) {
 render();
 tick();
 setInterval(tick, 1000);
+// Fitting cards depends on the font's metrics and the screen's size.
+document.fonts.ready.then(render);
+window.addEventListener("resize", render);
 connect();
