@@ -251,7 +251,29 @@ async fn the_wall_shows_an_event_under_yellow_then_red_without_a_reload() {
         large.display(),
         renamed.display()
     );
+
+    // Back on the wall, the engine stops: the screen says it is reconnecting.
+    client.goto(&format!("http://{addr}/")).await.unwrap();
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(r#"body[data-connected="true"]"#))
+        .await
+        .expect("the page connects again");
+    test.finish().await;
+    let banner = client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("#banner.reconnecting:not([hidden])"))
+        .await
+        .expect("a reconnecting banner once the engine is gone");
+    let text = banner.text().await.unwrap();
+    assert!(text.contains("正在重连"), "{text}");
+    let red_still = client
+        .find_all(Locator::Css(r#"section[data-level="red"] .card"#))
+        .await
+        .unwrap();
+    assert_eq!(red_still.len(), 1, "the picture stays as it was");
     client.close().await.unwrap();
     drop(driver);
-    test.finish().await;
 }

@@ -218,3 +218,52 @@ async fn the_wall_needs_its_token_when_one_is_configured() {
     assert_eq!(next_change(&mut screen).await["type"], "snapshot");
     test.finish().await;
 }
+
+/// The next `status` whose problems satisfy `wanted`, within 20 s.
+async fn status_where(socket: &mut Socket, wanted: impl Fn(&[String]) -> bool) -> Value {
+    tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            let Message::Text(text) = socket.next().await.unwrap().unwrap() else {
+                continue;
+            };
+            let message: Value = serde_json::from_str(&text).unwrap();
+            if message["type"] != "status" {
+                continue;
+            }
+            let problems: Vec<String> =
+                serde_json::from_value(message["problems"].clone()).unwrap();
+            if wanted(&problems) {
+                return message;
+            }
+        }
+    })
+    .await
+    .expect("a status with the problem within 20 s")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn screens_are_told_when_rules_or_a_source_fail() {
+    // A provider's feed that nobody serves: the source keeps connecting.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("ws://{}/feed", dead.local_addr().unwrap());
+    drop(dead);
+    let overlay =
+        format!("[[sources]]\nkind = \"websocket\"\nname = \"provider\"\nurl = {url:?}\n");
+    let test = TestEngine::start(&overlay).await;
+    let addr = test.addr();
+    let mut screen = connect(addr, "").await;
+    let status = status_where(&mut screen, |p| p.iter().any(|l| l.contains("provider"))).await;
+    assert_eq!(status["counters"]["open"], json!({}));
+    assert!(status["rules_generation"].as_u64().unwrap() >= 1);
+
+    let broken = "[[rule]]\nid = \"bad.one\"\nname = \"坏\"\ndomain = \"执法办案\"\nseverity = \"high\"\nregex = [\"(警察|民警\"]\n";
+    std::fs::write(test.rules_dir().join("broken.toml"), broken).unwrap();
+    let (status, _) = http(addr, "POST", "/api/v1/rules/reload", &[], b"").await;
+    assert_eq!(status, 422);
+    status_where(&mut screen, |p| {
+        p.iter()
+            .any(|l| l.contains("规则重载失败") && l.contains("broken.toml"))
+    })
+    .await;
+    test.finish().await;
+}
