@@ -1,41 +1,48 @@
 //! The values `GET /api/v1/alerts` filters on, checked: a typo in `level` or `state` is a
 //! 400 naming the accepted values, not an empty list that reads as "all quiet".
 
-use crate::deliver::outbox::{IncidentFilter, STEPS};
+use crate::deliver::outbox::IncidentFilter;
+use crate::models::{Level, Step};
 
-/// Accepted `level` spellings and the level they mean.
-const LEVELS: [(&str, &str); 9] = [
-    ("red", "red"),
-    ("orange", "orange"),
-    ("yellow", "yellow"),
-    ("红", "red"),
-    ("橙", "orange"),
-    ("黄", "yellow"),
-    ("红色", "red"),
-    ("橙色", "orange"),
-    ("黄色", "yellow"),
+/// The plan's Chinese names of the levels.
+const LEVELS_ZH: [(&str, Level); 6] = [
+    ("红", Level::Red),
+    ("橙", Level::Orange),
+    ("黄", Level::Yellow),
+    ("红色", Level::Red),
+    ("橙色", Level::Orange),
+    ("黄色", Level::Yellow),
 ];
+
+fn level(text: &str) -> Option<Level> {
+    text.parse::<Level>().ok().or_else(|| {
+        LEVELS_ZH
+            .iter()
+            .find(|(name, _)| *name == text)
+            .map(|(_, level)| *level)
+    })
+}
 
 /// `open` (no step taken, not resolved), a step name (the furthest taken), or `resolved`.
 fn known_state(state: &str) -> bool {
-    state == "open" || state == "resolved" || STEPS.contains(&state)
+    state == "open" || state == "resolved" || state.parse::<Step>().is_ok()
 }
 
 /// The filter with its level in the canonical spelling, or what is wrong with it.
 pub fn checked(mut filter: IncidentFilter) -> Result<IncidentFilter, String> {
-    if let Some(level) = &filter.level {
-        let Some((_, canonical)) = LEVELS.iter().find(|(given, _)| given == level) else {
+    if let Some(given) = &filter.level {
+        let Some(level) = level(given) else {
             return Err(format!(
-                "unknown level {level:?}; one of red, orange, yellow (or 红, 橙, 黄)"
+                "unknown level {given:?}; one of red, orange, yellow (or 红, 橙, 黄)"
             ));
         };
-        filter.level = Some((*canonical).to_owned());
+        filter.level = Some(level.label().to_owned());
     }
     if let Some(state) = &filter.state {
         if !known_state(state) {
             return Err(format!(
                 "unknown state {state:?}; one of open, {}, resolved",
-                STEPS.join(", ")
+                Step::ALL.map(Step::as_str).join(", ")
             ));
         }
     }

@@ -16,7 +16,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::AppState;
-use crate::deliver::outbox::{StepOutcome, StepTake, STEPS};
+use crate::deliver::outbox::{StepOutcome, StepTake};
+use crate::models::Step;
 use crate::telemetry::DEADLINE_STEP_SECONDS;
 
 /// How far in the future a step's `at` may be (clocks of the officers' machines differ).
@@ -46,11 +47,9 @@ pub async fn step(
     Path((event_id, action)): Path<(String, String)>,
     Json(request): Json<StepRequest>,
 ) -> Response {
-    let Some(step) = STEPS.iter().find(|s| **s == action) else {
-        return answer(
-            StatusCode::BAD_REQUEST,
-            json!({ "error": format!("unknown step {action:?}; one of {}", STEPS.join(", ")) }),
-        );
+    let step = match action.parse::<Step>() {
+        Ok(step) => step.as_str(),
+        Err(e) => return answer(StatusCode::BAD_REQUEST, json!({ "error": e.to_string() })),
     };
     if request.by.trim().is_empty() {
         return answer(
@@ -63,7 +62,7 @@ pub async fn step(
         .as_deref()
         .map(str::trim)
         .filter(|d| !d.is_empty());
-    if department.is_some() && *step != "ack" {
+    if department.is_some() && step != Step::Ack.as_str() {
         return answer(
             StatusCode::BAD_REQUEST,
             json!({ "error": "`department` acknowledges: only with ack" }),
