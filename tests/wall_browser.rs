@@ -166,7 +166,8 @@ async fn screenshot(client: &Client, width: u32, height: u32) -> PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_wall_shows_an_event_under_yellow_then_red_without_a_reload() {
     require_browser();
-    let test = TestEngine::start("").await;
+    let route = "[[routes]]\nreceivers = []\ndepartments = [\"情指\", \"网安\", \"宣传\"]\n";
+    let test = TestEngine::start(route).await;
     let addr = test.addr();
     let driver = Driver::start().await;
     let profile = tempfile::tempdir().unwrap();
@@ -197,6 +198,29 @@ async fn the_wall_shows_an_event_under_yellow_then_red_without_a_reload() {
     let text = red.text().await.unwrap();
     assert!(text.contains("江苏"), "the place: {text}");
     assert!(text.contains("微博") && text.contains("抖音"), "{text}");
+    assert!(
+        text.contains("联合响应 0/3") && text.contains("情指、网安、宣传"),
+        "{text}"
+    );
+    // A department acknowledges: the card says so, still without a reload.
+    let event_id = red.attr("data-event-id").await.unwrap().unwrap();
+    let (status, body) = crate::support::http(
+        addr,
+        "POST",
+        &format!("/api/v1/alerts/{event_id}/ack"),
+        &[("Content-Type", "application/json")],
+        r#"{"by": "孙七", "department": "网安"}"#.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::XPath(
+            r#"//section[@data-level="red"]//div[@class="departments" and contains(., "联合响应 1/3")]"#,
+        ))
+        .await
+        .expect("the card shows the department's acknowledgement");
     let yellow_cards = client
         .find_all(Locator::Css(r#"section[data-level="yellow"] .card"#))
         .await

@@ -144,6 +144,16 @@ function deadlineHtml(incident) {
   return `<span class="deadline${soon}">${step} 剩 ${formatDuration(left)}</span>`;
 }
 
+// Who of the departments the response needs has acknowledged, and who is missing.
+function departmentsHtml(incident) {
+  const departments = incident.departments ?? [];
+  if (departments.length === 0) return "";
+  const joined = departments.filter((d) => d.at).length;
+  const missing = departments.filter((d) => !d.at).map((d) => escapeHtml(d.department));
+  const rest = missing.length ? `　待：<b>${missing.join("、")}</b>` : "　已全部到位";
+  return `<div class="departments">联合响应 ${joined}/${departments.length}${rest}</div>`;
+}
+
 function cardHtml(incident) {
   const domains = (incident.domains ?? []).map((d) => `<span class="tag">${escapeHtml(d)}</span>`).join("");
   const placeLabel = incident.place_kind === "ip" ? "IP属地" : "属地";
@@ -153,6 +163,7 @@ function cardHtml(incident) {
   return `<article class="card${fresh}" data-event-id="${escapeHtml(incident.event_id)}" data-level="${escapeHtml(incident.level)}">
   <div class="top">${domains}${place}<span class="platforms">${escapeHtml(platforms)}</span></div>
   <div class="excerpt">${escapeHtml(incident.excerpt || incident.title)}</div>
+  ${departmentsHtml(incident)}
   <div class="bottom">
     <span class="figure">传播 <b>${formatCount(incident.reach)}</b></span>
     <span class="figure">帖 <b>${formatCount(incident.total_posts)}</b></span>
