@@ -79,6 +79,9 @@ async fn departments_acknowledge_each_for_itself_and_meet_the_joint_response() {
         .map(|s| s["step"].as_str().unwrap())
         .collect();
     assert_eq!(steps, ["ack", "joint_response"]);
+    assert!(shown["deadlines"]["joint_response"].is_string());
+    assert_eq!(shown["departments"][1]["department"], "网安");
+    assert_eq!(shown["departments"][1]["by"], "孙七");
     assert_eq!(shown["alert"]["state"], "ack");
     test.finish().await;
 }

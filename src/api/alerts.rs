@@ -9,7 +9,7 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::AppState;
-use crate::deliver::outbox::{IncidentFilter, OutboxError, Silence, STEPS};
+use crate::deliver::outbox::{IncidentFilter, OutboxError, Silence, JOINT_RESPONSE, STEPS};
 
 fn failed(e: OutboxError) -> Response {
     (
@@ -36,7 +36,8 @@ pub async fn list(State(state): State<AppState>, Query(filter): Query<IncidentFi
 }
 
 /// `GET /api/v1/alerts/{event_id}`: the incident, its latest alert (with the why), its
-/// steps, the deadlines, and every delivery attempt.
+/// steps, the deadlines, the departments that must join and their acknowledgements, and
+/// every delivery attempt.
 pub async fn show(State(state): State<AppState>, Path(event_id): Path<String>) -> Response {
     let incident = match state.outbox.incident(&event_id) {
         Ok(Some(incident)) => incident,
@@ -57,14 +58,25 @@ pub async fn show(State(state): State<AppState>, Path(event_id): Path<String>) -
         Ok(attempts) => attempts,
         Err(e) => return failed(e),
     };
+    let departments = match state.outbox.departments(&event_id) {
+        Ok(departments) => departments,
+        Err(e) => return failed(e),
+    };
+    let joint = (!departments.is_empty()).then_some(JOINT_RESPONSE);
     let deadlines: serde_json::Map<String, serde_json::Value> = STEPS
         .iter()
+        .copied()
+        .chain(joint)
         .filter_map(|step| {
             let limit = state.deadlines.deadline(&incident.level, step)?;
             Some((step.to_string(), json!(incident.opened_at + limit)))
         })
         .collect();
-    Json(json!({ "alert": incident, "steps": steps, "deadlines": deadlines, "deliveries": attempts })).into_response()
+    Json(
+        json!({ "alert": incident, "steps": steps, "deadlines": deadlines,
+                 "departments": departments, "deliveries": attempts }),
+    )
+    .into_response()
 }
 
 pub async fn silences(State(state): State<AppState>) -> Response {

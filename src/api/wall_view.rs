@@ -135,3 +135,87 @@ pub fn incident_json(view: &IncidentView, config: &DeadlinesConfig) -> Value {
         "departments": view.departments,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use chrono::{Duration, Utc};
+    use serde_json::json;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::deliver::outbox::{DepartmentAck, Incident, Step};
+
+    fn view(opened_minutes_ago: i64, steps: &[&str], departments: usize) -> IncidentView {
+        let opened_at = Utc::now() - Duration::minutes(opened_minutes_ago);
+        IncidentView {
+            incident: Incident {
+                event_id: "e".into(),
+                level: "red".into(),
+                state: "open".into(),
+                resolved: false,
+                domains: vec![],
+                opened_at,
+                updated_at: opened_at,
+                alert: json!({"first_post": {"region": "发布于 四川", "platform": "weibo"},
+                              "top_posts": [{"platform": "douyin"}, {"platform": "weibo"}]}),
+            },
+            steps: steps
+                .iter()
+                .map(|s| Step {
+                    step: (*s).into(),
+                    at: opened_at,
+                    by: "x".into(),
+                    comment: String::new(),
+                })
+                .collect(),
+            departments: (0..departments)
+                .map(|i| DepartmentAck {
+                    department: format!("d{i}"),
+                    at: None,
+                    by: None,
+                })
+                .collect(),
+            escalated_at: opened_at,
+            curve: BTreeMap::from([(90, 3), (158, 5)]),
+        }
+    }
+
+    #[test]
+    fn the_next_deadline_is_the_earliest_step_not_taken_and_may_be_past() {
+        let config = Config::embedded().deadlines;
+        let late = incident_json(&view(45, &[], 0), &config);
+        assert_eq!(late["next_deadline"]["step"], "ack");
+        let due: chrono::DateTime<Utc> =
+            serde_json::from_value(late["next_deadline"]["due_at"].clone()).unwrap();
+        assert!(
+            due < Utc::now(),
+            "45 minutes after opening, the 30-minute ack is overdue"
+        );
+        let acked = incident_json(&view(45, &["ack"], 0), &config);
+        assert_eq!(acked["next_deadline"]["step"], "verified");
+        let joint = incident_json(&view(5, &["ack"], 3), &config);
+        assert_eq!(joint["next_deadline"]["step"], "joint_response");
+    }
+
+    #[test]
+    fn the_ip_region_is_marked_and_the_curve_is_the_last_hour() {
+        let config = Config::embedded().deadlines;
+        let shown = incident_json(&view(5, &[], 0), &config);
+        assert_eq!(shown["place"], "四川");
+        assert_eq!(shown["place_kind"], "ip");
+        assert_eq!(shown["platforms"], json!(["weibo", "douyin"]));
+        let velocity = shown["velocity"].as_array().unwrap();
+        assert_eq!(velocity.len(), CURVE_MINUTES as usize);
+        assert_eq!(velocity[59], 5);
+        assert_eq!(
+            velocity.iter().filter_map(|v| v.as_u64()).sum::<u64>(),
+            5,
+            "minute 90 is over an hour before 158"
+        );
+        let mut with_place = view(5, &[], 0);
+        with_place.incident.alert["place"] = json!({"name": "江州市城南区"});
+        assert_eq!(incident_json(&with_place, &config)["place_kind"], "event");
+    }
+}
