@@ -113,12 +113,13 @@ async fn require_token(
     next: Next,
 ) -> Response {
     if let Some(token) = token {
-        let expected = format!("Bearer {token}");
         let given = request
             .headers()
             .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
-        if given != Some(expected.as_str()) {
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        // Constant time: how long a refusal takes says nothing of how much was right.
+        if !given.is_some_and(|given| wall::constant_time_eq(given, &token)) {
             return (StatusCode::UNAUTHORIZED, "missing or wrong bearer token\n").into_response();
         }
     }
@@ -170,5 +171,21 @@ async fn render_metrics(State(state): State<AppState>) -> Response {
         )
             .into_response(),
         None => (StatusCode::NOT_FOUND, "metrics recorder not installed\n").into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wall::constant_time_eq;
+
+    /// The bearer token compare goes through the constant-time compare (regression: `!=`
+    /// on strings stops at the first differing byte); it must still decide rightly.
+    #[test]
+    fn the_token_compare_decides_rightly() {
+        assert!(constant_time_eq("s3cret", "s3cret"));
+        assert!(!constant_time_eq("s3cre", "s3cret"));
+        assert!(!constant_time_eq("s3cret!", "s3cret"));
+        assert!(!constant_time_eq("s3creT", "s3cret"));
+        assert!(!constant_time_eq("", "s3cret"));
     }
 }
