@@ -8,9 +8,16 @@
 //! | `POST /api/v1/rules/reload`    | compile, test and swap in the rules directory (token) |
 //! | `POST /api/v1/rules/test`      | which rules a text fires, and why                     |
 //! | `POST /api/v1/policy/reload`   | reload the grading policy file (token)                |
+//! | `GET  /api/v1/alerts`          | incidents, newest first (`?level=&state=&domain=&since=`) |
+//! | `GET  /api/v1/alerts/{id}`     | one incident: latest alert, steps, deadlines, deliveries |
+//! | `POST /api/v1/alerts/{id}/{action}` | record a step: ack, verified, responded, closed (token) |
+//! | `GET  /api/v1/silences`        | silences                                              |
+//! | `POST /api/v1/silences`, `DELETE /api/v1/silences/{id}` | add, expire a silence (token) |
+//! | `GET  /api/v1/dead-letters`    | notices a receiver gave up on                         |
 //! | `GET  /healthz`, `/readyz`     | liveness, readiness                                   |
 //! | `GET  /metrics`                | Prometheus text format                                |
 //! | `GET  /`                       | the wall display (wall token, if configured)          |
+//! | `GET  /wall.css`, `/wall.js`   | its style and script                                  |
 //! | `GET  /ws/alerts?since=SEQ`    | the wall's socket: snapshot, then deltas              |
 //! | `GET  /api/v1/reports/daily`   | 舆情日报 `?date=YYYY-MM-DD[&format=html]` (wall token)  |
 //! | `GET  /api/v1/reports/weekly`  | 周报 `?week=YYYY-Www[&format=html]` (wall token)        |
