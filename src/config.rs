@@ -73,6 +73,9 @@ pub struct OutputConfig {
     /// Where matched posts go (JSON lines, one per post): `-` or a file; absent: nowhere.
     #[serde(default)]
     pub matches: Option<String>,
+    /// When a writer falls behind (stdout blocked): `drop` the line, counted, so the
+    /// pipeline never waits (live); or `wait` for it, so the output is complete (replay).
+    pub when_full: crate::output::WhenFull,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -21,7 +21,6 @@ use crate::deliver::deadlines;
 use crate::deliver::dispatch::Dispatcher;
 use crate::deliver::outbox::Outbox;
 use crate::deliver::receiver::Receiver;
-use crate::deliver::spawn_output;
 use crate::grade::store::PolicyStore;
 use crate::grade::thread::GradeStage;
 use crate::grade::{Alert, Grader};
@@ -32,6 +31,7 @@ use crate::ingest::{SourceContext, SourceInfo};
 use crate::matching::store::RuleStore;
 use crate::matching::{spawn_workers, WorkerContext};
 use crate::models::MatchRecord;
+use crate::output::spawn_output;
 use crate::reload::{self, ReloadFn};
 use crate::telemetry::Stats;
 
@@ -54,6 +54,9 @@ pub enum EngineError {
     #[error("a pipeline thread panicked")]
     Panicked,
 }
+
+/// Lines an output buffers before it drops (live) or waits (replay).
+const OUTPUT_CAPACITY: usize = 4096;
 
 fn io(context: &'static str) -> impl FnOnce(std::io::Error) -> EngineError {
     move |source| EngineError::Io { context, source }
@@ -113,35 +116,38 @@ impl Engine {
         let (live_alerts, _) = broadcast::channel(1024);
         let (live_matches, _) = broadcast::channel(1024);
         let mut outputs = Vec::new();
-        let (output_tx, output_rx) = crossbeam_channel::bounded::<Alert>(4096);
-        outputs.push(
-            spawn_output(
-                "alerts",
-                &config.output.alerts,
-                output_rx,
-                live_alerts.clone(),
-            )
-            .map_err(io("opening the alerts output"))?,
-        );
+        let (alerts_output, writer) = spawn_output(
+            "alerts",
+            &config.output.alerts,
+            OUTPUT_CAPACITY,
+            config.output.when_full,
+            live_alerts.clone(),
+        )
+        .map_err(io("opening the alerts output"))?;
+        outputs.push(writer);
         let (alert_tx, alert_rx) = crossbeam_channel::bounded::<Alert>(4096);
         let commit = CommitStage {
             alerts: alert_rx,
             outbox: outbox.clone(),
             routes: config.routes.clone(),
             receivers: config.receivers.iter().map(|r| r.name.clone()).collect(),
-            output: output_tx,
+            output: alerts_output,
             committed: committed.clone(),
         };
         let commit = commit.spawn().map_err(io("starting the commit stage"))?;
         let matches_out = match &config.output.matches {
             None => None,
             Some(path) => {
-                let (tx, rx) = crossbeam_channel::bounded::<MatchRecord>(4096);
-                outputs.push(
-                    spawn_output("matches", path, rx, live_matches.clone())
-                        .map_err(io("opening the matches output"))?,
-                );
-                Some(tx)
+                let (output, writer) = spawn_output(
+                    "matches",
+                    path,
+                    OUTPUT_CAPACITY,
+                    config.output.when_full,
+                    live_matches.clone(),
+                )
+                .map_err(io("opening the matches output"))?;
+                outputs.push(writer);
+                Some(output)
             }
         };
         let (match_tx, match_rx) = crossbeam_channel::bounded(4096);

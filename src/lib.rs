@@ -35,6 +35,8 @@
 //! - [`grade`]: the policy that grades events and the alert lifecycle.
 //! - [`deliver`]: the durable outbox, receivers (webhook, DingTalk, WeCom, Feishu),
 //!   routes, silences, deadlines, and JSON-lines output.
+//! - [`output`]: JSON lines of alerts and matched posts and their live broadcasts, beside
+//!   the pipeline (a blocked stdout never stalls it).
 //! - [`api`]: the HTTP API; [`engine`] wires the stages; [`config`], [`telemetry`],
 //!   [`health`] and [`reload`] serve them all; [`query`] builds URLs.
 //! - [`synth`]: `fenghuo gen`, a synthetic feed for benchmarks.
@@ -52,6 +54,7 @@ pub mod ingest;
 pub mod matching;
 pub mod models;
 pub mod normalize;
+pub mod output;
 pub mod query;
 pub mod reload;
 pub mod rules;

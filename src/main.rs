@@ -206,6 +206,8 @@ fn run(command: Command) -> Result<ExitCode> {
                 watch = false
                 [grading]
                 clock = "feed"
+                [output]
+                when_full = "wait"
             };
             command.insert("sources".into(), vec![toml::Value::Table(source)].into());
             let config = overrides.apply(command)?;

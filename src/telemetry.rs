@@ -28,8 +28,8 @@ pub const EVENTS_CLOSED: &str = "fenghuo_events_closed_total";
 pub const EVENTS_EVICTED: &str = "fenghuo_events_evicted_total";
 pub const EVENTS_LATE_POSTS: &str = "fenghuo_events_late_posts_total";
 pub const ALERTS: &str = "fenghuo_alerts_total";
-/// Seconds each match worker spent on frames (a gauge that only grows: `metrics` counters
-/// are integers); `rate()` of it is the worker's busy share.
+/// Seconds each match worker spent on frames, a counter in whole seconds (the fraction is
+/// carried); `rate()` of it is the worker's busy share.
 pub const WORKER_BUSY_SECONDS: &str = "fenghuo_worker_busy_seconds_total";
 pub const DELIVERIES: &str = "fenghuo_deliveries_total";
 pub const DELIVERY_SECONDS: &str = "fenghuo_delivery_seconds";
@@ -40,6 +40,8 @@ pub const DEADLINE_STEP_SECONDS: &str = "fenghuo_deadline_step_seconds";
 pub const INGEST_TO_ALERT_SECONDS: &str = "fenghuo_ingest_to_alert_seconds";
 pub const SOURCE_CONNECTED: &str = "fenghuo_source_connected";
 pub const SOURCE_RECONNECTS: &str = "fenghuo_source_reconnects_total";
+pub const OUTPUT_WRITE_ERRORS: &str = "fenghuo_output_write_errors_total";
+pub const OUTPUT_LINES_DROPPED: &str = "fenghuo_output_lines_dropped_total";
 pub const SOURCE_OVERSIZE: &str = "fenghuo_source_oversize_messages_total";
 
 /// Counts of what the pipeline did, readable in-process (summary lines, tests).
@@ -252,6 +254,14 @@ pub const DESCRIPTIONS: &[(&str, &str)] = &[
         "Whether a pulling source is connected (push sources: open connections).",
     ),
     (SOURCE_RECONNECTS, "Reconnects of a pulling source."),
+    (
+        OUTPUT_WRITE_ERRORS,
+        "Failed writes of a JSON-lines output (alerts, matches); its lines are lost.",
+    ),
+    (
+        OUTPUT_LINES_DROPPED,
+        "JSON-lines output lines lost: writer behind (live) or write failed.",
+    ),
     (
         SOURCE_OVERSIZE,
         "WebSocket messages over engine.max_frame_bytes; each ends its connection.",

@@ -71,3 +71,94 @@ fn prometheus_alerting_rules_use_only_exported_metrics() {
         "alerting rules use metrics the engine does not export: {unknown:?}"
     );
 }
+
+/// The Kubernetes rules ConfigMap is a copy of `rules/`: every file, byte for byte
+/// (regression: it drifted). `deploy/kubernetes/sync_rules.py` rewrites it.
+#[test]
+fn the_kubernetes_rules_configmap_equals_the_rules_directory() {
+    let yaml = read("deploy/kubernetes/configmap.yaml");
+    let document = yaml.rsplit("\n---\n").next().unwrap();
+    let data = document
+        .split_once("\ndata:\n")
+        .unwrap()
+        .1
+        .split("\nkind: ConfigMap")
+        .next()
+        .unwrap();
+    let mut copied = std::collections::BTreeMap::new();
+    let mut current: Option<(String, Vec<String>)> = None;
+    for line in data.lines() {
+        if let Some(key) = line
+            .strip_prefix("  ")
+            .filter(|l| !l.starts_with(' '))
+            .and_then(|l| l.strip_suffix(": |"))
+        {
+            copied.extend(
+                current
+                    .take()
+                    .map(|(k, lines)| (k, lines.join("\n") + "\n")),
+            );
+            current = Some((key.to_owned(), Vec::new()));
+        } else if let Some((_, lines)) = &mut current {
+            lines.push(line.strip_prefix("    ").unwrap_or(line).to_owned());
+        }
+    }
+    copied.extend(current.map(|(k, lines)| (k, lines.join("\n") + "\n")));
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        copied.keys().cloned().collect::<Vec<_>>(),
+        names,
+        "run deploy/kubernetes/sync_rules.py"
+    );
+    for name in names {
+        let text = std::fs::read_to_string(dir.join(&name)).unwrap();
+        assert!(
+            copied[&name] == text,
+            "{name} differs from its ConfigMap copy: run deploy/kubernetes/sync_rules.py"
+        );
+    }
+}
+
+/// The route table in `src/api/mod.rs` lists every route the API serves (regression: it
+/// drifted).
+#[test]
+fn the_api_route_table_lists_every_route() {
+    let api = read("src/api/mod.rs");
+    let table: String = api
+        .lines()
+        .take_while(|l| l.starts_with("//!"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for file in ["src/api/mod.rs", "src/ingest/push.rs"] {
+        let text = read(file);
+        for (at, _) in text.match_indices(".route(\"") {
+            let path = text[at + ".route(\"".len()..].split('"').next().unwrap();
+            assert!(
+                table.contains(&format!(" {path}`"))
+                    || table.contains(&format!(" {path}?"))
+                    || table.contains(&format!("`{path}`")),
+                "{path} (in {file}) is missing from the route table of src/api/mod.rs"
+            );
+        }
+    }
+}
+
+/// The sample feed's README gives the speed the default configuration replays it at.
+#[test]
+fn the_sample_readme_states_the_default_replay_speed() {
+    let config = fenghuo::config::Config::embedded();
+    let Some(fenghuo::config::SourceConfig::Replay(replay)) = config.sources.first() else {
+        panic!("the default source is a replay");
+    };
+    let speed = replay.speed.expect("the sample is paced");
+    let readme = read("deploy/sample/README.md");
+    assert!(
+        readme.contains(&format!("{speed}×")),
+        "deploy/sample/README.md should say {speed}×"
+    );
+}

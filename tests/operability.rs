@@ -94,7 +94,7 @@ async fn metrics_after_a_replay_equal_what_the_replay_produced() {
     // Another process: its progress can only be observed, so poll until everything went
     // through (bounded).
     let deadline = Instant::now() + Duration::from_secs(60);
-    let samples = loop {
+    let (samples, text) = loop {
         let (status, text) = http(addr, "GET", "/metrics", &[], b"").await;
         assert_eq!(status, 200, "{text}");
         let samples = parse_prometheus(&text);
@@ -103,7 +103,7 @@ async fn metrics_after_a_replay_equal_what_the_replay_produced() {
             .copied()
             .unwrap_or(0.0);
         if received >= 14.0 && sum(&samples, "fenghuo_alerts_total{") >= expected_alerts {
-            break samples;
+            break (samples, text);
         }
         assert!(
             Instant::now() < deadline,
@@ -150,6 +150,14 @@ async fn metrics_after_a_replay_equal_what_the_replay_produced() {
         get("fenghuo_queue_frames_popped_total")
     );
     assert!(samples.contains_key("fenghuo_worker_busy_seconds_total{worker=\"0\"}"));
+    // Regression: it was a gauge, which `promtool check metrics` rejects for a `_total`.
+    for line in text.lines().filter(|l| l.starts_with("# TYPE ")) {
+        let (name, kind) = line["# TYPE ".len()..].split_once(' ').unwrap();
+        assert!(
+            !name.ends_with("_total") || kind == "counter",
+            "{name} is a {kind}; a _total must be a counter"
+        );
+    }
     assert_eq!(
         get("fenghuo_ingest_to_alert_seconds_count"),
         expected_alerts,

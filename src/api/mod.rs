@@ -8,9 +8,16 @@
 //! | `POST /api/v1/rules/reload`    | compile, test and swap in the rules directory (token) |
 //! | `POST /api/v1/rules/test`      | which rules a text fires, and why                     |
 //! | `POST /api/v1/policy/reload`   | reload the grading policy file (token)                |
+//! | `GET  /api/v1/alerts`          | incidents, newest first (`?level=&state=&domain=&since=`) |
+//! | `GET  /api/v1/alerts/{id}`     | one incident: latest alert, steps, deadlines, deliveries |
+//! | `POST /api/v1/alerts/{id}/{action}` | record a step: ack, verified, responded, closed (token) |
+//! | `GET  /api/v1/silences`        | silences                                              |
+//! | `POST /api/v1/silences`, `DELETE /api/v1/silences/{id}` | add, expire a silence (token) |
+//! | `GET  /api/v1/dead-letters`    | notices a receiver gave up on                         |
 //! | `GET  /healthz`, `/readyz`     | liveness, readiness                                   |
 //! | `GET  /metrics`                | Prometheus text format                                |
 //! | `GET  /`                       | the wall display (wall token, if configured)          |
+//! | `GET  /wall.css`, `/wall.js`   | its style and script                                  |
 //! | `GET  /ws/alerts?since=SEQ`    | the wall's socket: snapshot, then deltas              |
 //! | `GET  /api/v1/reports/daily`   | 舆情日报 `?date=YYYY-MM-DD[&format=html]` (wall token)  |
 //! | `GET  /api/v1/reports/weekly`  | 周报 `?week=YYYY-Www[&format=html]` (wall token)        |
@@ -113,12 +120,13 @@ async fn require_token(
     next: Next,
 ) -> Response {
     if let Some(token) = token {
-        let expected = format!("Bearer {token}");
         let given = request
             .headers()
             .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
-        if given != Some(expected.as_str()) {
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        // Constant time: how long a refusal takes says nothing of how much was right.
+        if !given.is_some_and(|given| wall::constant_time_eq(given, &token)) {
             return (StatusCode::UNAUTHORIZED, "missing or wrong bearer token\n").into_response();
         }
     }
@@ -170,5 +178,21 @@ async fn render_metrics(State(state): State<AppState>) -> Response {
         )
             .into_response(),
         None => (StatusCode::NOT_FOUND, "metrics recorder not installed\n").into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wall::constant_time_eq;
+
+    /// The bearer token compare goes through the constant-time compare (regression: `!=`
+    /// on strings stops at the first differing byte); it must still decide rightly.
+    #[test]
+    fn the_token_compare_decides_rightly() {
+        assert!(constant_time_eq("s3cret", "s3cret"));
+        assert!(!constant_time_eq("s3cre", "s3cret"));
+        assert!(!constant_time_eq("s3cret!", "s3cret"));
+        assert!(!constant_time_eq("s3creT", "s3cret"));
+        assert!(!constant_time_eq("", "s3cret"));
     }
 }

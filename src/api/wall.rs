@@ -156,7 +156,7 @@ fn percent_encode(text: &str) -> String {
 }
 
 /// Compares without stopping at the first difference (no timing hint of the prefix).
-fn constant_time_eq(a: &str, b: &str) -> bool {
+pub(super) fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
 }
 

@@ -6,21 +6,23 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use chrono::Utc;
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Receiver;
 use serde_json::json;
 use tokio::sync::watch;
 
 use super::outbox::{AlertCommit, IncidentUpdate, NewNotice, Outbox};
 use super::route::{route, Route};
 use crate::grade::{Alert, AlertKind};
+use crate::output::Output;
 
 pub struct CommitStage {
     pub alerts: Receiver<Alert>,
     pub outbox: Arc<Outbox>,
     pub routes: Vec<Route>,
     pub receivers: Vec<String>,
-    /// The JSON-lines output, after the commit.
-    pub output: Sender<Alert>,
+    /// The JSON-lines output and live broadcast, offered each alert after the commit
+    /// (never waited for when live: see [`super::output`]).
+    pub output: Output<Alert>,
     /// Bumped after each commit: the dispatchers' wake-up.
     pub committed: watch::Sender<i64>,
 }
@@ -56,7 +58,7 @@ impl CommitStage {
                         completion.fail();
                     }
                 }
-                let _ = self.output.send(alert);
+                self.output.offer(alert);
             }
         }
     }

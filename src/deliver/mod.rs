@@ -5,15 +5,11 @@
 //!   with its own cursor, retries and dead letters; [`route`]s and silences pick who.
 //! - [`deadlines`]: steps of the plan not taken in time are chased; [`joint`]: the
 //!   departments that must join a response, chased by name.
-//! - `output`: JSON lines of alerts and matches, and live broadcasts.
 
 pub mod commit;
 pub mod deadlines;
 pub mod dispatch;
 pub mod joint;
 pub mod outbox;
-mod output;
 pub mod receiver;
 pub mod route;
-
-pub use output::spawn_output;

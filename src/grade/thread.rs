@@ -11,6 +11,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use super::{Alert, Grader};
 use crate::models::MatchRecord;
+use crate::output::Output;
 use crate::telemetry::INGEST_TO_ALERT_SECONDS;
 
 /// What moves the event clock while no posts arrive (`[grading] clock`).
@@ -29,7 +30,7 @@ pub struct GradeStage {
     pub grader: Grader,
     pub matches: Receiver<MatchRecord>,
     /// Where matched posts go after grading, when match lines are wanted.
-    pub matches_out: Option<Sender<MatchRecord>>,
+    pub matches_out: Option<Output<MatchRecord>>,
     pub alerts_out: Sender<Alert>,
     pub clock: Clock,
 }
@@ -84,7 +85,7 @@ impl GradeStage {
                             completion: None,
                             ..record
                         };
-                        let _ = out.send(record);
+                        out.offer(record);
                     }
                     last_post = Instant::now();
                     clock_at_last_post = self.grader.tracker().clock();

@@ -43,7 +43,7 @@ impl WorkerContext {
     fn run(self, index: usize) {
         let mut session = Session::new();
         // Registered once: the hot path only adds to it.
-        let busy = metrics::gauge!(WORKER_BUSY_SECONDS, "worker" => index.to_string());
+        let mut busy = BusySeconds::new(index);
         while let Some(frame) = self.frames.recv() {
             let started = std::time::Instant::now();
             // One generation for the whole frame: a reload never splits a post's rules.
@@ -60,7 +60,7 @@ impl WorkerContext {
                 }
                 session = Session::new();
             }
-            busy.increment(started.elapsed().as_secs_f64());
+            busy.add(started.elapsed());
             // The frame (and the worker's hold on its completion) goes here: its unmatched
             // posts are handled.
             drop(frame);
@@ -147,5 +147,31 @@ impl WorkerContext {
         .into_iter()
         .flatten()
         .any(|id| self.chained.contains(&post.platform, id))
+    }
+}
+
+/// A worker's busy time as a Prometheus counter: `metrics` counters count whole units, so
+/// the fraction of a second is carried to the next frame (the counter lags by under one
+/// second, and `rate()` of it is the worker's busy share).
+struct BusySeconds {
+    counter: metrics::Counter,
+    carried: std::time::Duration,
+}
+
+impl BusySeconds {
+    fn new(index: usize) -> BusySeconds {
+        BusySeconds {
+            counter: metrics::counter!(WORKER_BUSY_SECONDS, "worker" => index.to_string()),
+            carried: std::time::Duration::ZERO,
+        }
+    }
+
+    fn add(&mut self, busy: std::time::Duration) {
+        self.carried += busy;
+        let whole = self.carried.as_secs();
+        if whole > 0 {
+            self.counter.increment(whole);
+            self.carried -= std::time::Duration::from_secs(whole);
+        }
     }
 }
