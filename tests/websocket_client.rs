@@ -22,7 +22,13 @@ fn post(seq: usize) -> String {
 /// client is away, and on reconnect serves its backlog after the client's `since` cursor.
 /// Reports each request URI it accepted.
 #[allow(clippy::result_large_err)] // the callback type is tungstenite's
-async fn provider(listener: TcpListener, requests: mpsc::UnboundedSender<String>) {
+async fn provider(
+    listener: TcpListener,
+    requests: mpsc::UnboundedSender<String>,
+    go: tokio::sync::oneshot::Receiver<()>,
+) {
+    // Serve nothing until the test listens for matches, so none is missed.
+    go.await.unwrap();
     let backlog: Vec<String> = (1..=6).map(post).collect();
     let mut published = 3;
     for connection in 0..2 {
@@ -66,13 +72,15 @@ async fn the_websocket_client_reconnects_and_resumes_without_losing_a_frame() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (requests_tx, mut requests) = mpsc::unbounded_channel();
-    let provider = tokio::spawn(provider(listener, requests_tx));
+    let (go_tx, go_rx) = tokio::sync::oneshot::channel();
+    let provider = tokio::spawn(provider(listener, requests_tx, go_rx));
 
     let overlay = format!(
         "[[sources]]\nkind = \"websocket\"\nname = \"provider\"\nurl = \"ws://{addr}/feed\"\nbackoff_initial_ms = 20\nresume_pointer = \"/seq\"\n"
     );
     let test = TestEngine::start(&overlay).await;
     let mut live = test.engine.subscribe();
+    go_tx.send(()).unwrap();
     let mut seen = BTreeSet::new();
     while seen.len() < 6 {
         seen.insert(live.recv().await.unwrap().post.id.clone());
