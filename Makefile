@@ -8,7 +8,7 @@ SYSTEM_PACKAGES := libhyperscan-dev pkg-config
 # it every Chinese character in a screenshot is an empty box).
 BROWSER_PACKAGES := chromium chromium-driver fonts-noto-cjk
 
-.PHONY: deps browser-deps build run test lint eval bench check-deploy clean
+.PHONY: deps browser-deps build run test lint eval eval-clusters bench check-deploy clean
 
 ## deps: install the system packages the build needs (idempotent; needs root)
 deps:
@@ -43,8 +43,7 @@ test: deps browser-deps
 	$(CARGO) run --quiet -- rules check rules
 	$(CARGO) run --quiet -- rules test rules
 	$(MAKE) --no-print-directory check-deploy
-	@if [ -f $(EVAL_DATA) ]; then $(MAKE) --no-print-directory eval; \
-	else echo "skipping eval: $(EVAL_DATA) not found"; fi
+	$(MAKE) --no-print-directory eval
 
 ## check-deploy: validate the Prometheus config, alerting rules and their unit tests
 check-deploy:
@@ -59,9 +58,15 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
 
-## eval: discovery and precision of the rule pack on the labelled texts
+## eval: the rule pack on the labelled texts; clustering on the sample and the scenario feeds
 eval: deps
-	$(CARGO) run --quiet -- rules eval $(EVAL_DATA) --rules rules
+	@if [ -f $(EVAL_DATA) ]; then $(CARGO) run --quiet -- rules eval $(EVAL_DATA) --rules rules; \
+	else echo "skipping the rule pack eval: $(EVAL_DATA) not found"; fi
+	$(MAKE) --no-print-directory eval-clusters
+
+## eval-clusters: events against the true incidents of deploy/sample and tests/scenarios
+eval-clusters: deps
+	$(CARGO) run --quiet -- eval clusters --rules rules deploy/sample/feed.ndjson tests/scenarios/*.ndjson
 
 clean:
 	$(CARGO) clean

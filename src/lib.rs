@@ -32,6 +32,7 @@
 //!   reload swaps in a whole generation.
 //! - [`authoring`]: `fenghuo rules check | test | eval`.
 //! - [`events`]: matched posts clustered into events, with velocity windows in event time.
+//! - [`cluster_eval`]: `fenghuo eval clusters`, events scored against labelled incidents.
 //! - [`grade`]: the policy that grades events and the alert lifecycle.
 //! - [`deliver`]: the durable outbox, receivers (webhook, DingTalk, WeCom, Feishu),
 //!   routes, silences, deadlines, and JSON-lines output.
@@ -43,6 +44,7 @@
 
 pub mod api;
 pub mod authoring;
+pub mod cluster_eval;
 pub mod config;
 pub mod decode;
 pub mod deliver;

@@ -33,6 +33,14 @@ struct Open {
     last_emitted_posts: u64,
 }
 
+/// Where a post went and what it caused.
+#[derive(Debug, Default)]
+pub struct Placed {
+    /// The event it joined (`None`: an unmatched post whose chain is no longer tracked).
+    pub event_id: Option<String>,
+    pub alerts: Vec<Alert>,
+}
+
 pub struct Grader {
     tracker: Tracker,
     policy: Arc<ArcSwap<Policy>>,
@@ -59,16 +67,21 @@ impl Grader {
 
     /// Takes one matched post; returns the alerts it causes.
     pub fn on_match(&mut self, record: &MatchRecord) -> Vec<Alert> {
+        self.place(record).alerts
+    }
+
+    /// Takes one matched post; returns the event it joined and the alerts it causes.
+    pub fn place(&mut self, record: &MatchRecord) -> Placed {
         let (event_id, evicted) = self.tracker.observe(record);
         let mut alerts = self.close(evicted);
         let clock = self.tracker.clock();
         let quiet = self.tracker.advance(clock);
         alerts.extend(self.close(quiet));
-        if let Some(alert) = event_id.and_then(|id| self.grade(&id)) {
+        if let Some(alert) = event_id.as_deref().and_then(|id| self.grade(id)) {
             alerts.push(alert);
         }
         gauge!(EVENTS_TRACKED).set(self.tracker.len() as f64);
-        alerts
+        Placed { event_id, alerts }
     }
 
     /// Moves the event clock to `minute` while no posts arrive; resolves quiet events.
