@@ -27,6 +27,7 @@ use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
 
 use crate::decode::Decoder;
+use crate::events::local::Local;
 use crate::events::TrackerConfig;
 use crate::grade::{Grader, Policy};
 use crate::matching::matcher::{Matcher, Session, Subject};
@@ -127,8 +128,12 @@ pub fn cluster_feed(
     matcher: &Matcher,
     events: TrackerConfig,
     policy: Policy,
+    local: Local,
 ) -> Clustering {
     let mut grader = Grader::new(events, Arc::new(ArcSwap::from_pointee(policy)));
+    grader
+        .tracker_mut()
+        .use_local(Arc::new(ArcSwap::from_pointee(local)));
     let mut session = Session::new();
     let selection = decoder.select(&[]);
     let mut clustering = Clustering::default();

@@ -21,6 +21,7 @@ use crate::deliver::deadlines;
 use crate::deliver::dispatch::Dispatcher;
 use crate::deliver::outbox::Outbox;
 use crate::deliver::receiver::Receiver;
+use crate::events::local::LocalStore;
 use crate::grade::store::PolicyStore;
 use crate::grade::thread::GradeStage;
 use crate::grade::{Alert, Grader};
@@ -151,7 +152,10 @@ impl Engine {
             }
         };
         let (match_tx, match_rx) = crossbeam_channel::bounded(4096);
-        let grader = Grader::new(config.events.clone(), policy.shared());
+        let mut grader = Grader::new(config.events.clone(), policy.shared());
+        // The bureau's places beside the rules, reloaded with them.
+        let local = Arc::new(LocalStore::open_or_empty(&config.rules.dir));
+        grader.tracker_mut().use_local(local.shared());
         let chained = grader.tracker().chained();
         let grade = GradeStage {
             grader,
@@ -277,6 +281,7 @@ impl Engine {
             let rules = rules.clone();
             Arc::new(move || {
                 let _ = rules.reload();
+                let _ = local.reload();
             })
         };
         let reload_policy: ReloadFn = {

@@ -499,6 +499,7 @@ fn eval_clusters(
         Some(path) => fenghuo::grade::Policy::load(path)?,
     };
     let matcher = fenghuo::matching::matcher::Matcher::load(rules_dir, 1)?;
+    let local = fenghuo::events::local::Local::load(rules_dir)?;
     let decoder = fenghuo::decode::Decoder::new(&config.mappings, config.engine.max_post_bytes);
     let mut passed = true;
     for feed in feeds {
@@ -517,6 +518,7 @@ fn eval_clusters(
             &matcher,
             config.events.clone(),
             policy.clone(),
+            local.clone(),
         );
         let scores = eval::score(&labels, &clustering);
         println!("{}", feed.display());

@@ -4,6 +4,7 @@ mod support;
 
 mod bad_input;
 mod cli;
+mod clustering;
 mod completion;
 mod delivery;
 mod deploy_files;

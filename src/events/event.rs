@@ -4,13 +4,36 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
+use serde::Serialize;
+
 use super::audience::Audience;
+use super::identity::Identity;
+use super::places::PlaceKey;
 use super::story::Story;
 use super::window::{Activity, Series};
 use crate::models::{Figures, MatchRecord, PostSummary, RuleRef, Severity, WindowFigures};
 
 /// The windows velocity is measured over, in minutes.
 pub const WINDOWS: [i64; 4] = [1, 5, 15, 60];
+
+/// Most distinct places an event remembers.
+const MAX_PLACES: usize = 32;
+
+/// How often a place was named in an event, and where first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlaceTally {
+    pub posts: u64,
+    pub evidence: Evidence,
+}
+
+/// The words of a post that named a place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    /// As normalized.
+    pub text: String,
+    pub platform: String,
+    pub post_id: String,
+}
 
 /// How many top posts an event keeps for display.
 const TOP_POSTS: usize = 5;
@@ -36,6 +59,11 @@ pub struct Event {
     pub simhashes: Vec<u64>,
     /// Trigram hashes of the event's texts: what its story is about.
     story: Story,
+    /// Places its posts named: how many posts named each, and the first words naming it.
+    pub places: BTreeMap<PlaceKey, PlaceTally>,
+    /// Kinds of actors and acts its posts told (bits of [`Identity`]).
+    pub actors: u32,
+    pub acts: u32,
     max_followers: u64,
     max_verified_followers: u64,
     series: Series,
@@ -57,6 +85,9 @@ impl Event {
             top_posts: Vec::new(),
             simhashes: vec![simhash],
             story: Story::default(),
+            places: BTreeMap::new(),
+            actors: 0,
+            acts: 0,
             max_followers: 0,
             max_verified_followers: 0,
             series: Series::default(),
@@ -146,6 +177,29 @@ impl Event {
         self.top_posts
             .sort_by_key(|p| std::cmp::Reverse(p.weight()));
         self.top_posts.truncate(TOP_POSTS);
+    }
+
+    /// Adds what a post told: its places (bounded), actors and acts.
+    pub fn add_identity(&mut self, identity: &Identity, record: &MatchRecord) {
+        self.actors |= identity.actors;
+        self.acts |= identity.acts;
+        for mention in &identity.places {
+            if let Some(tally) = self.places.get_mut(&mention.key) {
+                tally.posts += 1;
+            } else if self.places.len() < MAX_PLACES {
+                self.places.insert(
+                    mention.key.clone(),
+                    PlaceTally {
+                        posts: 1,
+                        evidence: Evidence {
+                            text: mention.text.clone(),
+                            platform: record.post.platform.clone(),
+                            post_id: record.post.id.clone(),
+                        },
+                    },
+                );
+            }
+        }
     }
 
     /// Adds a post's distinct trigrams to the event's story.

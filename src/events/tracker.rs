@@ -6,12 +6,18 @@
 //! caps the least recently active events are evicted and counted.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
 
 use metrics::counter;
 use serde::Deserialize;
 
 use super::chained::ChainedPosts;
 use super::event::{minute_of, Event};
+use super::identity::Identity;
+use super::local::Local;
+use super::places::{Gazetteer, PlaceKey, Relation};
 use super::simhash::distance;
 use crate::models::Counts;
 use crate::models::Fingerprint;
@@ -74,6 +80,12 @@ pub struct Tracker {
     /// candidates a new post may join by similarity). Bounded, so a flood of events under
     /// one rule costs each post at most `MAX_CANDIDATES` comparisons.
     by_rule: HashMap<String, VecDeque<String>>,
+    /// Fine place (finer than a city; a known one by its district) → the most recently
+    /// joined events naming it, newest last: candidates for a post that tells the same
+    /// place in other words and rules.
+    by_place: HashMap<PlaceKey, VecDeque<String>>,
+    /// The bureau's files (gazetteer), hot-reloaded.
+    local: Arc<ArcSwap<Local>>,
     /// The event clock: the newest minute seen (or advanced to while idle).
     clock: i64,
     evicted: u64,
@@ -89,12 +101,19 @@ impl Tracker {
             event_posts: HashMap::new(),
             by_activity: BTreeSet::new(),
             by_rule: HashMap::new(),
+            by_place: HashMap::new(),
+            local: Arc::new(ArcSwap::from_pointee(Local::default())),
             chains: HashMap::new(),
             chained,
             event_links: HashMap::new(),
             clock: i64::MIN,
             evicted: 0,
         }
+    }
+
+    /// Reads places (and later generations of them) from `local`.
+    pub fn use_local(&mut self, local: Arc<ArcSwap<Local>>) {
+        self.local = local;
     }
 
     /// The posts whose reposts and replies belong to a tracked event, for the match
@@ -165,9 +184,11 @@ impl Tracker {
             }
         };
         let (hash, shingles) = (fingerprint.simhash, &fingerprint.shingles);
+        let local = self.local.load();
+        let identity = Identity::of(&normalize(&post.text()), &local.gazetteer);
         let joined = self
             .chain_event(record)
-            .or_else(|| self.similar_event(record, hash, shingles));
+            .or_else(|| self.same_story(record, hash, shingles, &identity, &local.gazetteer));
         let event_id = match joined {
             Some(id) => id,
             None => {
@@ -181,6 +202,7 @@ impl Tracker {
         self.update(&event_id, |event| {
             event.add_post(record, minute);
             event.add_story(shingles);
+            event.add_identity(&identity, record);
             let known = event
                 .simhashes
                 .iter()
@@ -191,12 +213,12 @@ impl Tracker {
         });
         for rule in &record.rules {
             let events = self.by_rule.entry(rule.rule.id.clone()).or_default();
-            if let Some(position) = events.iter().position(|e| *e == event_id) {
-                events.remove(position);
-            }
-            events.push_back(event_id.clone());
-            if events.len() > MAX_CANDIDATES {
-                events.pop_front();
+            push_candidate(events, &event_id);
+        }
+        for mention in &identity.places {
+            if local.gazetteer.is_fine(&mention.key) {
+                let area = area_of(&mention.key, &local.gazetteer);
+                push_candidate(self.by_place.entry(area).or_default(), &event_id);
             }
         }
         self.posts
@@ -242,37 +264,94 @@ impl Tracker {
         .cloned()
     }
 
-    /// Under one of the same rules: the event with a near-duplicate text (SimHash), else the
-    /// event whose story contains the largest share of this post's (distinct) trigrams, if
-    /// that share reaches `story_overlap`.
-    fn similar_event(&self, record: &MatchRecord, hash: u64, shingles: &[u64]) -> Option<String> {
+    /// The event telling the same story as this post, by who/where/what:
+    ///
+    /// - never one whose places conflict with the post's (different districts, different
+    ///   cities, or two unlisted places of one kind with different names);
+    /// - a near-duplicate text (SimHash) under one of the same rules;
+    /// - a shared place (finer than a city) and a shared rule or kind of act (or domain, at
+    ///   the very same spot);
+    /// - under one of the same rules, the same kinds of act and actor (辅警 + 殴打), or a
+    ///   story holding `story_overlap` of the post's trigrams and the same kind of act or
+    ///   actor — shared rules and trigrams alone are not a story.
+    ///
+    /// Candidates are the events recently joined under one of the post's rules or places;
+    /// the strongest reason wins, then the larger overlap, then the smaller id.
+    fn same_story(
+        &self,
+        record: &MatchRecord,
+        hash: u64,
+        shingles: &[u64],
+        identity: &Identity,
+        gazetteer: &Gazetteer,
+    ) -> Option<String> {
         let mut ids: Vec<&String> = record
             .rules
             .iter()
             .filter_map(|rule| self.by_rule.get(&rule.rule.id))
+            .chain(
+                identity
+                    .places
+                    .iter()
+                    .filter_map(|m| self.by_place.get(&area_of(&m.key, gazetteer))),
+            )
             .flatten()
             .collect();
-        // An event under several of the post's rules is compared once.
+        // An event under several of the post's rules or places is compared once.
         ids.sort_unstable();
         ids.dedup();
-        let candidates: Vec<&Event> = ids
-            .into_iter()
-            .filter_map(|id| self.events.get(id))
-            .collect();
-        let near = candidates
-            .iter()
-            .filter_map(|e| Some((e.simhashes.iter().map(|&h| distance(h, hash)).min()?, e)))
-            .filter(|(d, _)| *d <= self.config.simhash_distance)
-            .min_by_key(|(d, e)| (*d, e.id.clone()));
-        if let Some((_, event)) = near {
-            return Some(event.id.clone());
+        let post_places: Vec<&PlaceKey> = identity.places.iter().map(|m| &m.key).collect();
+        let mut best: Option<(u8, f64, &str)> = None;
+        for event in ids.into_iter().filter_map(|id| self.events.get(id)) {
+            let places = gazetteer.relate_sets(post_places.iter().copied(), event.places.keys());
+            if places == Relation::Conflict {
+                continue;
+            }
+            let shared_rule = record
+                .rules
+                .iter()
+                .any(|r| event.rules.contains_key(&r.rule.id));
+            let same_act = identity.acts & event.acts != 0;
+            let same_actor = identity.actors & event.actors != 0;
+            let near = event
+                .simhashes
+                .iter()
+                .any(|&h| distance(h, hash) <= self.config.simhash_distance);
+            let overlap = event.story_overlap(shingles);
+            // The same domain counts only at the very same spot (one 车管所's queue and its
+            // 黄牛), not anywhere in a district.
+            let same_spot_and_domain = identity
+                .places
+                .iter()
+                .any(|m| gazetteer.is_fine(&m.key) && event.places.contains_key(&m.key))
+                && record
+                    .rules
+                    .iter()
+                    .any(|r| event.rules.values().any(|e| e.domain == r.rule.domain));
+            let strength = if near && shared_rule {
+                3
+            } else if places == Relation::Same && (shared_rule || same_act || same_spot_and_domain)
+            {
+                2
+            } else if shared_rule
+                && ((same_act && same_actor)
+                    || (overlap >= self.config.story_overlap && (same_act || same_actor)))
+            {
+                1
+            } else {
+                continue;
+            };
+            let better = best.is_none_or(|(s, o, id)| {
+                (strength, overlap)
+                    .partial_cmp(&(s, o))
+                    .is_some_and(|c| c.is_gt())
+                    || (strength == s && overlap == o && event.id.as_str() < id)
+            });
+            if better {
+                best = Some((strength, overlap, &event.id));
+            }
         }
-        candidates
-            .iter()
-            .map(|e| (e.story_overlap(shingles), e))
-            .filter(|(overlap, _)| *overlap >= self.config.story_overlap)
-            .max_by(|(a, ea), (b, eb)| a.total_cmp(b).then_with(|| eb.id.cmp(&ea.id)))
-            .map(|(_, e)| e.id.clone())
+        best.map(|(_, _, id)| id.to_owned())
     }
 
     /// Applies `change` to an event and keeps the activity order and its state bounds.
@@ -337,8 +416,40 @@ impl Tracker {
                 }
             }
         }
+        let local = self.local.load();
+        for place in event.places.keys() {
+            let area = area_of(place, &local.gazetteer);
+            if let Some(events) = self.by_place.get_mut(&area) {
+                events.retain(|eid| eid != id);
+                if events.is_empty() {
+                    self.by_place.remove(&area);
+                }
+            }
+        }
         counter!(EVENTS_CLOSED).increment(1);
         Some(event)
+    }
+}
+
+/// The key a place is indexed under: a known place's district (so that a post naming the
+/// district, or another place in it, finds the event), else the place itself.
+fn area_of(key: &PlaceKey, gazetteer: &Gazetteer) -> PlaceKey {
+    match key {
+        PlaceKey::Known(name) => gazetteer
+            .district_of(name)
+            .map_or_else(|| key.clone(), |d| PlaceKey::Known(d.name.clone())),
+        PlaceKey::Generic(..) => key.clone(),
+    }
+}
+
+/// Moves `event_id` to the newest end of a candidate list, bounded by `MAX_CANDIDATES`.
+fn push_candidate(events: &mut VecDeque<String>, event_id: &str) {
+    if let Some(position) = events.iter().position(|e| e == event_id) {
+        events.remove(position);
+    }
+    events.push_back(event_id.to_owned());
+    if events.len() > MAX_CANDIDATES {
+        events.pop_front();
     }
 }
 

@@ -60,6 +60,10 @@ impl Grader {
         &self.tracker
     }
 
+    pub fn tracker_mut(&mut self) -> &mut Tracker {
+        &mut self.tracker
+    }
+
     /// Level of an open event, if it has one.
     pub fn level_of(&self, event_id: &str) -> Option<Level> {
         self.open.get(event_id).map(|o| o.level)

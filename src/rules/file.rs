@@ -69,7 +69,16 @@ pub struct Examples {
 
 pub use crate::models::Severity;
 
-/// Reads every `*.toml` file of `dir` in name order, reporting every unreadable or
+/// Files beside the rules that describe the bureau, not rules: the gazetteer
+/// (`places.toml`) and the official accounts (`accounts.toml`), read by `events::local`.
+pub const LOCAL_FILES: [&str; 2] = ["places.toml", "accounts.toml"];
+
+fn is_local_file(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|name| LOCAL_FILES.iter().any(|local| name == *local))
+}
+
+/// Reads every `*.toml` rule file of `dir` in name order, reporting every unreadable or
 /// malformed file rather than the first.
 pub fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, RuleFile)>, Vec<RuleProblem>> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
@@ -81,6 +90,7 @@ pub fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, RuleFile)>, Vec<RuleProblem>
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .filter(|path| !is_local_file(path))
         .collect();
     paths.sort();
     let mut files = Vec::new();

@@ -1,0 +1,643 @@
+//! Where a post says something happened: the city's gazetteer (`rules/places.toml`) and
+//! general patterns for Chinese place names, so that two posts naming different places are
+//! told apart as different stories, and each event gets its 属地 (the 分县局 it belongs to).
+//!
+//! The gazetteer names one city — its districts (each with its 分县局), and the towns,
+//! roads, landmarks, stations and 派出所 in them, with aliases. A name it lists is a
+//! [`PlaceKey::Known`] place. Names it does not list are recognised by their shape
+//! (`东港区`, `青州`, `临江派出所`, `阳光小区`) as [`PlaceKey::Generic`] places: enough to
+//! see that `青州东港区` is not `云州西山区`, never enough to route.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlacesError {
+    #[error("{path}: {message}")]
+    File { path: String, message: String },
+}
+
+/// `rules/places.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlacesFile {
+    pub city: CityEntry,
+    #[serde(default)]
+    pub district: Vec<DistrictEntry>,
+    #[serde(default)]
+    pub place: Vec<PlaceEntry>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CityEntry {
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// The city's public security bureau (市局): the 属地 of an event placed only in the city.
+    pub bureau: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistrictEntry {
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Its 分县局: where an event placed in it is routed.
+    pub bureau: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceEntry {
+    pub name: String,
+    pub kind: PlaceKind,
+    /// The district (by name) it lies in; its bureau is the place's 分县局.
+    pub district: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlaceKind {
+    City,
+    District,
+    Town,
+    Road,
+    Landmark,
+    Station,
+    PoliceStation,
+    Facility,
+}
+
+/// What a place name is, for comparing names the gazetteer does not know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlaceClass {
+    /// A city (江州, 青州).
+    City,
+    /// A district, county, town or street office.
+    Area,
+    /// A road.
+    Road,
+    /// A spot: a landmark, station, 派出所, market, site, estate.
+    Point,
+}
+
+impl PlaceKind {
+    fn class(self) -> PlaceClass {
+        match self {
+            PlaceKind::City => PlaceClass::City,
+            PlaceKind::District | PlaceKind::Town => PlaceClass::Area,
+            PlaceKind::Road => PlaceClass::Road,
+            _ => PlaceClass::Point,
+        }
+    }
+}
+
+/// One known place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub name: String,
+    pub kind: PlaceKind,
+    /// Index of its district (`None` for the city itself).
+    pub district: Option<usize>,
+    /// Its 分县局 (the city's bureau for the city).
+    pub bureau: String,
+}
+
+/// A place a text names.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PlaceKey {
+    /// A gazetteer place, by its name (stable across reloads that keep it).
+    Known(String),
+    /// A name of a known shape that the gazetteer does not list.
+    Generic(PlaceClass, String),
+}
+
+/// A place found in a text, with the words that named it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mention {
+    pub key: PlaceKey,
+    pub text: String,
+}
+
+/// How two sets of places relate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    /// They share a place (or one lies inside the other).
+    Same,
+    /// They name places that cannot both be where it happened.
+    Conflict,
+    /// Nothing to tell: one names none, or only places of different kinds.
+    Unknown,
+}
+
+/// The compiled gazetteer.
+#[derive(Debug, Clone)]
+pub struct Gazetteer {
+    places: Vec<Place>,
+    /// Every name and alias, leftmost-longest (江州站派出所 before 江州站 before 江州).
+    names: AhoCorasick,
+    /// Place index of each pattern of `names`.
+    pattern_place: Vec<usize>,
+    /// Place index by name.
+    by_name: std::collections::HashMap<String, usize>,
+}
+
+impl Default for Gazetteer {
+    /// A gazetteer of no city: only the general patterns apply.
+    fn default() -> Gazetteer {
+        Gazetteer::compile(&PlacesFile {
+            city: CityEntry {
+                name: String::new(),
+                aliases: Vec::new(),
+                bureau: String::new(),
+            },
+            district: Vec::new(),
+            place: Vec::new(),
+        })
+        .expect("an empty gazetteer compiles")
+    }
+}
+
+impl Gazetteer {
+    /// Reads and compiles a places file; errors name the file and the problem.
+    pub fn load(path: &Path) -> Result<Gazetteer, PlacesError> {
+        let error = |message: String| PlacesError::File {
+            path: path.display().to_string(),
+            message,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| error(e.to_string()))?;
+        let file: PlacesFile = toml::from_str(&text).map_err(|e| error(e.to_string()))?;
+        Gazetteer::compile(&file).map_err(error)
+    }
+
+    /// Validates a parsed file: every place's district exists, no name means two places.
+    pub fn compile(file: &PlacesFile) -> Result<Gazetteer, String> {
+        let mut places = Vec::new();
+        let mut names: Vec<(String, usize)> = Vec::new();
+        let mut problems = Vec::new();
+        if !file.city.name.is_empty() {
+            places.push(Place {
+                name: file.city.name.clone(),
+                kind: PlaceKind::City,
+                district: None,
+                bureau: file.city.bureau.clone(),
+            });
+            for name in std::iter::once(&file.city.name).chain(&file.city.aliases) {
+                names.push((name.clone(), 0));
+            }
+        }
+        let mut district_index = std::collections::HashMap::new();
+        for district in &file.district {
+            let index = places.len();
+            district_index.insert(district.name.as_str(), index);
+            places.push(Place {
+                name: district.name.clone(),
+                kind: PlaceKind::District,
+                district: Some(index),
+                bureau: district.bureau.clone(),
+            });
+            for name in std::iter::once(&district.name).chain(&district.aliases) {
+                names.push((name.clone(), index));
+            }
+            // The bureau's own name places a statement by it in its district.
+            names.push((district.bureau.clone(), index));
+        }
+        for place in &file.place {
+            let Some(&district) = district_index.get(place.district.as_str()) else {
+                problems.push(format!(
+                    "place {:?}: unknown district {:?}",
+                    place.name, place.district
+                ));
+                continue;
+            };
+            let index = places.len();
+            places.push(Place {
+                name: place.name.clone(),
+                kind: place.kind,
+                district: Some(district),
+                bureau: places[district].bureau.clone(),
+            });
+            for name in std::iter::once(&place.name).chain(&place.aliases) {
+                names.push((name.clone(), index));
+            }
+        }
+        let mut seen = std::collections::HashMap::new();
+        for (name, index) in &names {
+            if name.is_empty() {
+                problems.push(format!("{:?}: an empty name", places[*index].name));
+            } else if let Some(other) = seen.insert(name.as_str(), *index) {
+                if other != *index {
+                    problems.push(format!(
+                        "name {name:?} is given to both {:?} and {:?}",
+                        places[other].name, places[*index].name
+                    ));
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems.join("; "));
+        }
+        let normalized: Vec<String> = names
+            .iter()
+            .map(|(n, _)| crate::normalize::normalize(n))
+            .collect();
+        let matcher = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&normalized)
+            .map_err(|e| e.to_string())?;
+        let by_name = places
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.name.clone(), i))
+            .collect();
+        Ok(Gazetteer {
+            by_name,
+            places,
+            names: matcher,
+            pattern_place: names.into_iter().map(|(_, i)| i).collect(),
+        })
+    }
+
+    /// A known place by name (`None` once a reload dropped it).
+    pub fn place(&self, name: &str) -> Option<&Place> {
+        self.by_name.get(name).map(|&i| &self.places[i])
+    }
+
+    /// The district a known place lies in (itself for a district).
+    pub fn district_of(&self, name: &str) -> Option<&Place> {
+        self.place(name)?.district.map(|d| &self.places[d])
+    }
+
+    pub fn len(&self) -> usize {
+        self.places.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.places.is_empty()
+    }
+
+    /// The places a normalized text names: the gazetteer's first, then names of a place's
+    /// shape in the rest of the text. Each place once, in order of first mention.
+    pub fn mentions(&self, normalized: &str) -> Vec<Mention> {
+        let mut found: Vec<Mention> = Vec::new();
+        let mut covered = vec![false; normalized.len()];
+        for m in self.names.find_iter(normalized) {
+            covered[m.start()..m.end()]
+                .iter_mut()
+                .for_each(|c| *c = true);
+            let place = &self.places[self.pattern_place[m.pattern().as_usize()]];
+            let key = PlaceKey::Known(place.name.clone());
+            if !found.iter().any(|f| f.key == key) {
+                found.push(Mention {
+                    key,
+                    text: normalized[m.range()].to_owned(),
+                });
+            }
+        }
+        for (key, text) in generic_places(normalized, &covered) {
+            if !found.iter().any(|f| f.key == key) {
+                found.push(Mention { key, text });
+            }
+        }
+        found
+    }
+
+    fn class(&self, key: &PlaceKey) -> Option<PlaceClass> {
+        match key {
+            PlaceKey::Known(name) => self.place(name).map(|p| p.kind.class()),
+            PlaceKey::Generic(class, _) => Some(*class),
+        }
+    }
+
+    /// How two places relate. Known places: the same place, or a district and a place in
+    /// it, are the same; places in different districts conflict; two spots in one district
+    /// tell nothing (a 派出所 and the station it serves). A known and an unknown place of
+    /// the same class conflict (the gazetteer lists its city's places); two unknown ones
+    /// conflict when their class matches and their names differ.
+    pub fn relate(&self, a: &PlaceKey, b: &PlaceKey) -> Relation {
+        if a == b {
+            return Relation::Same;
+        }
+        match (a, b) {
+            (PlaceKey::Known(x), PlaceKey::Known(y)) => {
+                let (Some(px), Some(py)) = (self.place(x), self.place(y)) else {
+                    return Relation::Unknown;
+                };
+                if px.kind == PlaceKind::City || py.kind == PlaceKind::City {
+                    return Relation::Same;
+                }
+                if px.district != py.district {
+                    Relation::Conflict
+                } else if px.kind == PlaceKind::District || py.kind == PlaceKind::District {
+                    Relation::Same
+                } else {
+                    Relation::Unknown
+                }
+            }
+            _ if self.class(a).is_some() && self.class(a) == self.class(b) => Relation::Conflict,
+            _ => Relation::Unknown,
+        }
+    }
+
+    /// How a post's places relate to an event's. Places finer than a city decide when both
+    /// sides name some: one shared place makes them the same, otherwise any conflict makes
+    /// them different. Cities decide only when no finer place does.
+    pub fn relate_sets<'a>(
+        &self,
+        post: impl IntoIterator<Item = &'a PlaceKey> + Clone,
+        event: impl IntoIterator<Item = &'a PlaceKey> + Clone,
+    ) -> Relation {
+        let mut fine = Relation::Unknown;
+        let mut coarse = Relation::Unknown;
+        for a in post {
+            for b in event.clone() {
+                let is_city = !self.is_fine(a) || !self.is_fine(b);
+                let relation = self.relate(a, b);
+                let slot = if is_city { &mut coarse } else { &mut fine };
+                *slot = match (*slot, relation) {
+                    (Relation::Same, _) | (_, Relation::Same) => Relation::Same,
+                    (Relation::Conflict, _) | (_, Relation::Conflict) => Relation::Conflict,
+                    _ => Relation::Unknown,
+                };
+            }
+        }
+        match fine {
+            Relation::Unknown => match coarse {
+                // A shared city is too coarse to call two posts one story.
+                Relation::Same => Relation::Unknown,
+                other => other,
+            },
+            other => other,
+        }
+    }
+
+    /// Whether a key is finer than a city (a shared one identifies a story).
+    pub fn is_fine(&self, key: &PlaceKey) -> bool {
+        self.class(key).is_some_and(|c| c != PlaceClass::City)
+    }
+}
+
+/// Suffixes that end a place name, and the class of the place.
+const SUFFIXES: &[(&str, PlaceClass)] = &[
+    ("派出所", PlaceClass::Point),
+    ("公安分局", PlaceClass::Point),
+    ("分局", PlaceClass::Point),
+    ("交警大队", PlaceClass::Point),
+    ("警务站", PlaceClass::Point),
+    ("火车站", PlaceClass::Point),
+    ("高铁站", PlaceClass::Point),
+    ("汽车站", PlaceClass::Point),
+    ("地铁站", PlaceClass::Point),
+    ("菜市场", PlaceClass::Point),
+    ("广场", PlaceClass::Point),
+    ("公园", PlaceClass::Point),
+    ("医院", PlaceClass::Point),
+    ("中学", PlaceClass::Point),
+    ("小学", PlaceClass::Point),
+    ("大学", PlaceClass::Point),
+    ("超市", PlaceClass::Point),
+    ("商场", PlaceClass::Point),
+    ("小区", PlaceClass::Point),
+    ("工地", PlaceClass::Point),
+    ("车管所", PlaceClass::Point),
+    ("街道", PlaceClass::Area),
+    ("区", PlaceClass::Area),
+    ("县", PlaceClass::Area),
+    ("镇", PlaceClass::Area),
+    ("乡", PlaceClass::Area),
+    ("州", PlaceClass::City),
+];
+
+/// Characters that never start or sit inside a place name's stem (particles, pronouns,
+/// verbs and measure words that precede a suffix in running text: 去派出所, 这个小区).
+const STEM_STOP: &str = "的了在是去到和跟与被把从向往这那一个该本我你他她们说给就都也还又才让对为将附近当地某所家里上下个位名次些每各全市省城镇县区乡村街路号楼栋层室门口前后边旁内外里中大小老新";
+
+/// Words ending in a suffix that are not places (市区, 社区, 服务区 …).
+const NOT_PLACES: &[&str] = &[
+    "市区",
+    "城区",
+    "郊区",
+    "社区",
+    "景区",
+    "辖区",
+    "片区",
+    "园区",
+    "山区",
+    "街区",
+    "校区",
+    "灾区",
+    "疫区",
+    "专区",
+    "地区",
+    "小区",
+    "新区",
+    "老区",
+    "全区",
+    "本区",
+    "该区",
+    "评论区",
+    "服务区",
+    "开发区",
+    "无人区",
+    "工业区",
+    "商业区",
+    "居民区",
+    "住宅区",
+    "风景区",
+    "停车区",
+    "候车区",
+    "等候区",
+    "休息区",
+    "吸烟区",
+    "办公区",
+    "生活区",
+    "保税区",
+    "神州",
+    "九州",
+    "欧州",
+    "全县",
+    "本县",
+    "该县",
+    "全镇",
+    "本镇",
+    "乡镇",
+    "城乡",
+    "下乡",
+    "老乡",
+    "家乡",
+    "故乡",
+    "他乡",
+    "异乡",
+    "同乡",
+    "思乡",
+    "返乡",
+    "回乡",
+    "城镇",
+    "村镇",
+    "小镇",
+    "古镇",
+    "集镇",
+    "坐镇",
+    "冰镇",
+    "公园",
+    "大学",
+    "中学",
+    "小学",
+    "医院",
+    "广场",
+    "超市",
+    "商场",
+    "工地",
+    "街道",
+];
+
+/// Names of a place's shape outside the gazetteer's matches: two stem characters before a
+/// suffix (one before 州), none of them a stop character.
+fn generic_places(normalized: &str, covered: &[bool]) -> Vec<(PlaceKey, String)> {
+    let chars: Vec<(usize, char)> = normalized.char_indices().collect();
+    let mut found = Vec::new();
+    let mut seen = HashSet::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let rest = &normalized[chars[i].0..];
+        let Some(&(suffix, class)) = SUFFIXES.iter().find(|(s, _)| rest.starts_with(s)) else {
+            i += 1;
+            continue;
+        };
+        let stem_len = if class == PlaceClass::City { 1 } else { 2 };
+        let suffix_chars = suffix.chars().count();
+        if i >= stem_len {
+            let stem = &chars[i - stem_len..i];
+            let start = stem[0].0;
+            let end = chars
+                .get(i + suffix_chars)
+                .map_or(normalized.len(), |c| c.0);
+            let name = &normalized[start..end];
+            let is_place = stem
+                .iter()
+                .all(|&(_, c)| is_han(c) && !STEM_STOP.contains(c))
+                && !covered[start..end].iter().any(|&c| c)
+                // A word that ends in the suffix but is longer than it (市区 for 区): the
+                // name is that word, not a place.
+                && !NOT_PLACES
+                    .iter()
+                    .any(|w| name.ends_with(w) && w.chars().count() > suffix_chars);
+            if is_place && seen.insert(name.to_owned()) {
+                found.push((PlaceKey::Generic(class, name.to_owned()), name.to_owned()));
+            }
+        }
+        i += suffix_chars;
+    }
+    found
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gazetteer() -> Gazetteer {
+        let file: PlacesFile = toml::from_str(
+            r#"
+            city = { name = "江州", aliases = ["江州市"], bureau = "江州市公安局" }
+            [[district]]
+            name = "明湖区"
+            aliases = ["明湖"]
+            bureau = "明湖分局"
+            [[district]]
+            name = "临江区"
+            aliases = ["临江"]
+            bureau = "临江分局"
+            [[place]]
+            name = "明湖路"
+            kind = "road"
+            district = "明湖区"
+            [[place]]
+            name = "江州站"
+            kind = "station"
+            district = "明湖区"
+            aliases = ["江州火车站", "火车站"]
+            [[place]]
+            name = "临江派出所"
+            kind = "police_station"
+            district = "临江区"
+            "#,
+        )
+        .unwrap();
+        Gazetteer::compile(&file).unwrap()
+    }
+
+    fn keys(g: &Gazetteer, text: &str) -> Vec<PlaceKey> {
+        g.mentions(&crate::normalize::normalize(text))
+            .into_iter()
+            .map(|m| m.key)
+            .collect()
+    }
+
+    #[test]
+    fn known_places_longest_first_then_generic_shapes() {
+        let g = gazetteer();
+        let found = g.mentions("江州火车站北广场有人开枪，青州东港区也有");
+        let names: Vec<&str> = found.iter().map(|m| m.text.as_str()).collect();
+        assert_eq!(names, ["江州火车站", "青州", "东港区"]);
+        assert!(keys(&g, "去派出所报案，这个小区，市区").is_empty());
+        assert_eq!(
+            keys(&g, "阳光小区门口"),
+            [PlaceKey::Generic(PlaceClass::Point, "阳光小区".into())]
+        );
+    }
+
+    #[test]
+    fn different_districts_conflict_and_a_district_holds_its_places() {
+        let g = gazetteer();
+        let relate = |a: &str, b: &str| g.relate_sets(&keys(&g, a), &keys(&g, b));
+        assert_eq!(relate("明湖路卡点", "临江派出所门口"), Relation::Conflict);
+        assert_eq!(relate("明湖区", "明湖路卡点"), Relation::Same);
+        assert_eq!(
+            relate("江州明湖区民警", "青州东港区民警"),
+            Relation::Conflict
+        );
+        assert_eq!(
+            relate("青州东港区民警", "云州西山区民警"),
+            Relation::Conflict
+        );
+        assert_eq!(relate("江州的民警", "江州站"), Relation::Unknown);
+        assert_eq!(relate("民警打人", "临江派出所"), Relation::Unknown);
+        assert_eq!(relate("江州站", "江州火车站北"), Relation::Same);
+    }
+
+    #[test]
+    fn a_name_given_to_two_places_is_rejected() {
+        let file: PlacesFile = toml::from_str(
+            r#"
+            city = { name = "江州", bureau = "江州市公安局" }
+            [[district]]
+            name = "明湖区"
+            bureau = "明湖分局"
+            [[place]]
+            name = "明湖区"
+            kind = "road"
+            district = "明湖区"
+            [[place]]
+            name = "X"
+            kind = "road"
+            district = "无此区"
+            "#,
+        )
+        .unwrap();
+        let error = Gazetteer::compile(&file).unwrap_err();
+        assert!(error.contains("无此区"), "{error}");
+        assert!(error.contains("given to both"), "{error}");
+    }
+}
