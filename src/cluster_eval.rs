@@ -31,7 +31,7 @@ use crate::events::local::Local;
 use crate::events::TrackerConfig;
 use crate::grade::{Grader, Policy};
 use crate::matching::matcher::{Matcher, Session, Subject};
-use crate::models::{Alert, MatchRecord, Post};
+use crate::models::{Alert, MatchRecord};
 
 /// (platform, post id).
 pub type PostKey = (String, String);
@@ -146,9 +146,10 @@ pub fn cluster_feed(
             if seen.insert(key.clone()) {
                 clustering.posts.push(key.clone());
             }
-            let follow = in_tracked_chain(&grader, &post);
-            let verdict = matcher.judge(Subject::post(&post), &mut session, follow);
-            if !verdict.is_match() && !follow {
+            // As the worker does: matched posts, and every repost and reply (the tracker
+            // keeps those in a tracked chain).
+            let verdict = matcher.judge(Subject::post(&post), &mut session, false);
+            if !verdict.is_match() && post.repost_of.is_none() && post.root_id.is_none() {
                 return;
             }
             let record = MatchRecord {
@@ -170,19 +171,6 @@ pub fn cluster_feed(
         });
     }
     clustering
-}
-
-/// What a match worker asks before judging a post: whether it is in a tracked chain.
-fn in_tracked_chain(grader: &Grader, post: &Post) -> bool {
-    let chained = grader.tracker().chained();
-    [
-        Some(&post.id),
-        post.repost_of.as_ref(),
-        post.root_id.as_ref(),
-    ]
-    .into_iter()
-    .flatten()
-    .any(|id| chained.contains(&post.platform, id))
 }
 
 /// One incident's outcome.

@@ -22,6 +22,7 @@ use crate::deliver::dispatch::Dispatcher;
 use crate::deliver::outbox::Outbox;
 use crate::deliver::receiver::Receiver;
 use crate::events::local::LocalStore;
+use crate::events::order::InOrder;
 use crate::grade::store::PolicyStore;
 use crate::grade::thread::GradeStage;
 use crate::grade::{Alert, Grader};
@@ -156,10 +157,10 @@ impl Engine {
         // The bureau's places beside the rules, reloaded with them.
         let local = Arc::new(LocalStore::open_or_empty(&config.rules.dir));
         grader.tracker_mut().use_local(local.shared());
-        let chained = grader.tracker().chained();
         let grade = GradeStage {
             grader,
-            matches: match_rx,
+            // A frame a worker never finishes holds later ones back at most this long.
+            matches: InOrder::new(match_rx, std::time::Duration::from_secs(30)),
             matches_out,
             alerts_out: alert_tx,
             clock: config.grading.clock,
@@ -175,7 +176,6 @@ impl Engine {
                 stats: stats.clone(),
                 max_text_bytes: config.engine.max_text_bytes,
                 matches: match_tx,
-                chained,
             },
         )
         .map_err(io("starting match workers"))?;

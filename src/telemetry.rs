@@ -27,6 +27,7 @@ pub const EVENTS_TRACKED: &str = "fenghuo_events_tracked";
 pub const EVENTS_CLOSED: &str = "fenghuo_events_closed_total";
 pub const EVENTS_EVICTED: &str = "fenghuo_events_evicted_total";
 pub const EVENTS_LATE_POSTS: &str = "fenghuo_events_late_posts_total";
+pub const EVENTS_FRAMES_SKIPPED: &str = "fenghuo_events_frames_skipped_total";
 pub const ALERTS: &str = "fenghuo_alerts_total";
 /// Seconds each match worker spent on frames, a counter in whole seconds (the fraction is
 /// carried); `rate()` of it is the worker's busy share.
@@ -221,6 +222,10 @@ pub const DESCRIPTIONS: &[(&str, &str)] = &[
     (
         EVENTS_LATE_POSTS,
         "Posts later than the lateness window, counted at its edge.",
+    ),
+    (
+        EVENTS_FRAMES_SKIPPED,
+        "Frames the tracker stopped waiting for (a worker never finished them).",
     ),
     (ALERTS, "Alerts emitted, by level and lifecycle kind."),
     (

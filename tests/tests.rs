@@ -8,6 +8,7 @@ mod clustering;
 mod completion;
 mod delivery;
 mod deploy_files;
+mod determinism;
 mod grading;
 mod hot_reload;
 mod layout;

@@ -1,6 +1,5 @@
-//! The posts whose reposts and replies belong to a tracked event, shared between the
-//! grading thread (which adds and removes them) and the match workers (which consult them
-//! for every post no rule matched).
+//! The posts whose reposts and replies belong to a tracked event, as hashes: the tracker
+//! probes it for every unmatched repost and reply the workers send.
 
 use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
 use std::sync::Arc;

@@ -8,6 +8,7 @@
 //! - [`audience`]: distinct authors and their reach over the same windows.
 //! - [`event`]: one event's state and its [`Figures`].
 //! - [`chained`]: the posts whose reposts join an event, shared with the match workers.
+//! - [`order`]: input order restored before the tracker (frame numbers from the queue).
 //! - [`tracker`]: clustering, the event clock, expiry and the caps.
 
 pub mod audience;
@@ -15,6 +16,7 @@ pub mod chained;
 pub mod event;
 pub mod identity;
 pub mod local;
+pub mod order;
 pub mod places;
 pub mod simhash;
 pub mod story;

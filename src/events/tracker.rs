@@ -68,9 +68,9 @@ pub struct Tracker {
     event_posts: HashMap<String, Vec<PostKey>>,
     /// Post ids (own, reposted, thread roots) → the event their chain belongs to.
     chains: HashMap<PostKey, String>,
-    /// The keys of `chains`, shared with the match workers: an unmatched post that reposts
-    /// or replies under one of them is sent here too, so a chain's velocity counts every
-    /// repost. Sharded (dashmap): workers look up concurrently without waiting on a lock.
+    /// The keys of `chains` as 64-bit hashes: the workers send every unmatched repost and
+    /// reply, and this drops the ones in no tracked chain without allocating. Only this
+    /// thread reads and writes it, in input order, so membership never races.
     chained: ChainedPosts,
     /// Chain keys of each event, to forget them with the event.
     event_links: HashMap<String, Vec<PostKey>>,
@@ -148,6 +148,11 @@ impl Tracker {
     /// post whose chain is no longer tracked) and the events evicted to make room.
     pub fn observe(&mut self, record: &MatchRecord) -> (Option<String>, Vec<(Event, Closed)>) {
         let post = &record.post;
+        // Workers send every reposts and reply; most belong to no tracked chain. Dropped
+        // here by a hash probe, before anything is allocated.
+        if record.rules.is_empty() && !self.in_chain(post) {
+            return (None, Vec::new());
+        }
         let key: PostKey = (post.platform.clone(), post.id.clone());
         if let Some((event_id, counts)) = self.posts.get_mut(&key) {
             // A re-send: only the interactions gained count, at the event clock (its own
@@ -247,6 +252,18 @@ impl Tracker {
             }
         }
         (Some(event_id), self.enforce_caps())
+    }
+
+    /// Whether the post, or the post it reposts or replies under, is in a tracked chain.
+    fn in_chain(&self, post: &crate::models::Post) -> bool {
+        [
+            Some(&post.id),
+            post.repost_of.as_ref(),
+            post.root_id.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|id| self.chained.contains(&post.platform, id))
     }
 
     /// The event of a post this one reposts, replies under, or was reposted by, on the same

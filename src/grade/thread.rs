@@ -7,9 +7,10 @@
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use crossbeam_channel::Sender;
 
 use super::{Alert, Grader};
+use crate::events::order::{InOrder, Next};
 use crate::models::MatchRecord;
 use crate::output::Output;
 use crate::telemetry::INGEST_TO_ALERT_SECONDS;
@@ -28,7 +29,8 @@ pub enum Clock {
 
 pub struct GradeStage {
     pub grader: Grader,
-    pub matches: Receiver<MatchRecord>,
+    /// Matched posts from the workers, put back in input order.
+    pub matches: InOrder,
     /// Where matched posts go after grading, when match lines are wanted.
     pub matches_out: Option<Output<MatchRecord>>,
     pub alerts_out: Sender<Alert>,
@@ -63,8 +65,8 @@ impl GradeStage {
         let mut last_post = Instant::now();
         let mut clock_at_last_post = i64::MIN;
         loop {
-            match self.matches.recv_timeout(Duration::from_secs(1)) {
-                Ok(mut record) => {
+            match self.matches.next(Duration::from_secs(1)) {
+                Next::Record(mut record) => {
                     // The post is handled here unless it caused alerts, which then hold
                     // its frame's completion until they are committed.
                     let completion = record.completion.take();
@@ -90,7 +92,7 @@ impl GradeStage {
                     last_post = Instant::now();
                     clock_at_last_post = self.grader.tracker().clock();
                 }
-                Err(RecvTimeoutError::Timeout) => {
+                Next::Idle => {
                     let idle_minutes = (last_post.elapsed().as_secs() / 60) as i64;
                     if self.clock == Clock::Wall
                         && idle_minutes > 0
@@ -101,7 +103,7 @@ impl GradeStage {
                         }
                     }
                 }
-                Err(RecvTimeoutError::Disconnected) => return,
+                Next::Closed => return,
             }
         }
     }

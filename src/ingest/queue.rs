@@ -19,6 +19,9 @@ use crate::telemetry::{QUEUE_CAPACITY, QUEUE_POPPED, QUEUE_PUSHED};
 pub struct FrameSender {
     frames: Sender<Frame>,
     slots: Arc<Semaphore>,
+    /// The number the next accepted frame gets. Numbering and enqueueing happen under this
+    /// lock, so numbers follow queue order (the send never blocks: a permit holds a slot).
+    next_seq: Arc<std::sync::Mutex<u64>>,
 }
 
 /// The receiving side, one clone per worker.
@@ -42,6 +45,7 @@ pub fn frame_queue(capacity: usize) -> (FrameSender, FrameReceiver) {
         FrameSender {
             frames: tx,
             slots: slots.clone(),
+            next_seq: Arc::new(std::sync::Mutex::new(0)),
         },
         FrameReceiver { frames: rx, slots },
     )
@@ -49,11 +53,17 @@ pub fn frame_queue(capacity: usize) -> (FrameSender, FrameReceiver) {
 
 impl FrameSender {
     /// Waits for room, then enqueues `frame`.
-    pub async fn send(&self, frame: Frame) -> Result<(), QueueClosed> {
+    pub async fn send(&self, mut frame: Frame) -> Result<(), QueueClosed> {
         let permit = self.slots.acquire().await.map_err(|_| QueueClosed)?;
         // The permit travels with the frame; the worker that receives it adds it back.
         permit.forget();
-        self.frames.send(frame).map_err(|_| QueueClosed)?;
+        {
+            // A poisoned lock only means another sender panicked between two plain writes.
+            let mut next = self.next_seq.lock().unwrap_or_else(|e| e.into_inner());
+            frame.seq = *next;
+            self.frames.send(frame).map_err(|_| QueueClosed)?;
+            *next += 1;
+        }
         counter!(QUEUE_PUSHED).increment(1);
         Ok(())
     }

@@ -5,10 +5,10 @@ use std::thread::JoinHandle;
 use chrono::Utc;
 use crossbeam_channel::Sender;
 
-use super::matcher::{Matcher, Session};
+use super::matcher::{Matcher, Session, Subject};
 use super::store::RuleStore;
 use crate::decode::{Decoder, Reject};
-use crate::events::ChainedPosts;
+use crate::events::order::Sequenced;
 use crate::ingest::queue::FrameReceiver;
 use crate::models::{Frame, MatchRecord, Post};
 use crate::telemetry::{Stats, WORKER_BUSY_SECONDS};
@@ -21,10 +21,10 @@ pub struct WorkerContext {
     pub decoder: Arc<Decoder>,
     pub stats: Arc<Stats>,
     pub max_text_bytes: usize,
-    /// Matched posts (and unmatched ones in a tracked chain) go to the grading stage.
-    pub matches: Sender<MatchRecord>,
-    /// Posts whose reposts and replies belong to a tracked event.
-    pub chained: ChainedPosts,
+    /// Matched posts (and unmatched reposts and replies, which may belong to a tracked
+    /// chain) go to the grading stage, tagged with their frame's number, and each frame
+    /// ends with its `Done`: the tracker restores input order from them.
+    pub matches: Sender<Sequenced>,
 }
 
 /// Starts `count` worker threads; they exit when the queue is closed and drained.
@@ -61,6 +61,8 @@ impl WorkerContext {
                 session = Session::new();
             }
             busy.add(started.elapsed());
+            // Fails only when the grading stage is gone, i.e. the engine is shutting down.
+            let _ = self.matches.send(Sequenced::Done(frame.seq));
             // The frame (and the worker's hold on its completion) goes here: its unmatched
             // posts are handled.
             drop(frame);
@@ -93,9 +95,13 @@ impl WorkerContext {
             received,
             posts.len() as u64,
         );
-        let judged = matcher.judge_frame(posts, session, |post| self.in_tracked_chain(post));
         let matched_at = Utc::now();
-        for (post, verdict) in judged {
+        for post in posts {
+            // Only matched posts are fingerprinted: a chain member joins by its chain.
+            let verdict = matcher.judge(Subject::post(&post), session, false);
+            if !verdict.is_match() && !in_a_chain(&post) {
+                continue;
+            }
             if verdict.is_match() {
                 self.stats.post_matched(
                     verdict
@@ -117,7 +123,7 @@ impl WorkerContext {
             };
             // Fails only when the grading stage is gone, i.e. the engine is shutting down
             // hard.
-            let _ = self.matches.send(record);
+            let _ = self.matches.send(Sequenced::Record(frame.seq, record));
         }
     }
 
@@ -131,23 +137,14 @@ impl WorkerContext {
         }
         Ok(post)
     }
+}
 
-    /// Whether the post reposts, replies under, or re-sends a post of a tracked event: it
-    /// then counts toward that event's velocity even though no rule fires on its text
-    /// ("转发", "围观", "必须严查").
-    fn in_tracked_chain(&self, post: &Post) -> bool {
-        if self.chained.is_empty() {
-            return false;
-        }
-        [
-            Some(&post.id),
-            post.repost_of.as_ref(),
-            post.root_id.as_ref(),
-        ]
-        .into_iter()
-        .flatten()
-        .any(|id| self.chained.contains(&post.platform, id))
-    }
+/// Whether the post reposts or replies under another: it may belong to a tracked event's
+/// chain and count toward its velocity though no rule fires on its text ("转发", "围观",
+/// "必须严查"). The tracker decides, in input order; deciding here would race with the
+/// tracker registering the chain.
+fn in_a_chain(post: &Post) -> bool {
+    post.repost_of.is_some() || post.root_id.is_some()
 }
 
 /// A worker's busy time as a Prometheus counter: `metrics` counters count whole units, so

@@ -31,6 +31,10 @@ pub struct Frame {
     /// the source acknowledges nothing upstream. Stays in the process.
     #[serde(skip)]
     pub completion: Option<Completion>,
+    /// Its place in the queue's order, set when the queue accepts it: the tracker takes
+    /// frames' posts in this order whichever worker handles them (`events::order`).
+    #[serde(default)]
+    pub seq: u64,
 }
 
 impl Frame {
@@ -40,6 +44,7 @@ impl Frame {
             bytes: bytes.into(),
             received_at: Utc::now(),
             completion: None,
+            seq: 0,
         }
     }
 
