@@ -13,6 +13,10 @@ use fenghuo::grade::Policy;
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 fn evaluate(feed: &str) -> Scores {
+    evaluate_with_alerts(feed).0
+}
+
+fn evaluate_with_alerts(feed: &str) -> (Scores, Vec<fenghuo::grade::Alert>) {
     let config = Config::embedded();
     let rules_dir = Path::new(ROOT).join("rules");
     let matcher = fenghuo::matching::matcher::Matcher::load(&rules_dir, 1).unwrap();
@@ -34,7 +38,7 @@ fn evaluate(feed: &str) -> Scores {
         Policy::embedded(),
         local,
     );
-    score(&labels, &clustering)
+    (score(&labels, &clustering), clustering.alerts)
 }
 
 fn assert_no_merges(feed: &str, scores: &Scores) {
@@ -111,4 +115,26 @@ fn one_story_in_other_words_chains_and_a_slow_day_stays_one_event() {
         assert_eq!(scores.split(), 0, "{feed}: {:?}", scores.incidents);
         assert_eq!(scores.intruders, 0, "{feed}");
     }
+}
+
+#[test]
+fn each_event_is_placed_where_its_posts_say_it_happened() {
+    let (scores, alerts) = evaluate_with_alerts("tests/scenarios/two_shootings.ndjson");
+    let place_of = |incident: &str| {
+        let outcome = scores
+            .incidents
+            .iter()
+            .find(|i| i.incident == incident)
+            .unwrap();
+        let event = &outcome.events[0].0;
+        let alert = alerts.iter().rev().find(|a| &a.event_id == event).unwrap();
+        alert.place.clone().unwrap()
+    };
+    let station = place_of("station");
+    assert_eq!(station.name, "江州站");
+    assert_eq!(station.bureau.as_deref(), Some("江州市公安局老城分局"));
+    let paichusuo = place_of("paichusuo");
+    assert_eq!(paichusuo.name, "临江派出所");
+    assert_eq!(paichusuo.district.as_deref(), Some("临江区"));
+    assert_eq!(paichusuo.evidence.text, "临江派出所");
 }

@@ -16,6 +16,10 @@ pub struct Matchers {
     pub domains: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub regions: Vec<String>,
+    /// 属地: the event's place, its district or its 分县局 (from `rules/places.toml`), as
+    /// the posts tell where it happened — unlike `regions`, the posters' IP labels.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub places: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub platforms: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -55,6 +59,7 @@ struct Facets {
     level: Option<Level>,
     domains: Vec<String>,
     regions: Vec<String>,
+    places: Vec<String>,
     platforms: Vec<String>,
     tags: Vec<String>,
     rules: Vec<String>,
@@ -77,6 +82,10 @@ impl Facets {
             level: alert["level"].as_str().and_then(|l| l.parse().ok()),
             domains: strings(&alert["domains"]).collect(),
             event_id: alert["event_id"].as_str().unwrap_or_default().to_owned(),
+            places: ["name", "district", "bureau"]
+                .iter()
+                .filter_map(|field| alert["place"][field].as_str().map(str::to_owned))
+                .collect(),
             ..Facets::default()
         };
         for post in posts {
@@ -109,6 +118,7 @@ impl Matchers {
             && any(&self.tags, &facets.tags)
             && any(&self.rules, &facets.rules)
             && (self.event_ids.is_empty() || self.event_ids.contains(&facets.event_id))
+            && any(&self.places, &facets.places)
             && (self.regions.is_empty()
                 || self
                     .regions
@@ -225,5 +235,20 @@ mod tests {
             route(&routes, &all, &alert("red", "执法办案", "weibo", "x")).1,
             ["督察"]
         );
+    }
+
+    #[test]
+    fn a_place_matches_the_events_place_district_or_bureau_not_the_ip_region() {
+        let mut placed = alert("orange", "执法办案", "weibo", "发布于 广西");
+        placed["place"] =
+            json!({"name": "明湖路", "district": "明湖区", "bureau": "江州市公安局明湖分局"});
+        let matching = |places: &[&str]| Matchers {
+            places: places.iter().map(|p| p.to_string()).collect(),
+            ..Matchers::default()
+        };
+        assert!(matching(&["明湖区"]).matches(&placed));
+        assert!(matching(&["江州市公安局明湖分局"]).matches(&placed));
+        assert!(!matching(&["临江区"]).matches(&placed));
+        assert!(!matching(&["广西"]).matches(&alert("red", "x", "weibo", "广西")));
     }
 }

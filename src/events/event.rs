@@ -4,13 +4,12 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
-use serde::Serialize;
-
 use super::audience::Audience;
 use super::identity::Identity;
-use super::places::PlaceKey;
+use super::places::{Gazetteer, PlaceKey};
 use super::story::Story;
 use super::window::{Activity, Series};
+use crate::models::{Evidence, Whereabouts};
 use crate::models::{Figures, MatchRecord, PostSummary, RuleRef, Severity, WindowFigures};
 
 /// The windows velocity is measured over, in minutes.
@@ -24,15 +23,6 @@ const MAX_PLACES: usize = 32;
 pub struct PlaceTally {
     pub posts: u64,
     pub evidence: Evidence,
-}
-
-/// The words of a post that named a place.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Evidence {
-    /// As normalized.
-    pub text: String,
-    pub platform: String,
-    pub post_id: String,
 }
 
 /// How many top posts an event keeps for display.
@@ -61,6 +51,8 @@ pub struct Event {
     story: Story,
     /// Places its posts named: how many posts named each, and the first words naming it.
     pub places: BTreeMap<PlaceKey, PlaceTally>,
+    /// Where it happened (属地), from the places its posts named; kept up to date.
+    pub whereabouts: Option<Whereabouts>,
     /// Kinds of actors and acts its posts told (bits of [`Identity`]).
     pub actors: u32,
     pub acts: u32,
@@ -86,6 +78,7 @@ impl Event {
             simhashes: vec![simhash],
             story: Story::default(),
             places: BTreeMap::new(),
+            whereabouts: None,
             actors: 0,
             acts: 0,
             max_followers: 0,
@@ -179,8 +172,13 @@ impl Event {
         self.top_posts.truncate(TOP_POSTS);
     }
 
-    /// Adds what a post told: its places (bounded), actors and acts.
-    pub fn add_identity(&mut self, identity: &Identity, record: &MatchRecord) {
+    /// Adds what a post told: its places (bounded), actors and acts; places it again.
+    pub fn add_identity(
+        &mut self,
+        identity: &Identity,
+        record: &MatchRecord,
+        gazetteer: &Gazetteer,
+    ) {
         self.actors |= identity.actors;
         self.acts |= identity.acts;
         for mention in &identity.places {
@@ -199,6 +197,13 @@ impl Event {
                     },
                 );
             }
+        }
+        if !identity.places.is_empty() {
+            self.whereabouts = gazetteer.whereabouts(
+                self.places
+                    .iter()
+                    .map(|(key, tally)| (key, tally.posts, &tally.evidence)),
+            );
         }
     }
 

@@ -14,6 +14,8 @@ use std::path::Path;
 use aho_corasick::{AhoCorasick, MatchKind};
 use serde::{Deserialize, Serialize};
 
+pub use crate::models::{Evidence, PlaceKind, Whereabouts};
+
 #[derive(Debug, thiserror::Error)]
 pub enum PlacesError {
     #[error("{path}: {message}")]
@@ -62,19 +64,6 @@ pub struct PlaceEntry {
     pub aliases: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PlaceKind {
-    City,
-    District,
-    Town,
-    Road,
-    Landmark,
-    Station,
-    PoliceStation,
-    Facility,
-}
-
 /// What a place name is, for comparing names the gazetteer does not know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -89,14 +78,12 @@ pub enum PlaceClass {
     Point,
 }
 
-impl PlaceKind {
-    fn class(self) -> PlaceClass {
-        match self {
-            PlaceKind::City => PlaceClass::City,
-            PlaceKind::District | PlaceKind::Town => PlaceClass::Area,
-            PlaceKind::Road => PlaceClass::Road,
-            _ => PlaceClass::Point,
-        }
+fn class_of(kind: PlaceKind) -> PlaceClass {
+    match kind {
+        PlaceKind::City => PlaceClass::City,
+        PlaceKind::District | PlaceKind::Town => PlaceClass::Area,
+        PlaceKind::Road => PlaceClass::Road,
+        _ => PlaceClass::Point,
     }
 }
 
@@ -312,7 +299,7 @@ impl Gazetteer {
 
     fn class(&self, key: &PlaceKey) -> Option<PlaceClass> {
         match key {
-            PlaceKey::Known(name) => self.place(name).map(|p| p.kind.class()),
+            PlaceKey::Known(name) => self.place(name).map(|p| class_of(p.kind)),
             PlaceKey::Generic(class, _) => Some(*class),
         }
     }
@@ -377,6 +364,43 @@ impl Gazetteer {
             },
             other => other,
         }
+    }
+
+    /// The 属地 of places named `posts` times each: the most named gazetteer spot or road,
+    /// else district or town, else the city, else the most named unlisted fine place.
+    pub fn whereabouts<'a>(
+        &self,
+        named: impl IntoIterator<Item = (&'a PlaceKey, u64, &'a Evidence)>,
+    ) -> Option<Whereabouts> {
+        let rank = |key: &PlaceKey| match key {
+            PlaceKey::Known(_) if self.class(key) == Some(PlaceClass::Area) => 3,
+            PlaceKey::Known(_) if self.is_fine(key) => 4,
+            PlaceKey::Known(name) if self.place(name).is_some() => 2,
+            PlaceKey::Generic(class, _) if *class != PlaceClass::City => 1,
+            _ => 0,
+        };
+        let (key, posts, evidence) = named
+            .into_iter()
+            .filter(|(key, _, _)| rank(key) > 0)
+            // Highest rank, then most posts; ties go to the name first in order.
+            .min_by(|a, b| {
+                (rank(b.0), b.1)
+                    .cmp(&(rank(a.0), a.1))
+                    .then_with(|| a.0.cmp(b.0))
+            })?;
+        let (name, place) = match key {
+            PlaceKey::Known(name) => (name.clone(), self.place(name)),
+            PlaceKey::Generic(_, name) => (name.clone(), None),
+        };
+        let district = place.and_then(|p| p.district.map(|d| &self.places[d]));
+        Some(Whereabouts {
+            name,
+            kind: place.map(|p| p.kind),
+            district: district.map(|d| d.name.clone()),
+            bureau: place.map(|p| p.bureau.clone()),
+            posts,
+            evidence: evidence.clone(),
+        })
     }
 
     /// Whether a key is finer than a city (a shared one identifies a story).

@@ -207,7 +207,7 @@ impl Tracker {
         self.update(&event_id, |event| {
             event.add_post(record, minute);
             event.add_story(shingles);
-            event.add_identity(&identity, record);
+            event.add_identity(&identity, record, &local.gazetteer);
             let known = event
                 .simhashes
                 .iter()

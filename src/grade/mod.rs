@@ -208,6 +208,7 @@ fn build(
             .take(60)
             .collect(),
         domains,
+        place: event.whereabouts.clone(),
         rules: event.rules.values().cloned().collect(),
         generation: event.generation,
         why,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::completion::Completion;
 use super::figures::{Figures, PostSummary};
 use super::level::Level;
+use super::place::Whereabouts;
 use super::rule_ref::RuleRef;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +43,10 @@ pub struct Alert {
     /// An excerpt of the first post.
     pub title: String,
     pub domains: Vec<String>,
+    /// Where it happened (属地), from the posts' texts, with the words that said so; the
+    /// posters' IP regions are in the posts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<Whereabouts>,
     pub rules: Vec<RuleRef>,
     /// The rule-set generation of the latest match.
     pub generation: u64,

@@ -12,6 +12,7 @@
 //! - [`fingerprint`]: what clustering compares a post by.
 //! - [`match_record`]: one matched post, the rules that fired and their terms.
 //! - [`figures`]: an event's figures and the posts an alert shows.
+//! - [`place`]: where an event happened (属地), with the words that said so.
 //! - [`level`]: the plan's warning levels (红/橙/黄).
 //! - [`alert`]: what the monitoring centre sees.
 //! - [`step`]: the steps of the plan an incident goes through.
@@ -23,6 +24,7 @@ pub mod fingerprint;
 pub mod frame;
 pub mod level;
 pub mod match_record;
+pub mod place;
 pub mod post;
 pub mod rule_ref;
 pub mod step;
@@ -34,6 +36,7 @@ pub use fingerprint::Fingerprint;
 pub use frame::{Frame, MappingSelection, SourceInfo};
 pub use level::{Level, UnknownLevel};
 pub use match_record::{MatchRecord, MatchedRule, Score, TermHit};
+pub use place::{Evidence, PlaceKind, Whereabouts};
 pub use post::{Author, Counts, Post};
 pub use rule_ref::{RuleRef, Severity};
 pub use step::{Step, UnknownStep};
@@ -129,6 +132,7 @@ mod tests {
             forecast: None,
             first_post: summary.clone(),
             top_posts: vec![summary],
+            place: None,
             completion: None,
         };
         let json = serde_json::to_value(&alert).unwrap();
