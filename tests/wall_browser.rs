@@ -166,7 +166,10 @@ async fn screenshot(client: &Client, width: u32, height: u32) -> PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_wall_shows_an_event_under_yellow_then_red_without_a_reload() {
     require_browser();
-    let route = "[[routes]]\nreceivers = []\ndepartments = [\"情指\", \"网安\", \"宣传\"]\n";
+    // Departments must join; at 红 the joint response is due at once, so the card shows
+    // an overdue deadline.
+    let route = "[[routes]]\nreceivers = []\ndepartments = [\"情指\", \"网安\", \"宣传\"]\n\
+                 [deadlines]\njoint_response = { red = 0, orange = 30, yellow = 30 }\n";
     let test = TestEngine::start(route).await;
     let addr = test.addr();
     let driver = Driver::start().await;
@@ -221,6 +224,16 @@ async fn the_wall_shows_an_event_under_yellow_then_red_without_a_reload() {
         ))
         .await
         .expect("the card shows the department's acknowledgement");
+    let overdue = client
+        .find(Locator::Css(
+            r#"section[data-level="red"] .deadline.overdue"#,
+        ))
+        .await
+        .expect("the overdue joint response shows in red")
+        .text()
+        .await
+        .unwrap();
+    assert!(overdue.contains("联合响应 超时"), "{overdue}");
     let yellow_cards = client
         .find_all(Locator::Css(r#"section[data-level="yellow"] .card"#))
         .await

@@ -76,6 +76,20 @@ async fn a_screen_gets_a_snapshot_then_deltas_and_resumes_by_sequence() {
         assert_eq!(step["incident"]["state"], "ack");
         assert_eq!(step["incident"]["next_deadline"]["step"], "verified");
     }
+    // Closed: it leaves the wall.
+    let (status, body) = http(
+        addr,
+        "POST",
+        &format!("/api/v1/alerts/{}/closed", event_id.as_str().unwrap()),
+        &[("Content-Type", "application/json")],
+        r#"{"by": "值班员"}"#.as_bytes(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let closed = next_change(&mut fresh).await;
+    assert_eq!(closed["incident"]["active"], false, "{closed}");
+    let mut after = connect(addr, "").await;
+    assert_eq!(next_change(&mut after).await["incidents"], json!([]));
     test.finish().await;
 }
 

@@ -152,14 +152,21 @@ impl Outbox {
     /// none can fall between the two.
     pub fn snapshot(&self) -> Result<Snapshot, OutboxError> {
         let seq = self.head_seq()?;
-        let open = self.incidents(&super::IncidentFilter::default())?;
-        let db = self.db();
-        let mut incidents = Vec::new();
-        for incident in open {
-            if incident.resolved || incident.state == "closed" {
-                continue;
+        let active: Vec<String> = {
+            let db = self.db();
+            let mut statement = db.prepare_cached(
+                "SELECT event_id FROM incidents WHERE resolved = 0
+                 AND event_id NOT IN (SELECT event_id FROM steps WHERE step = 'closed')
+                 ORDER BY updated_at DESC",
+            )?;
+            let rows = statement.query_map([], |r| r.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let mut incidents = Vec::with_capacity(active.len());
+        for event_id in active {
+            if let Some(view) = self.incident_view(&event_id)? {
+                incidents.push(view);
             }
-            incidents.push(view_of(&db, incident)?);
         }
         Ok(Snapshot { seq, incidents })
     }
