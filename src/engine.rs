@@ -256,6 +256,9 @@ impl Engine {
                         ),
                         shutdown: shutdown.clone(),
                     },
+                    max_text_bytes: config.engine.max_text_bytes,
+                    // Rule tests are for people: two at a time leave the workers their cores.
+                    cpu: api::cpu_pool::CpuPool::new(2),
                 },
                 push,
             );

@@ -207,7 +207,12 @@ fn run(command: Command) -> Result<ExitCode> {
     match command {
         Command::Run { overrides } => {
             let config = overrides.apply(toml::Table::new())?;
-            runtime()?.block_on(serve(config))?;
+            let runtime = runtime()?;
+            let served = runtime.block_on(serve(config));
+            // Everything accepted is drained by now; a blocking task still running (a
+            // readiness probe stuck on a full disk) must not hold the exit past SIGTERM.
+            runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+            served?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Replay {

@@ -19,5 +19,6 @@ mod reports;
 mod rule_pack;
 mod wall_browser;
 mod wall_socket;
+mod rules_test_abuse;
 mod websocket_client;
 mod workflow;

@@ -27,6 +27,7 @@ mod alerts;
 mod report_html;
 mod report_summary;
 mod reports;
+pub mod cpu_pool;
 mod rules;
 mod steps;
 pub mod wall;
@@ -66,6 +67,10 @@ pub struct AppState {
     /// The largest request body accepted.
     pub max_frame_bytes: usize,
     pub wall: wall::WallState,
+    /// The largest title + text `POST /api/v1/rules/test` judges (as for a post).
+    pub max_text_bytes: usize,
+    /// Where CPU work done for callers runs, a bounded number at once.
+    pub cpu: cpu_pool::CpuPool,
 }
 
 /// The whole API: `state` for its own handlers, `push` for the push sources it mounts.

@@ -1,12 +1,13 @@
 //! Rule endpoints: list, reload, and test a text against the live rules.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::cpu_pool::PoolError;
 use super::AppState;
 use crate::matching::{Session, Subject};
 
@@ -60,36 +61,64 @@ pub struct TestRequest {
 /// Which rules `text` fires, with the terms and their offsets in the normalized text; the
 /// rules that had hits but did not fire, with the reason; the score, when the generation
 /// has a scoring stage. Judged by the live generation's matcher, as the workers judge.
+///
+/// Bounded like a post: a title + text over `max_text_bytes` is refused (413), and the
+/// work runs on the API's [`CpuPool`](super::cpu_pool::CpuPool) (503 when it is busy),
+/// abandoned if the client goes before it starts or while it is answered.
 pub async fn test(State(state): State<AppState>, Json(request): Json<TestRequest>) -> Response {
+    let bytes = request.text.len() + request.title.as_ref().map_or(0, String::len);
+    if bytes > state.max_text_bytes {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Json(json!({
+                "error": format!("title + text is {bytes} bytes; the limit is {}", state.max_text_bytes),
+            })),
+        )
+            .into_response();
+    }
     let matcher = state.rules.current();
-    let answer = tokio::task::spawn_blocking(move || {
-        let title = request.title.as_deref().filter(|t| !t.is_empty());
-        let subject = Subject {
-            parts: match title {
-                Some(title) => [title, "\n", &request.text],
-                None => ["", "", &request.text],
-            },
-            platform: request.platform.as_deref(),
-            followers: request.followers,
-            post: None,
-        };
-        let explanation = matcher.explain(subject, &mut Session::new());
-        let not_fired: Vec<_> = explanation
-            .not_fired
-            .iter()
-            .map(|(rule, why)| json!({ "id": rule.id, "reason": why.to_string() }))
-            .collect();
-        json!({
-            "generation": explanation.verdict.generation,
-            "normalized": explanation.normalized,
-            "matches": explanation.verdict.rules,
-            "not_fired": not_fired,
-            "score": explanation.verdict.score,
+    let answer = state
+        .cpu
+        .run(move |cancel| {
+            if cancel.is_cancelled() {
+                return serde_json::Value::Null;
+            }
+            let title = request.title.as_deref().filter(|t| !t.is_empty());
+            let subject = Subject {
+                parts: match title {
+                    Some(title) => [title, "\n", &request.text],
+                    None => ["", "", &request.text],
+                },
+                platform: request.platform.as_deref(),
+                followers: request.followers,
+                post: None,
+            };
+            let explanation = matcher.explain(subject, &mut Session::new());
+            if cancel.is_cancelled() {
+                return serde_json::Value::Null;
+            }
+            let not_fired: Vec<_> = explanation
+                .not_fired
+                .iter()
+                .map(|(rule, why)| json!({ "id": rule.id, "reason": why.to_string() }))
+                .collect();
+            json!({
+                "generation": explanation.verdict.generation,
+                "normalized": explanation.normalized,
+                "matches": explanation.verdict.rules,
+                "not_fired": not_fired,
+                "score": explanation.verdict.score,
+            })
         })
-    })
-    .await;
+        .await;
     match answer {
         Ok(answer) => Json(answer).into_response(),
+        Err(e @ PoolError::Busy) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "1")],
+            Json(json!({ "error": e.to_string() })),
+        )
+            .into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
 }

@@ -7,6 +7,7 @@
 //! The whole decision for a post (normalize, scan, rule logic, filters, scoring) is the
 //! `matching::Matcher`'s; this module is its rule engine.
 
+mod char_offsets;
 pub mod compile;
 pub mod file;
 pub mod ruleset;

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use hyperscan::prelude::*;
 use serde::Serialize;
 
+use super::char_offsets::CharOffsets;
 use crate::models::{MatchedRule, RuleRef, Severity, TermHit};
 
 /// A compiled rule: its identity, its logic in terms of pattern roles, its filters.
@@ -150,28 +151,42 @@ impl RuleSet {
     /// API), not for the hot path. A regex too large to track keeps `None`.
     pub fn locate_regex_starts(&self, normalized: &str, terms: &mut [TermHit]) {
         use hyperscan::{BlockMode, Builder as _, PatternFlags};
-        for term in terms.iter_mut().filter(|t| t.start.is_none()) {
-            let Ok(pattern) = Pattern::with_flags(
-                term.term.as_str(),
+        let offsets = CharOffsets::new(normalized);
+        // One compile and one scan per distinct regex, however many times it hit: the
+        // leftmost start of each match end.
+        let mut located: BTreeMap<&str, BTreeMap<usize, usize>> = BTreeMap::new();
+        let wanted: Vec<String> = terms
+            .iter()
+            .filter(|t| t.start.is_none())
+            .map(|t| t.term.clone())
+            .collect();
+        for regex in &wanted {
+            if located.contains_key(regex.as_str()) {
+                continue;
+            }
+            let mut starts = BTreeMap::new();
+            let database = Pattern::with_flags(
+                regex.as_str(),
                 PatternFlags::UTF8 | PatternFlags::SOM_LEFTMOST,
-            ) else {
-                continue;
-            };
-            let Ok(database) = pattern.build::<BlockMode>() else {
-                continue;
-            };
-            let Ok(scratch) = database.alloc_scratch() else {
-                continue;
-            };
-            let mut start = None;
-            let _ = database.scan(normalized, &scratch, |_, from, to, _| {
-                if char_offset(normalized, to as usize) == term.end {
-                    start = Some(char_offset(normalized, from as usize));
-                    return Matching::Terminate;
+            )
+            .ok()
+            .and_then(|pattern| pattern.build::<BlockMode>().ok());
+            if let Some(database) = database {
+                if let Ok(scratch) = database.alloc_scratch() {
+                    let _ = database.scan(normalized, &scratch, |_, from, to, _| {
+                        starts
+                            .entry(offsets.of(to as usize))
+                            .or_insert_with(|| offsets.of(from as usize));
+                        Matching::Continue
+                    });
                 }
-                Matching::Continue
-            });
-            term.start = start;
+            }
+            located.insert(regex.as_str(), starts);
+        }
+        for term in terms.iter_mut().filter(|t| t.start.is_none()) {
+            term.start = located
+                .get(term.term.as_str())
+                .and_then(|starts| starts.get(&term.end).copied());
         }
     }
 }
@@ -261,13 +276,14 @@ impl RuleSet {
                 });
             }
         }
+        let offsets = CharOffsets::new(normalized);
         by_rule
             .into_iter()
-            .map(|(rule, role_hits)| self.verdict(rule, &role_hits, normalized))
+            .map(|(rule, role_hits)| self.verdict(rule, &role_hits, &offsets))
             .collect()
     }
 
-    fn verdict(&self, index: usize, hits: &[RoleHit], text: &str) -> RuleOutcome {
+    fn verdict(&self, index: usize, hits: &[RoleHit], offsets: &CharOffsets) -> RuleOutcome {
         let rule = &self.rules[index];
         if let Some(hit) = hits.iter().find(|h| h.role == Role::Exclude) {
             return RuleOutcome::Missed(
@@ -286,50 +302,62 @@ impl RuleSet {
                 .near_within
                 .iter()
                 .enumerate()
-                .any(|(clause, &within)| near_hit(hits, clause, within, text));
+                .any(|(clause, &within)| near_hit(hits, clause, within, offsets));
         if !triggered {
             return RuleOutcome::Missed(index, Miss::NoTrigger);
         }
 
-        let mut terms: Vec<TermHit> = Vec::new();
-        for hit in hits {
-            let term = TermHit {
+        let mut terms: Vec<TermHit> = hits
+            .iter()
+            .map(|hit| TermHit {
                 term: self.patterns[hit.pattern].text.clone(),
                 start: self.patterns[hit.pattern]
                     .literal_len
-                    .map(|_| char_offset(text, hit.start)),
-                end: char_offset(text, hit.end),
-            };
-            if !terms.contains(&term) {
-                terms.push(term);
-            }
-        }
-        terms.sort_by_key(|t| (t.start, t.end));
+                    .map(|_| offsets.of(hit.start)),
+                end: offsets.of(hit.end),
+            })
+            .collect();
+        // Sorted, then duplicates dropped: linear in the hits after the sort (a pairwise
+        // check was quadratic in a text repeating one term).
+        terms.sort_by(|x, y| (x.start, x.end, &x.term).cmp(&(y.start, y.end, &y.term)));
+        terms.dedup();
         RuleOutcome::Fired(RuleMatch { rule: index, terms })
     }
 }
 
 /// Whether a term of side A and one of side B of near clause `clause` lie within `within`
-/// characters of each other.
-fn near_hit(hits: &[RoleHit], clause: usize, within: usize, text: &str) -> bool {
-    let side = |role: Role| hits.iter().filter(move |h| h.role == role);
-    side(Role::NearA(clause)).any(|a| {
-        side(Role::NearB(clause)).any(|b| {
-            let gap = if a.end <= b.start {
-                text.get(a.end..b.start)
-            } else if b.end <= a.start {
-                text.get(b.end..a.start)
-            } else {
-                Some("")
-            };
-            gap.is_some_and(|gap| gap.chars().count() <= within)
+/// characters of each other (overlapping terms are within any distance).
+///
+/// With character spans `a` and `b`, the gap between them is at most `within` exactly when
+/// `b.start <= a.end + within` and `b.end + within >= a.start`. The B spans sorted by start
+/// with the running maximum of their ends answer that for each A span by one binary search,
+/// instead of comparing every pair (quadratic in a text full of both sides' terms).
+fn near_hit(hits: &[RoleHit], clause: usize, within: usize, offsets: &CharOffsets) -> bool {
+    let span = |h: &RoleHit| (offsets.of(h.start), offsets.of(h.end));
+    let mut b_spans: Vec<(usize, usize)> = hits
+        .iter()
+        .filter(|h| h.role == Role::NearB(clause))
+        .map(span)
+        .collect();
+    if b_spans.is_empty() {
+        return false;
+    }
+    b_spans.sort_unstable();
+    let mut furthest_end = Vec::with_capacity(b_spans.len());
+    let mut furthest = 0;
+    for &(_, end) in &b_spans {
+        furthest = furthest.max(end);
+        furthest_end.push(furthest);
+    }
+    hits.iter()
+        .filter(|h| h.role == Role::NearA(clause))
+        .map(span)
+        .any(|(a_start, a_end)| {
+            let starting_in_reach =
+                b_spans.partition_point(|&(b_start, _)| b_start <= a_end.saturating_add(within));
+            starting_in_reach > 0
+                && furthest_end[starting_in_reach - 1].saturating_add(within) >= a_start
         })
-    })
-}
-
-/// Character offset of byte offset `byte` in `text`.
-fn char_offset(text: &str, byte: usize) -> usize {
-    text.get(..byte).map_or(0, |prefix| prefix.chars().count())
 }
 
 impl Scanner {
