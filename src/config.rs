@@ -48,13 +48,19 @@ pub struct EngineConfig {
     pub workers: usize,
     /// Frames (batches of posts) the queue between sources and workers holds.
     pub queue_capacity: usize,
-    /// A single NDJSON line larger than this is rejected. The elements of a JSON-array frame
-    /// are bounded by `max_frame_bytes` as a whole, and each post's text by `max_text_bytes`.
+    /// A single NDJSON line or JSON-array element larger than this is rejected; each post's
+    /// text is bounded by `max_text_bytes`.
     pub max_post_bytes: usize,
     /// A post whose title + body is longer than this is rejected.
     pub max_text_bytes: usize,
     /// An HTTP body or WebSocket message larger than this is refused.
     pub max_frame_bytes: usize,
+    /// Bytes of frames being read (push bodies), queued and matched, all together: the
+    /// bound on ingest memory. At least `max_frame_bytes`.
+    pub max_buffered_bytes: usize,
+    /// How long a push waits for room in `max_buffered_bytes` before it is answered 503
+    /// with `Retry-After`.
+    pub push_wait_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -211,6 +217,15 @@ impl Config {
                 "events: max_events and quiet_minutes must be positive, lateness_minutes >= 0"
                     .to_owned(),
             );
+        }
+        if self.engine.max_frame_bytes == 0
+            || self.engine.max_frame_bytes > u32::MAX as usize
+            || self.engine.max_buffered_bytes < self.engine.max_frame_bytes
+        {
+            problems.push(format!(
+                "engine: max_frame_bytes must be between 1 and {} and max_buffered_bytes at least max_frame_bytes",
+                u32::MAX
+            ));
         }
         if self.engine.max_post_bytes == 0 || self.engine.max_text_bytes == 0 {
             problems.push("engine.max_post_bytes and max_text_bytes must be positive".to_owned());

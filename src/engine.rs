@@ -166,7 +166,10 @@ impl Engine {
             clock: config.grading.clock,
         };
         let mut threads = vec![grade.spawn().map_err(io("starting the grader"))?, commit];
-        let (queue, frames) = frame_queue(config.engine.queue_capacity);
+        let (queue, frames) = frame_queue(
+            config.engine.queue_capacity,
+            config.engine.max_buffered_bytes,
+        );
         let workers = spawn_workers(
             config.worker_count(),
             WorkerContext {
@@ -233,6 +236,7 @@ impl Engine {
                 queue: queue.clone(),
                 decoder: decoder.clone(),
                 max_frame_bytes: config.engine.max_frame_bytes,
+                push_wait: std::time::Duration::from_millis(config.engine.push_wait_ms),
                 shutdown: shutdown.clone(),
             };
             let router = api::router(

@@ -180,6 +180,7 @@ enum ConfigCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_format);
+    fenghuo::memory::tune_allocator();
     match run(cli.command) {
         Ok(code) => code,
         Err(e) => {

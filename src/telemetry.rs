@@ -19,6 +19,9 @@ pub const RULE_MATCHES: &str = "fenghuo_rule_matches_total";
 pub const QUEUE_PUSHED: &str = "fenghuo_queue_frames_pushed_total";
 pub const QUEUE_POPPED: &str = "fenghuo_queue_frames_popped_total";
 pub const QUEUE_CAPACITY: &str = "fenghuo_queue_capacity_frames";
+pub const QUEUE_BYTES: &str = "fenghuo_queue_bytes";
+pub const QUEUE_BYTES_CAPACITY: &str = "fenghuo_queue_capacity_bytes";
+pub const PUSH_REFUSED: &str = "fenghuo_push_refused_total";
 pub const RULES_GENERATION: &str = "fenghuo_rules_generation";
 pub const RULES_LOADED: &str = "fenghuo_rules_loaded";
 pub const RULES_RELOADS: &str = "fenghuo_rules_reloads_total";
@@ -199,6 +202,18 @@ pub const DESCRIPTIONS: &[(&str, &str)] = &[
     (
         QUEUE_CAPACITY,
         "Frames the queue holds before sources are slowed down.",
+    ),
+    (
+        QUEUE_BYTES,
+        "Bytes of frames being read, queued or matched (held of engine.max_buffered_bytes).",
+    ),
+    (
+        QUEUE_BYTES_CAPACITY,
+        "engine.max_buffered_bytes: the bytes frames may hold before sources wait or pushes get 503.",
+    ),
+    (
+        PUSH_REFUSED,
+        "Pushes refused, by source and reason (busy: 503 with Retry-After; too_large: 413).",
     ),
     (
         RULES_GENERATION,

@@ -72,7 +72,7 @@ async fn a_frame_not_handled_before_a_drop_is_served_again() {
     let (drop_second, drop_second_rx) = oneshot::channel();
     let provider = tokio::spawn(provider(listener, requests_tx, drop_second_rx));
 
-    let (queue, frames) = frame_queue(16);
+    let (queue, frames) = frame_queue(16, 64 << 20);
     let client = WebsocketClient {
         source: Arc::new(SourceInfo {
             name: "completion".into(),
@@ -93,8 +93,8 @@ async fn a_frame_not_handled_before_a_drop_is_served_again() {
     // The test is the pipeline: it holds frames, i.e. does not finish handling them.
     let (frames_tx, mut held) = mpsc::unbounded_channel::<Frame>();
     std::thread::spawn(move || {
-        while let Some(frame) = frames.recv() {
-            if frames_tx.send(frame).is_err() {
+        while let Some(queued) = frames.recv() {
+            if frames_tx.send(queued.frame).is_err() {
                 return;
             }
         }

@@ -24,10 +24,10 @@
 
 mod alert_filter;
 mod alerts;
+pub mod cpu_pool;
 mod report_html;
 mod report_summary;
 mod reports;
-pub mod cpu_pool;
 mod rules;
 mod steps;
 pub mod wall;

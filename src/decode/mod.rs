@@ -3,6 +3,7 @@
 //! A frame is whatever a source read in one go. Each post in it is decoded on its own, so a
 //! malformed one is rejected with a [`Reject`] while its neighbours go on.
 
+mod array;
 mod config;
 mod mapping;
 mod paths;
@@ -64,9 +65,14 @@ impl Decoder {
         let mut fields = self.paths.captures();
         let trimmed = bytes.trim_ascii_start();
         if trimmed.first() == Some(&b'[') {
-            match self.decode_array(trimmed, selection, received_at, &mut fields) {
-                Ok(results) => results.into_iter().for_each(on_result),
-                Err(reject) => on_result(Err(reject)),
+            // Element by element, each handed on as soon as it is decoded.
+            for piece in array::pieces(trimmed) {
+                on_result(match piece {
+                    array::Piece::Element(element) => {
+                        self.decode_line(element, selection, received_at, &mut fields)
+                    }
+                    array::Piece::Broken(why) => Err(Reject::InvalidJson(why.to_owned())),
+                });
             }
             return;
         }
@@ -92,7 +98,7 @@ impl Decoder {
         self.detect(&fields, selection)?.published_at(&fields)
     }
 
-    /// Decodes one NDJSON line.
+    /// Decodes one NDJSON line or one element of an array frame.
     fn decode_line<'a>(
         &self,
         line: &'a [u8],
@@ -111,24 +117,6 @@ impl Decoder {
             .capture(utf8(line)?, fields)
             .map_err(invalid_json)?;
         self.map(is_object, fields, selection, received_at)
-    }
-
-    /// Decodes each element of a JSON array frame; a frame that is not valid JSON is one
-    /// reject. Elements are not held to `max_post_bytes`.
-    fn decode_array<'a>(
-        &self,
-        frame: &'a [u8],
-        selection: &[usize],
-        received_at: DateTime<Utc>,
-        fields: &mut Captures<'a>,
-    ) -> Result<Vec<Result<Post, Reject>>, Reject> {
-        let mut results = Vec::new();
-        self.paths
-            .capture_each(utf8(frame)?, fields, |is_object, fields| {
-                results.push(self.map(is_object, fields, selection, received_at));
-            })
-            .map_err(invalid_json)?;
-        Ok(results)
     }
 
     /// The first mapping of `selection` whose `detect` pointer resolves.
@@ -349,19 +337,55 @@ mod tests {
         );
     }
 
+    /// Regression: one syntax error rejected the whole array as one `invalid_json` (10 good
+    /// posts lost). Each broken piece is now one reject and its neighbours are decoded.
     #[test]
-    fn a_broken_array_frame_is_one_reject() {
+    fn a_broken_element_costs_only_itself() {
+        let good = |id: u32| format!(r#"{{"guid":"n{id}","body":"b"}}"#);
+        let mut frame = String::from("[");
+        for id in 0..5 {
+            frame.push_str(&good(id));
+            frame.push(',');
+        }
+        frame.push_str(r#"{"guid":"bad","body":"b",,}, {"guid": tru},"#);
+        for id in 5..10 {
+            frame.push_str(&good(id));
+            frame.push(if id < 9 { ',' } else { ']' });
+        }
+        let reasons: Vec<&str> = decode_all(frame.as_bytes())
+            .iter()
+            .map(|r| r.as_ref().map_or_else(|e| e.reason(), |_| "ok"))
+            .collect();
+        assert_eq!(
+            reasons.iter().filter(|r| **r == "ok").count(),
+            10,
+            "{reasons:?}"
+        );
+        assert_eq!(reasons.iter().filter(|r| **r == "invalid_json").count(), 2);
+
         for frame in [
             &br#"[{"guid":"n1","body":"b"}, 5"#[..],
             br#"[{"guid":"n1","body":"b"}] x"#,
         ] {
-            let results = decode_all(frame);
-            assert_eq!(results.len(), 1);
-            assert_eq!(
-                results[0].as_ref().map_err(Reject::reason),
-                Err("invalid_json")
-            );
+            let reasons: Vec<&str> = decode_all(frame)
+                .iter()
+                .map(|r| r.as_ref().map_or_else(|e| e.reason(), |_| "ok"))
+                .collect();
+            assert_eq!(reasons, ["ok", "invalid_json"]);
         }
+    }
+
+    #[test]
+    fn array_elements_are_held_to_the_post_limit() {
+        let frame = format!(
+            r#"[{{"guid":"n1","body":"{}"}},{{"guid":"n2","body":"b"}}]"#,
+            "x".repeat(5000)
+        );
+        let reasons: Vec<&str> = decode_all(frame.as_bytes())
+            .iter()
+            .map(|r| r.as_ref().map_or_else(|e| e.reason(), |_| "ok"))
+            .collect();
+        assert_eq!(reasons, ["too_large", "ok"]);
     }
 
     #[test]

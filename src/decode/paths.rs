@@ -188,24 +188,6 @@ impl PathTree {
         Ok(is_object)
     }
 
-    /// Parses a JSON array (the whole of `text`) and captures each element on its own: after
-    /// each one, `on_element` gets whether it is an object and its fields. The array is parsed
-    /// exactly as a `Value` would be, so one syntax error anywhere fails it whole.
-    pub fn capture_each<'a>(
-        &self,
-        text: &'a str,
-        fields: &mut Captures<'a>,
-        on_element: impl FnMut(bool, &Captures<'a>),
-    ) -> Result<(), serde_json::Error> {
-        let mut deserializer = serde_json::Deserializer::from_str(text);
-        deserializer.deserialize_seq(Elements {
-            tree: self,
-            fields,
-            on_element,
-        })?;
-        deserializer.end()
-    }
-
     fn seed<'s, 'a>(&'s self, node: usize, fields: &'s mut Captures<'a>) -> NodeSeed<'s, 'a> {
         NodeSeed {
             tree: self,
@@ -522,31 +504,6 @@ impl<'de> Visitor<'de> for Skip {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while seq.next_element_seed(Skip)?.is_some() {}
         Ok(())
-    }
-}
-
-/// The elements of an array frame, each captured from the root on its own.
-struct Elements<'s, 'a, F> {
-    tree: &'s PathTree,
-    fields: &'s mut Captures<'a>,
-    on_element: F,
-}
-
-impl<'de, F: FnMut(bool, &Captures<'de>)> Visitor<'de> for Elements<'_, 'de, F> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON array")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
-        loop {
-            self.fields.reset();
-            match seq.next_element_seed(self.tree.seed(ROOT, self.fields))? {
-                Some(is_object) => (self.on_element)(is_object, self.fields),
-                None => return Ok(()),
-            }
-        }
     }
 }
 

@@ -18,8 +18,10 @@ pub struct PushState {
     pub queue: FrameSender,
     /// Resolves `?mapping=` names to the decoder's mappings.
     pub decoder: Arc<Decoder>,
-    /// A WebSocket message larger than this is refused.
+    /// An HTTP body or WebSocket message larger than this is refused.
     pub max_frame_bytes: usize,
+    /// How long a push waits for room in the queue's byte budget before a 503.
+    pub push_wait: std::time::Duration,
     /// Ends open push connections on shutdown.
     pub shutdown: CancellationToken,
 }

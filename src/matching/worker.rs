@@ -13,6 +13,13 @@ use crate::ingest::queue::FrameReceiver;
 use crate::models::{Frame, MatchRecord, Post};
 use crate::telemetry::{Stats, WORKER_BUSY_SECONDS};
 
+/// Posts judged at a time: a frame's decoded posts are never all held at once.
+const POSTS_PER_BATCH: usize = 1024;
+
+/// Bytes of frames processed after which, once the queue is empty, free memory is given
+/// back to the system.
+const TRIM_AFTER_BYTES: usize = 64 << 20;
+
 /// What every worker shares.
 #[derive(Clone)]
 pub struct WorkerContext {
@@ -44,12 +51,14 @@ impl WorkerContext {
         let mut session = Session::new();
         // Registered once: the hot path only adds to it.
         let mut busy = BusySeconds::new(index);
-        while let Some(frame) = self.frames.recv() {
+        let mut since_trim = 0;
+        while let Some(queued) = self.frames.recv() {
+            let frame = &queued.frame;
             let started = std::time::Instant::now();
             // One generation for the whole frame: a reload never splits a post's rules.
             let matcher = self.rules.current();
             let processed = catch_unwind(AssertUnwindSafe(|| {
-                self.process(&frame, &matcher, &mut session)
+                self.process(frame, &matcher, &mut session)
             }));
             if processed.is_err() {
                 // A bug, not bad input (decoding never panics on input); keep serving, but
@@ -63,16 +72,23 @@ impl WorkerContext {
             busy.add(started.elapsed());
             // Fails only when the grading stage is gone, i.e. the engine is shutting down.
             let _ = self.matches.send(Sequenced::Done(frame.seq));
+            since_trim += frame.bytes.len();
             // The frame (and the worker's hold on its completion) goes here: its unmatched
-            // posts are handled.
-            drop(frame);
+            // posts are handled. Its bytes go back to the queue's budget with it.
+            drop(queued);
+            if since_trim >= TRIM_AFTER_BYTES && self.frames.is_empty() {
+                crate::memory::release_free_memory();
+                since_trim = 0;
+            }
         }
     }
 
-    /// Decodes the frame, hands its posts to the matcher as one batch, and sends on what
-    /// matched (or belongs to a tracked chain).
+    /// Decodes the frame and hands its posts to the matcher in batches of
+    /// [`POSTS_PER_BATCH`] (one generation for the whole frame), sending on what matched
+    /// (or may belong to a tracked chain).
     fn process(&self, frame: &Frame, matcher: &Matcher, session: &mut Session) {
         let mut received = 0u64;
+        let mut decoded = 0u64;
         let mut posts = Vec::new();
         self.decoder.decode_frame(
             &frame.bytes,
@@ -81,7 +97,13 @@ impl WorkerContext {
             |result| {
                 received += 1;
                 match result.and_then(|post| self.check_size(post)) {
-                    Ok(post) => posts.push(post),
+                    Ok(post) => {
+                        decoded += 1;
+                        posts.push(post);
+                        if posts.len() >= POSTS_PER_BATCH {
+                            self.judge(frame, matcher, session, std::mem::take(&mut posts));
+                        }
+                    }
                     Err(reject) => {
                         self.stats
                             .post_rejected(&frame.source.name, reject.reason(), &reject)
@@ -89,12 +111,12 @@ impl WorkerContext {
                 }
             },
         );
-        self.stats.frame_decoded(
-            &frame.source.name,
-            frame.bytes.len(),
-            received,
-            posts.len() as u64,
-        );
+        self.judge(frame, matcher, session, posts);
+        self.stats
+            .frame_decoded(&frame.source.name, frame.bytes.len(), received, decoded);
+    }
+
+    fn judge(&self, frame: &Frame, matcher: &Matcher, session: &mut Session, posts: Vec<Post>) {
         let matched_at = Utc::now();
         for post in posts {
             // Only matched posts are fingerprinted: a chain member joins by its chain.
