@@ -115,6 +115,14 @@ pub struct HttpConfig {
     pub token: Option<String>,
     /// Require the token on reading endpoints too (alerts, rules, silences).
     pub protect_reads: bool,
+    /// Connections open at once (WebSockets included); more wait in the accept backlog.
+    pub max_connections: usize,
+    /// A request head must arrive within this of connecting or of the last response.
+    pub header_timeout_secs: u64,
+    /// A request body must arrive whole within this.
+    pub body_timeout_secs: u64,
+    /// A push WebSocket that sends nothing (not even a pong) for this long is closed.
+    pub idle_timeout_secs: u64,
     /// Token a wall screen gives in its URL (`/?token=…`, then a cookie) to see the wall
     /// display, its socket and the reports. Empty: the wall is open, unless
     /// `protect_reads` is on (then the main token opens it).
@@ -133,6 +141,18 @@ impl ConfigError {
     fn one(problem: String) -> ConfigError {
         ConfigError {
             problems: vec![problem],
+        }
+    }
+}
+
+impl HttpConfig {
+    /// The listener's protections.
+    pub fn limits(&self) -> crate::api::server::ListenerLimits {
+        crate::api::server::ListenerLimits {
+            max_connections: self.max_connections,
+            header_timeout_secs: self.header_timeout_secs,
+            body_timeout_secs: self.body_timeout_secs,
+            idle_timeout_secs: self.idle_timeout_secs,
         }
     }
 }
@@ -226,6 +246,13 @@ impl Config {
                 "engine: max_frame_bytes must be between 1 and {} and max_buffered_bytes at least max_frame_bytes",
                 u32::MAX
             ));
+        }
+        if self.http.max_connections == 0
+            || self.http.header_timeout_secs == 0
+            || self.http.body_timeout_secs == 0
+            || self.http.idle_timeout_secs == 0
+        {
+            problems.push("http: max_connections and the timeouts must be positive".to_owned());
         }
         if self.engine.max_post_bytes == 0 || self.engine.max_text_bytes == 0 {
             problems.push("engine.max_post_bytes and max_text_bytes must be positive".to_owned());

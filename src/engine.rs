@@ -237,6 +237,7 @@ impl Engine {
                 decoder: decoder.clone(),
                 max_frame_bytes: config.engine.max_frame_bytes,
                 push_wait: std::time::Duration::from_millis(config.engine.push_wait_ms),
+                idle_timeout: std::time::Duration::from_secs(config.http.idle_timeout_secs),
                 shutdown: shutdown.clone(),
             };
             let router = api::router(
@@ -267,14 +268,8 @@ impl Engine {
                 push,
             );
             let stop = shutdown.clone();
-            let server = tokio::spawn(async move {
-                let served = axum::serve(listener, router)
-                    .with_graceful_shutdown(stop.cancelled_owned())
-                    .await;
-                if let Err(e) = served {
-                    tracing::error!(error = %e, "HTTP server failed");
-                }
-            });
+            let limits = config.http.limits();
+            let server = tokio::spawn(api::server::serve(listener, router, limits, stop));
             tracing::info!(%addr, "HTTP API listening");
             tracing::info!(url = %format!("http://{addr}/"), "wall display");
             (Some(server), Some(addr))

@@ -22,6 +22,10 @@ pub const QUEUE_CAPACITY: &str = "fenghuo_queue_capacity_frames";
 pub const QUEUE_BYTES: &str = "fenghuo_queue_bytes";
 pub const QUEUE_BYTES_CAPACITY: &str = "fenghuo_queue_capacity_bytes";
 pub const PUSH_REFUSED: &str = "fenghuo_push_refused_total";
+pub const SOURCE_IDLE_CLOSED: &str = "fenghuo_source_idle_closed_total";
+pub const SOURCE_PROTOCOL_ERRORS: &str = "fenghuo_source_protocol_errors_total";
+pub const HTTP_CONNECTIONS: &str = "fenghuo_http_connections";
+pub const HTTP_ACCEPT_ERRORS: &str = "fenghuo_http_accept_errors_total";
 pub const RULES_GENERATION: &str = "fenghuo_rules_generation";
 pub const RULES_LOADED: &str = "fenghuo_rules_loaded";
 pub const RULES_RELOADS: &str = "fenghuo_rules_reloads_total";
@@ -132,6 +136,17 @@ pub fn source_reconnect(source: &str) {
 }
 
 /// A WebSocket message over `engine.max_frame_bytes` ended a connection of `source`.
+/// A push WebSocket closed for sending nothing for `http.idle_timeout_secs`.
+pub fn source_idle_closed(source: &str) {
+    counter!(SOURCE_IDLE_CLOSED, "source" => source.to_owned()).increment(1);
+}
+
+/// A push WebSocket that broke the protocol (bad frame, bad UTF-8 in a text message, a
+/// reset mid-message): the connection is dropped and counted.
+pub fn source_protocol_error(source: &str) {
+    counter!(SOURCE_PROTOCOL_ERRORS, "source" => source.to_owned()).increment(1);
+}
+
 pub fn source_oversize(source: &str) {
     counter!(SOURCE_OVERSIZE, "source" => source.to_owned()).increment(1);
 }
@@ -210,6 +225,22 @@ pub const DESCRIPTIONS: &[(&str, &str)] = &[
     (
         QUEUE_BYTES_CAPACITY,
         "engine.max_buffered_bytes: the bytes frames may hold before sources wait or pushes get 503.",
+    ),
+    (
+        SOURCE_IDLE_CLOSED,
+        "Push WebSockets closed for sending nothing (not even a pong) for http.idle_timeout_secs.",
+    ),
+    (
+        SOURCE_PROTOCOL_ERRORS,
+        "Push WebSockets dropped for a protocol error (bad frame, bad UTF-8, reset mid-message).",
+    ),
+    (
+        HTTP_CONNECTIONS,
+        "HTTP connections open now (WebSockets included), at most http.max_connections.",
+    ),
+    (
+        HTTP_ACCEPT_ERRORS,
+        "Failed accepts on the HTTP listener (out of file descriptors, resets).",
     ),
     (
         PUSH_REFUSED,

@@ -13,6 +13,7 @@ mod flood;
 mod grading;
 mod hot_reload;
 mod layout;
+mod listener;
 mod operability;
 mod push;
 mod replay;

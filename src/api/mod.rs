@@ -29,6 +29,7 @@ mod report_html;
 mod report_summary;
 mod reports;
 mod rules;
+pub mod server;
 mod steps;
 pub mod wall;
 mod wall_view;

@@ -76,7 +76,14 @@ pub async fn ingest(
     while let Some(chunk) = stream.next().await {
         let chunk = match chunk {
             Ok(chunk) => chunk,
-            Err(e) => return error(StatusCode::BAD_REQUEST, format!("reading the body: {e}")),
+            Err(e) => {
+                let status = if timed_out(&e) {
+                    StatusCode::REQUEST_TIMEOUT
+                } else {
+                    StatusCode::BAD_REQUEST
+                };
+                return error(status, format!("reading the body: {e}"));
+            }
         };
         if buffer.len() + chunk.len() > wanted {
             return too_large(buffer.len() + chunk.len(), wanted);
@@ -97,6 +104,18 @@ pub async fn ingest(
             .into_response(),
         Err(_) => error(StatusCode::SERVICE_UNAVAILABLE, "shutting down".into()),
     }
+}
+
+/// Whether reading the body failed on the listener's body deadline.
+fn timed_out(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if e.is::<super::push::BodyTimedOut>() {
+            return true;
+        }
+        source = e.source();
+    }
+    false
 }
 
 fn too_large(bytes: usize, limit: usize) -> Response {

@@ -22,9 +22,17 @@ pub struct PushState {
     pub max_frame_bytes: usize,
     /// How long a push waits for room in the queue's byte budget before a 503.
     pub push_wait: std::time::Duration,
+    /// A push WebSocket silent for this long (no message, no pong) is closed.
+    pub idle_timeout: std::time::Duration,
     /// Ends open push connections on shutdown.
     pub shutdown: CancellationToken,
 }
+
+/// A request body did not arrive within the listener's `http.body_timeout_secs` (the
+/// listener, `api::server`, fails the body with it; push handlers answer 408).
+#[derive(Debug, thiserror::Error)]
+#[error("the request body did not arrive within {0:?}")]
+pub struct BodyTimedOut(pub std::time::Duration);
 
 /// A push named a mapping the decoder does not have.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

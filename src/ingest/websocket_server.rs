@@ -32,11 +32,29 @@ pub async fn upgrade(
 async fn serve(mut socket: WebSocket, state: PushState, source: std::sync::Arc<super::SourceInfo>) {
     // Counts connections: several providers may push at once.
     metrics::gauge!(crate::telemetry::SOURCE_CONNECTED, "source" => SOURCE_NAME).increment(1.0);
+    // A provider that sends nothing, not even a pong to our pings, for `idle_timeout` is
+    // gone (or holding a connection slot on purpose): the connection is closed.
+    let mut ping = tokio::time::interval(state.idle_timeout / 2);
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ping.tick().await;
+    let mut last_heard = tokio::time::Instant::now();
     loop {
         let message = tokio::select! {
             _ = state.shutdown.cancelled() => break,
+            _ = ping.tick() => {
+                if last_heard.elapsed() >= state.idle_timeout {
+                    crate::telemetry::source_idle_closed(SOURCE_NAME);
+                    tracing::info!(source = SOURCE_NAME, idle_secs = state.idle_timeout.as_secs(), "websocket push connection idle; closed");
+                    break;
+                }
+                if socket.send(Message::Ping(bytes::Bytes::new())).await.is_err() {
+                    break;
+                }
+                continue;
+            }
             message = socket.recv() => message,
         };
+        last_heard = tokio::time::Instant::now();
         let bytes: bytes::Bytes = match message {
             Some(Ok(Message::Text(text))) => text.into(),
             Some(Ok(Message::Binary(bytes))) => bytes,
@@ -49,6 +67,7 @@ async fn serve(mut socket: WebSocket, state: PushState, source: std::sync::Arc<s
                     crate::telemetry::source_oversize(SOURCE_NAME);
                     tracing::warn!(source = SOURCE_NAME, limit = state.max_frame_bytes, error = %e, "websocket push message over engine.max_frame_bytes; connection dropped");
                 } else {
+                    crate::telemetry::source_protocol_error(SOURCE_NAME);
                     tracing::warn!(source = SOURCE_NAME, error = %e, "websocket push connection failed");
                 }
                 break;
