@@ -39,7 +39,8 @@
 //! - [`output`]: JSON lines of alerts and matched posts and their live broadcasts, beside
 //!   the pipeline (a blocked stdout never stalls it).
 //! - [`api`]: the HTTP API; [`engine`] wires the stages; [`config`], [`telemetry`],
-//!   [`health`] and [`reload`] serve them all; [`query`] builds URLs; [`memory`] gives
+//!   [`health`] and [`reload`] serve them all; [`log_escape`] keeps the human log one
+//!   event per line; [`query`] builds URLs; [`memory`] gives
 //!   memory back after bursts.
 //! - [`synth`]: `fenghuo gen`, a synthetic feed for benchmarks.
 
@@ -54,6 +55,7 @@ pub mod events;
 pub mod grade;
 pub mod health;
 pub mod ingest;
+pub mod log_escape;
 pub mod matching;
 pub mod memory;
 pub mod models;

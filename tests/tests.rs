@@ -12,6 +12,7 @@ mod determinism;
 mod flood;
 mod grading;
 mod hot_reload;
+mod input_bounds;
 mod layout;
 mod listener;
 mod operability;

@@ -118,10 +118,46 @@ pub async fn add_silence(
             "a silence needs at least one matcher (it would silence everything)".into(),
         );
     }
+    if let Err(e) = bounded_silence(&silence) {
+        return bad_request(e);
+    }
     match state.outbox.add_silence(&silence) {
         Ok(id) => (StatusCode::CREATED, Json(json!({ "id": id }))).into_response(),
         Err(e) => failed(e),
     }
+}
+
+/// A silence's fields within [`bounds`](super::bounds): names, comment, matcher lists, and
+/// a span of at most `MAX_SILENCE_DAYS` (a silence until 9999 was accepted).
+fn bounded_silence(silence: &crate::deliver::outbox::Silence) -> Result<(), String> {
+    use super::bounds::{self, MAX_COMMENT_CHARS, MAX_MATCHER_ENTRIES, MAX_SILENCE_DAYS};
+    bounds::name("created_by", &silence.created_by)?;
+    bounds::text("comment", &silence.comment, MAX_COMMENT_CHARS)?;
+    let m = &silence.matchers;
+    for (field, list) in [
+        ("levels", &m.levels),
+        ("domains", &m.domains),
+        ("regions", &m.regions),
+        ("platforms", &m.platforms),
+        ("tags", &m.tags),
+        ("rules", &m.rules),
+        ("event_ids", &m.event_ids),
+    ] {
+        if list.len() > MAX_MATCHER_ENTRIES {
+            return Err(format!(
+                "`matchers.{field}` has more than {MAX_MATCHER_ENTRIES} entries"
+            ));
+        }
+        for entry in list {
+            bounds::name(&format!("matchers.{field}"), entry)?;
+        }
+    }
+    if silence.ends_at - silence.starts_at > chrono::Duration::days(MAX_SILENCE_DAYS) {
+        return Err(format!(
+            "a silence may last at most {MAX_SILENCE_DAYS} days; renew it if it must last longer"
+        ));
+    }
+    Ok(())
 }
 
 /// `DELETE /api/v1/silences/{id}`: expires it now.

@@ -24,6 +24,7 @@
 
 mod alert_filter;
 mod alerts;
+pub mod bounds;
 pub mod cpu_pool;
 mod report_html;
 mod report_summary;
@@ -111,6 +112,9 @@ pub fn router(state: AppState, push: PushState) -> Router {
     Router::new()
         .merge(changing)
         .merge(reading)
+        .layer(axum::extract::DefaultBodyLimit::max(
+            bounds::MAX_API_BODY_BYTES,
+        ))
         .merge(wall)
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(ready))

@@ -57,6 +57,23 @@ pub async fn step(
             json!({ "error": "`by` must say who took the step" }),
         );
     }
+    let bounded = super::bounds::name("by", &request.by)
+        .and_then(|()| {
+            request
+                .department
+                .as_deref()
+                .map_or(Ok(()), |d| super::bounds::name("department", d))
+        })
+        .and_then(|()| {
+            super::bounds::text(
+                "comment",
+                &request.comment,
+                super::bounds::MAX_COMMENT_CHARS,
+            )
+        });
+    if let Err(e) = bounded {
+        return answer(StatusCode::BAD_REQUEST, json!({ "error": e }));
+    }
     let department = request
         .department
         .as_deref()

@@ -100,10 +100,18 @@ impl Mapping {
             }
             Platform::Named(name) => name.clone(),
         };
-        let id = string(&fields[self.id], "id")?.ok_or(Reject::MissingField("id"))?;
+        // Blank is missing: an empty platform or id cannot be told apart from another
+        // post's, and an empty text can match nothing.
+        if platform.trim().is_empty() {
+            return Err(Reject::MissingField("platform"));
+        }
+        let id = string(&fields[self.id], "id")?
+            .filter(|id| !id.trim().is_empty())
+            .ok_or(Reject::MissingField("id"))?;
         let title = string(&fields[self.title], "title")?;
         let body = string(&fields[self.body], "body")?;
-        if title.is_none() && body.is_none() {
+        let blank = |text: &Option<String>| text.as_deref().is_none_or(|t| t.trim().is_empty());
+        if blank(&title) && blank(&body) {
             return Err(Reject::MissingField("body"));
         }
         let published_at = match &fields[self.published_at] {
@@ -156,18 +164,32 @@ fn string(field: &Field, name: &'static str) -> Result<Option<String>, Reject> {
     }
 }
 
-/// A non-negative count; numeric strings are accepted, as some platforms send them. Floats
-/// are truncated.
+/// The largest count a post may carry (ten trillion: more than any platform's views).
+/// Beyond it a count is a broken or hostile feed: `1.5e300` used to saturate to `u64::MAX`
+/// and wrap sums downstream.
+pub const MAX_COUNT: u64 = 10_000_000_000_000;
+
+/// A non-negative count up to [`MAX_COUNT`]; numeric strings are accepted, as some
+/// platforms send them. Floats are truncated.
 fn count(field: &Field, name: &'static str) -> Result<u64, Reject> {
-    match field {
-        Field::Absent | Field::Null => Ok(0),
-        Field::U64(n) => Ok(*n),
-        Field::F64(f) if *f >= 0.0 && f.is_finite() => Ok(*f as u64),
-        Field::Str(s) => s.trim().parse().map_err(|_| Reject::WrongType(name)),
-        Field::I64(_) | Field::F64(_) | Field::Bool(_) | Field::Container => {
-            Err(Reject::WrongType(name))
+    let n = match field {
+        Field::Absent | Field::Null => 0,
+        Field::U64(n) => *n,
+        Field::F64(f) if *f >= 0.0 && f.is_finite() => {
+            if *f > MAX_COUNT as f64 {
+                return Err(Reject::OutOfRange(name));
+            }
+            *f as u64
         }
+        Field::Str(s) => s.trim().parse().map_err(|_| Reject::WrongType(name))?,
+        Field::I64(_) | Field::F64(_) | Field::Bool(_) | Field::Container => {
+            return Err(Reject::WrongType(name))
+        }
+    };
+    if n > MAX_COUNT {
+        return Err(Reject::OutOfRange(name));
     }
+    Ok(n)
 }
 
 /// A yes/no field: booleans, or a non-empty verification label such as Douyin's.
@@ -199,7 +221,12 @@ mod tests {
         }
     }
 
+    /// As written over `Value`, now bounded by [`MAX_COUNT`].
     fn old_count(value: &serde_json::Value) -> Result<u64, ()> {
+        old_unbounded_count(value).and_then(|n| if n > MAX_COUNT { Err(()) } else { Ok(n) })
+    }
+
+    fn old_unbounded_count(value: &serde_json::Value) -> Result<u64, ()> {
         match value {
             serde_json::Value::Null => Ok(0),
             serde_json::Value::Number(n) => n
@@ -251,5 +278,23 @@ mod tests {
             count(&Field::Str(Cow::Borrowed("x")), "f"),
             Err(Reject::WrongType("f"))
         );
+    }
+
+    /// Regression: `1.5e300` saturated to `u64::MAX` and a sum of counts wrapped.
+    #[test]
+    fn absurd_counts_are_out_of_range() {
+        for field in [
+            Field::F64(1.5e300),
+            Field::U64(u64::MAX),
+            Field::Str(Cow::Borrowed("18446744073709551615")),
+            Field::U64(MAX_COUNT + 1),
+        ] {
+            assert_eq!(
+                count(&field, "likes"),
+                Err(Reject::OutOfRange("likes")),
+                "{field:?}"
+            );
+        }
+        assert_eq!(count(&Field::U64(MAX_COUNT), "likes"), Ok(MAX_COUNT));
     }
 }

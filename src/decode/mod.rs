@@ -269,6 +269,37 @@ mod tests {
         assert_eq!(post.counts.likes, 0);
     }
 
+    /// Regression: an empty platform, id or body was accepted.
+    #[test]
+    fn blank_platform_id_or_text_is_missing() {
+        let decoder = decoder_of(
+            r#"platform = "/p"
+               detect = "/id"
+               id = "/id"
+               body = "/body""#,
+        );
+        let reasons: Vec<&str> = decode_with(
+            &decoder,
+            concat!(
+                r#"{"p":"","id":"1","body":"b"}"#,
+                "\n",
+                r#"{"p":"x","id":" ","body":"b"}"#,
+                "\n",
+                r#"{"p":"x","id":"1","body":"  "}"#,
+                "\n",
+                r#"{"p":"x","id":"1","body":"b","likes":1}"#,
+            )
+            .as_bytes(),
+        )
+        .iter()
+        .map(|r| r.as_ref().map_or_else(|e| e.reason(), |_| "ok"))
+        .collect();
+        assert_eq!(
+            reasons,
+            ["missing_field", "missing_field", "missing_field", "ok"]
+        );
+    }
+
     #[test]
     fn escaped_strings_are_unescaped() {
         let line = br#"{"guid":"n\u0031","body":"\u8b66\u5bdf\n\"\u5230\"","headline":"plain"}"#;

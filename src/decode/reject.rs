@@ -13,6 +13,8 @@ pub enum Reject {
     NoMapping,
     MissingField(&'static str),
     WrongType(&'static str),
+    /// A count beyond any real post's (`decode::MAX_COUNT`).
+    OutOfRange(&'static str),
     TooLarge {
         bytes: usize,
         limit: usize,
@@ -29,6 +31,7 @@ impl Reject {
             Reject::NoMapping => "no_mapping",
             Reject::MissingField(_) => "missing_field",
             Reject::WrongType(_) => "wrong_type",
+            Reject::OutOfRange(_) => "out_of_range",
             Reject::TooLarge { .. } => "too_large",
         }
     }
@@ -43,6 +46,7 @@ impl fmt::Display for Reject {
             Reject::NoMapping => write!(f, "no mapping's detect pointer exists in the object"),
             Reject::MissingField(field) => write!(f, "missing required field {field}"),
             Reject::WrongType(field) => write!(f, "field {field} has the wrong type"),
+            Reject::OutOfRange(field) => write!(f, "field {field} is out of range"),
             Reject::TooLarge { bytes, limit } => write!(f, "{bytes} bytes exceeds limit {limit}"),
         }
     }

@@ -49,7 +49,7 @@ impl Audience {
         };
         let tally = self.by_last_minute.entry(now.last_minute).or_default();
         tally.authors += 1;
-        tally.reach += now.followers;
+        tally.reach = tally.reach.saturating_add(now.followers);
     }
 
     /// Authors last seen after minute `since`.
@@ -58,7 +58,7 @@ impl Audience {
             .range(since + 1..)
             .fold(Tally::default(), |acc, (_, t)| Tally {
                 authors: acc.authors + t.authors,
-                reach: acc.reach + t.reach,
+                reach: acc.reach.saturating_add(t.reach),
             })
     }
 

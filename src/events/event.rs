@@ -93,7 +93,12 @@ impl Event {
     /// interactions it gathered by then.
     pub fn add_post(&mut self, record: &MatchRecord, minute: i64) {
         let post = &record.post;
-        let interactions = post.counts.reposts + post.counts.comments + post.counts.likes;
+        // Saturating: counts are bounded at decode, sums over many posts still must not wrap.
+        let interactions = post
+            .counts
+            .reposts
+            .saturating_add(post.counts.comments)
+            .saturating_add(post.counts.likes);
         self.series.add(
             minute,
             Activity {
@@ -124,7 +129,7 @@ impl Event {
         *platform = (*platform).max(minute);
         self.last_minute = self.last_minute.max(minute);
         // Most posts do not make the top few: rank before building the summary.
-        let weight = post.author.followers + interactions;
+        let weight = post.author.followers.saturating_add(interactions);
         let full = self.top_posts.len() >= TOP_POSTS;
         if !full || self.top_posts.iter().any(|p| p.weight() < weight) {
             self.offer_top_post(PostSummary::of(record));

@@ -19,8 +19,8 @@ pub struct Series {
 impl Series {
     pub fn add(&mut self, minute: i64, activity: Activity) {
         let bucket = self.buckets.entry(minute).or_default();
-        bucket.posts += activity.posts;
-        bucket.interactions += activity.interactions;
+        bucket.posts = bucket.posts.saturating_add(activity.posts);
+        bucket.interactions = bucket.interactions.saturating_add(activity.interactions);
     }
 
     /// Activity in the `minutes` minutes ending with minute `end` (inclusive).
@@ -28,8 +28,8 @@ impl Series {
         self.buckets
             .range(end - minutes + 1..=end)
             .fold(Activity::default(), |acc, (_, a)| Activity {
-                posts: acc.posts + a.posts,
-                interactions: acc.interactions + a.interactions,
+                posts: acc.posts.saturating_add(a.posts),
+                interactions: acc.interactions.saturating_add(a.interactions),
             })
     }
 
