@@ -68,6 +68,17 @@ eval: deps
 eval-clusters: deps
 	$(CARGO) run --quiet -- eval clusters --rules rules deploy/sample/feed.ndjson tests/scenarios/*.ndjson
 
+## fuzz: each cargo-fuzz target (fuzz/fuzz_targets/) for FUZZ_SECS seconds in turn, on the
+## stable toolchain without a sanitizer; new inputs grow fuzz/corpus/, crashes land in
+## fuzz/artifacts/ (keep both: `cargo test` replays them through tests/fuzz_corpus.rs)
+FUZZ_SECS ?= 600
+FUZZ_TARGETS ?= decode normalize rule_file matcher
+fuzz: deps
+	@command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
+	cd fuzz && for target in $(FUZZ_TARGETS); do \
+		$(CARGO) fuzz run -s none $$target -- -max_total_time=$(FUZZ_SECS) || exit 1; \
+	done
+
 clean:
 	$(CARGO) clean
 

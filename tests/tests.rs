@@ -10,6 +10,7 @@ mod delivery;
 mod deploy_files;
 mod determinism;
 mod flood;
+mod fuzz_corpus;
 mod grading;
 mod hot_reload;
 mod input_bounds;
