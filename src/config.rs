@@ -115,6 +115,9 @@ pub struct HttpConfig {
     pub token: Option<String>,
     /// Require the token on reading endpoints too (alerts, rules, silences).
     pub protect_reads: bool,
+    /// Listen beyond loopback without a token. Off: such a listener is refused at start,
+    /// since anyone who reaches it could push posts, step alerts and silence them.
+    pub allow_open: bool,
     /// Connections open at once (WebSockets included); more wait in the accept backlog.
     pub max_connections: usize,
     /// A request head must arrive within this of connecting or of the last response.
@@ -146,6 +149,20 @@ impl ConfigError {
 }
 
 impl HttpConfig {
+    /// Why this listener must not start: beyond loopback without a token, unless
+    /// `allow_open` says so. Checked by the engine after command-line overrides.
+    pub fn exposure_problem(&self) -> Option<String> {
+        (self.enabled && !self.addr.ip().is_loopback() && self.token.is_empty() && !self.allow_open)
+            .then(|| {
+                format!(
+                    "http.addr {} is reachable beyond this machine and http.token is empty: set a \
+                     token (FENGHUO_HTTP_TOKEN) or, behind something else that authenticates, \
+                     http.allow_open = true",
+                    self.addr
+                )
+            })
+    }
+
     /// The listener's protections.
     pub fn limits(&self) -> crate::api::server::ListenerLimits {
         crate::api::server::ListenerLimits {

@@ -55,6 +55,8 @@ pub enum EngineError {
     Receiver(String),
     #[error("a pipeline thread panicked")]
     Panicked,
+    #[error("{0}")]
+    Exposed(String),
 }
 
 /// Lines an output buffers before it drops (live) or waits (replay).
@@ -97,6 +99,9 @@ impl Engine {
         config: &Config,
         metrics: Option<PrometheusHandle>,
     ) -> Result<Engine, EngineError> {
+        if let Some(problem) = config.http.exposure_problem() {
+            return Err(EngineError::Exposed(problem));
+        }
         let rules = Arc::new(RuleStore::open_or_empty(&config.rules.dir));
         let health = Arc::new(Health::default());
         let decoder = Arc::new(Decoder::new(&config.mappings, config.engine.max_post_bytes));

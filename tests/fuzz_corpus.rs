@@ -11,7 +11,10 @@ use std::path::PathBuf;
 fn replay(target: &str, check: fn(&[u8])) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz");
     let mut replayed = 0;
-    for dir in [root.join("corpus").join(target), root.join("artifacts").join(target)] {
+    for dir in [
+        root.join("corpus").join(target),
+        root.join("artifacts").join(target),
+    ] {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };

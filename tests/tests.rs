@@ -22,6 +22,7 @@ mod replay;
 mod reports;
 mod rule_pack;
 mod rules_test_abuse;
+mod safe_defaults;
 mod wall_browser;
 mod wall_socket;
 mod websocket_client;
