@@ -152,7 +152,10 @@ impl HttpConfig {
     /// Why this listener must not start: beyond loopback without a token, unless
     /// `allow_open` says so. Checked by the engine after command-line overrides.
     pub fn exposure_problem(&self) -> Option<String> {
-        (self.enabled && !self.addr.ip().is_loopback() && self.token.is_empty() && !self.allow_open)
+        (self.enabled
+            && !self.addr.ip().is_loopback()
+            && self.token.as_deref().is_none_or(str::is_empty)
+            && !self.allow_open)
             .then(|| {
                 format!(
                     "http.addr {} is reachable beyond this machine and http.token is empty: set a \

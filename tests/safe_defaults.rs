@@ -45,7 +45,7 @@ fn the_container_config_needs_a_token_and_kubernetes_gives_one() {
     let container = Config::from_overlay(&read("deploy/container/fenghuo.toml")).unwrap();
     assert!(container.http.exposure_problem().is_some());
     let mut with_token = container.clone();
-    with_token.http.token = "from-the-environment".into();
+    with_token.http.token = Some("from-the-environment".into());
     assert!(with_token.http.exposure_problem().is_none());
 
     let deployment = read("deploy/kubernetes/deployment.yaml");

@@ -134,8 +134,12 @@ fn bounded_silence(silence: &crate::deliver::outbox::Silence) -> Result<(), Stri
     bounds::name("created_by", &silence.created_by)?;
     bounds::text("comment", &silence.comment, MAX_COMMENT_CHARS)?;
     let m = &silence.matchers;
+    if m.levels.len() > MAX_MATCHER_ENTRIES {
+        return Err(format!(
+            "`matchers.levels` has more than {MAX_MATCHER_ENTRIES} entries"
+        ));
+    }
     for (field, list) in [
-        ("levels", &m.levels),
         ("domains", &m.domains),
         ("regions", &m.regions),
         ("platforms", &m.platforms),
