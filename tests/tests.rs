@@ -16,6 +16,7 @@ mod hot_reload;
 mod input_bounds;
 mod layout;
 mod listener;
+mod officials;
 mod operability;
 mod push;
 mod replay;

@@ -10,10 +10,11 @@ use crossbeam_channel::Receiver;
 use serde_json::json;
 use tokio::sync::watch;
 
-use super::outbox::{AlertCommit, IncidentUpdate, NewNotice, Outbox};
+use super::outbox::{AlertCommit, IncidentUpdate, NewNotice, Outbox, StepOutcome, StepTake};
 use super::route::{route, Route};
 use crate::grade::{Alert, AlertKind};
 use crate::output::Output;
+use crate::telemetry::DEADLINE_STEP_SECONDS;
 
 pub struct CommitStage {
     pub alerts: Receiver<Alert>,
@@ -95,6 +96,53 @@ impl CommitStage {
         }
         if let Some(seq) = self.outbox.commit_alerts(&commits, now)? {
             self.committed.send_replace(seq);
+        }
+        for alert in batch {
+            self.record_response(alert, now)?;
+        }
+        Ok(())
+    }
+
+    /// An alert carrying an official statement records the incident's `responded` step
+    /// (once; later alerts carrying it find it taken), with the post's link, and the time
+    /// from opening into the deadline histogram. At the statement's time, or now if that
+    /// is before the incident opened here (a replay of an old feed).
+    fn record_response(
+        &self,
+        alert: &Alert,
+        now: chrono::DateTime<Utc>,
+    ) -> Result<(), super::outbox::OutboxError> {
+        let Some(response) = &alert.response else {
+            return Ok(());
+        };
+        let comment = format!(
+            "{} {} {}: {}",
+            response.kind,
+            response.at.to_rfc3339(),
+            response.url.as_deref().unwrap_or(&response.post_id),
+            response.excerpt
+        );
+        let mut take = StepTake {
+            event_id: &alert.event_id,
+            step: "responded",
+            department: None,
+            by: &response.account,
+            comment: &comment,
+            at: response.at,
+        };
+        let mut outcome = self.outbox.record_step(&take, now)?;
+        if let StepOutcome::BeforeOpened { .. } = outcome {
+            take.at = now;
+            outcome = self.outbox.record_step(&take, now)?;
+        }
+        if let StepOutcome::Taken(taken) = outcome {
+            for (name, elapsed) in &taken.met {
+                metrics::histogram!(DEADLINE_STEP_SECONDS, "level" => taken.level.clone(), "step" => *name)
+                    .record(elapsed.num_milliseconds() as f64 / 1000.0);
+            }
+            if let Some(seq) = taken.seq {
+                self.committed.send_replace(seq);
+            }
         }
         Ok(())
     }

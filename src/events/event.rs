@@ -9,7 +9,7 @@ use super::identity::Identity;
 use super::places::{Gazetteer, PlaceKey};
 use super::story::Story;
 use super::window::{Activity, Series};
-use crate::models::{Evidence, Whereabouts};
+use crate::models::{Evidence, OfficialResponse, Whereabouts};
 use crate::models::{Figures, MatchRecord, PostSummary, RuleRef, Severity, WindowFigures};
 
 /// The windows velocity is measured over, in minutes.
@@ -51,6 +51,8 @@ pub struct Event {
     story: Story,
     /// Places its posts named: how many posts named each, and the first words naming it.
     pub places: BTreeMap<PlaceKey, PlaceTally>,
+    /// The first statement an official account made in it.
+    pub response: Option<OfficialResponse>,
     /// Where it happened (属地), from the places its posts named; kept up to date.
     pub whereabouts: Option<Whereabouts>,
     /// Kinds of actors and acts its posts told (bits of [`Identity`]).
@@ -79,6 +81,7 @@ impl Event {
             story: Story::default(),
             places: BTreeMap::new(),
             whereabouts: None,
+            response: None,
             actors: 0,
             acts: 0,
             max_followers: 0,

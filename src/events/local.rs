@@ -7,12 +7,14 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
+use super::officials::Officials;
 use super::places::{Gazetteer, PlacesError};
 
 /// One generation of the bureau's files.
 #[derive(Debug, Clone, Default)]
 pub struct Local {
     pub gazetteer: Gazetteer,
+    pub officials: Officials,
 }
 
 impl Local {
@@ -24,7 +26,16 @@ impl Local {
         } else {
             Gazetteer::default()
         };
-        Ok(Local { gazetteer })
+        let accounts = dir.join("accounts.toml");
+        let officials = if accounts.is_file() {
+            Officials::load(&accounts)?
+        } else {
+            Officials::default()
+        };
+        Ok(Local {
+            gazetteer,
+            officials,
+        })
     }
 }
 

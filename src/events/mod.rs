@@ -3,7 +3,8 @@
 //! - [`simhash`]: near-duplicate detection for Chinese text.
 //! - [`story`]: the trigrams an event's posts tell, for posts in other words.
 //! - [`places`]: the gazetteer (`rules/places.toml`) and general place-name patterns;
-//!   [`identity`]: a post's places, actors and acts; [`local`]: the hot-reloaded bureau files.
+//!   [`identity`]: a post's places, actors and acts; [`local`]: the hot-reloaded bureau files;
+//!   [`officials`]: official police accounts (never risk; their statements are responses).
 //! - [`window`]: per-minute activity and window sums.
 //! - [`audience`]: distinct authors and their reach over the same windows.
 //! - [`event`]: one event's state and its [`Figures`].
@@ -16,6 +17,7 @@ pub mod chained;
 pub mod event;
 pub mod identity;
 pub mod local;
+pub mod officials;
 pub mod order;
 pub mod places;
 pub mod simhash;

@@ -17,11 +17,12 @@ use super::chained::ChainedPosts;
 use super::event::{minute_of, Event};
 use super::identity::Identity;
 use super::local::Local;
+use super::officials::Officials;
 use super::places::{Gazetteer, PlaceKey, Relation};
 use super::simhash::distance;
 use crate::models::Counts;
 use crate::models::Fingerprint;
-use crate::models::MatchRecord;
+use crate::models::{MatchRecord, OfficialResponse};
 use crate::normalize::normalize;
 use crate::telemetry::{EVENTS_CLOSED, EVENTS_LATE_POSTS};
 
@@ -190,10 +191,14 @@ impl Tracker {
         };
         let (hash, shingles) = (fingerprint.simhash, &fingerprint.shingles);
         let local = self.local.load();
-        let identity = Identity::of(&normalize(&post.text()), &local.gazetteer);
+        let normalized = normalize(&post.text());
+        let identity = Identity::of(&normalized, &local.gazetteer);
         let joined = self
             .chain_event(record)
             .or_else(|| self.same_story(record, hash, shingles, &identity, &local.gazetteer));
+        if local.officials.is_official(post) {
+            return (self.official(record, joined, &normalized), Vec::new());
+        }
         let event_id = match joined {
             Some(id) => id,
             None => {
@@ -234,8 +239,48 @@ impl Tracker {
             .push(key.clone());
         // The post, and the posts it reposts or replies under, now lead to this event: a
         // later repost of the same original joins it even if the original never matched.
+        self.link_chain(post, &event_id);
+        (Some(event_id), self.enforce_caps())
+    }
+
+    /// An official account's post: never risk (it opens nothing and adds no rules, posts or
+    /// reach); in an event it joins by chain or story, a statement is the event's response
+    /// (the first one is kept), and its reposts join the event through it.
+    fn official(
+        &mut self,
+        record: &MatchRecord,
+        joined: Option<String>,
+        normalized: &str,
+    ) -> Option<String> {
+        let event_id = joined?;
+        let post = &record.post;
+        if let Some(kind) = Officials::statement_kind(normalized) {
+            let response = OfficialResponse {
+                account: post
+                    .author
+                    .name
+                    .clone()
+                    .or_else(|| post.author.id.clone())
+                    .unwrap_or_default(),
+                platform: post.platform.clone(),
+                post_id: post.id.clone(),
+                url: post.url.clone(),
+                at: post.published_at,
+                kind: kind.to_owned(),
+                excerpt: post.text().chars().take(140).collect(),
+            };
+            self.update(&event_id, |event| {
+                event.response.get_or_insert(response);
+            });
+        }
+        self.link_chain(post, &event_id);
+        Some(event_id)
+    }
+
+    /// The post, and the posts it reposts or replies under, now lead to `event_id`.
+    fn link_chain(&mut self, post: &crate::models::Post, event_id: &str) {
         let platform = &post.platform;
-        let links = std::iter::once(key).chain(
+        let links = std::iter::once((platform.clone(), post.id.clone())).chain(
             [&post.repost_of, &post.root_id]
                 .into_iter()
                 .flatten()
@@ -243,15 +288,14 @@ impl Tracker {
         );
         for link in links {
             if !self.chains.contains_key(&link) {
-                self.chains.insert(link.clone(), event_id.clone());
+                self.chains.insert(link.clone(), event_id.to_owned());
                 self.chained.insert(&link.0, &link.1);
                 self.event_links
-                    .entry(event_id.clone())
+                    .entry(event_id.to_owned())
                     .or_default()
                     .push(link);
             }
         }
-        (Some(event_id), self.enforce_caps())
     }
 
     /// Whether the post, or the post it reposts or replies under, is in a tracked chain.

@@ -31,6 +31,8 @@ struct Open {
     sequence: u32,
     last_emitted_minute: i64,
     last_emitted_posts: u64,
+    /// An alert has carried the event's official response (sent once, at once).
+    responded: bool,
 }
 
 /// Where a post went and what it caused.
@@ -103,6 +105,7 @@ impl Grader {
         let figures = event.figures(now);
         let grade = policy.grade(event, &figures);
         let level = grade.level?;
+        let has_response = event.response.is_some();
         let (kind, previous) = match self.open.get_mut(event_id) {
             None => {
                 self.open.insert(
@@ -112,6 +115,7 @@ impl Grader {
                         sequence: 0,
                         last_emitted_minute: now,
                         last_emitted_posts: figures.total_posts,
+                        responded: false,
                     },
                 );
                 (AlertKind::Opened, None)
@@ -122,8 +126,10 @@ impl Grader {
                 (AlertKind::Escalated, Some(previous))
             }
             Some(open)
-                if now - open.last_emitted_minute >= policy.lifecycle.update_every_minutes
-                    && figures.total_posts > open.last_emitted_posts =>
+                if (now - open.last_emitted_minute >= policy.lifecycle.update_every_minutes
+                    && figures.total_posts > open.last_emitted_posts)
+                    // The first official statement goes out at once, unthrottled.
+                    || (has_response && !open.responded) =>
             {
                 (AlertKind::Updated, None)
             }
@@ -133,6 +139,7 @@ impl Grader {
         open.sequence += 1;
         open.last_emitted_minute = now;
         open.last_emitted_posts = figures.total_posts;
+        open.responded = has_response;
         let (level, sequence) = (open.level, open.sequence);
         let forecast = policy.forecast(level, &figures);
         Some(build(
@@ -209,6 +216,7 @@ fn build(
             .collect(),
         domains,
         place: event.whereabouts.clone(),
+        response: event.response.clone(),
         rules: event.rules.values().cloned().collect(),
         generation: event.generation,
         why,

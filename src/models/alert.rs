@@ -7,6 +7,7 @@ use super::completion::Completion;
 use super::figures::{Figures, PostSummary};
 use super::level::Level;
 use super::place::Whereabouts;
+use super::response::OfficialResponse;
 use super::rule_ref::RuleRef;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,6 +48,9 @@ pub struct Alert {
     /// posters' IP regions are in the posts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub place: Option<Whereabouts>,
+    /// The first official statement in the event (recorded as its `responded` step).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<OfficialResponse>,
     pub rules: Vec<RuleRef>,
     /// The rule-set generation of the latest match.
     pub generation: u64,

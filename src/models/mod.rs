@@ -13,6 +13,7 @@
 //! - [`match_record`]: one matched post, the rules that fired and their terms.
 //! - [`figures`]: an event's figures and the posts an alert shows.
 //! - [`place`]: where an event happened (属地), with the words that said so.
+//! - [`response`]: an official account's statement in an open event.
 //! - [`level`]: the plan's warning levels (红/橙/黄).
 //! - [`alert`]: what the monitoring centre sees.
 //! - [`step`]: the steps of the plan an incident goes through.
@@ -26,6 +27,7 @@ pub mod level;
 pub mod match_record;
 pub mod place;
 pub mod post;
+pub mod response;
 pub mod rule_ref;
 pub mod step;
 
@@ -38,6 +40,7 @@ pub use level::{Level, UnknownLevel};
 pub use match_record::{MatchRecord, MatchedRule, Score, TermHit};
 pub use place::{Evidence, PlaceKind, Whereabouts};
 pub use post::{Author, Counts, Post};
+pub use response::OfficialResponse;
 pub use rule_ref::{RuleRef, Severity};
 pub use step::{Step, UnknownStep};
 
@@ -133,6 +136,7 @@ mod tests {
             first_post: summary.clone(),
             top_posts: vec![summary],
             place: None,
+            response: None,
             completion: None,
         };
         let json = serde_json::to_value(&alert).unwrap();
