@@ -535,3 +535,20 @@ async fn an_engine_resumes_from_committed_offsets_and_outlives_a_broker_restart(
     .await;
     drop(second);
 }
+
+/// The match and track configs of deploy/kafka/ load and validate.
+#[test]
+fn the_deploy_configs_for_kafka_load() {
+    for name in ["match", "track"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("deploy/kafka/{name}.toml"));
+        let config = Config::load(&path).unwrap();
+        assert_eq!(
+            config.cluster.role,
+            if name == "match" {
+                fenghuo::scaleout::Role::Match
+            } else {
+                fenghuo::scaleout::Role::Track
+            }
+        );
+    }
+}
