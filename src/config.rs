@@ -36,6 +36,9 @@ pub struct Config {
     pub routes: Vec<crate::deliver::route::Route>,
     #[serde(default)]
     pub sources: Vec<SourceConfig>,
+    /// This process's role and the hits topic between match and track engines.
+    #[serde(default)]
+    pub cluster: crate::scaleout::ClusterConfig,
     /// Platform mappings by name, tried in name order when a source does not list its own.
     #[serde(default)]
     pub mappings: BTreeMap<String, MappingConfig>,
@@ -292,6 +295,7 @@ impl Config {
         if self.output.alerts.is_empty() {
             problems.push("output.alerts must be `-` (stdout) or a file".to_owned());
         }
+        self.cluster.validate(&mut problems);
         let mut names = std::collections::HashSet::new();
         for (i, source) in self.sources.iter().enumerate() {
             source.validate(&format!("sources[{i}] ({})", source.name()), &mut problems);

@@ -35,6 +35,9 @@ use crate::matching::{spawn_workers, WorkerContext};
 use crate::models::MatchRecord;
 use crate::output::spawn_output;
 use crate::reload::{self, ReloadFn};
+use crate::scaleout::hits_sink::HitsSink;
+use crate::scaleout::hits_source::HitsSource;
+use crate::scaleout::Role;
 use crate::telemetry::Stats;
 
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +56,8 @@ pub enum EngineError {
     Outbox(#[from] crate::deliver::outbox::OutboxError),
     #[error("{0}")]
     Receiver(String),
+    #[error("setting up the hits topic client: {0}")]
+    Kafka(#[from] rdkafka::error::KafkaError),
     #[error("a pipeline thread panicked")]
     Panicked,
     #[error("{0}")]
@@ -162,15 +167,25 @@ impl Engine {
         // The bureau's places beside the rules, reloaded with them.
         let local = Arc::new(LocalStore::open_or_empty(&config.rules.dir));
         grader.tracker_mut().use_local(local.shared());
-        let grade = GradeStage {
-            grader,
-            // A frame a worker never finishes holds later ones back at most this long.
-            matches: InOrder::new(match_rx, std::time::Duration::from_secs(30)),
-            matches_out,
-            alerts_out: alert_tx,
-            clock: config.grading.clock,
+        // A frame a worker never finishes holds later ones back at most this long.
+        let in_order = InOrder::new(match_rx, std::time::Duration::from_secs(30));
+        let role = config.cluster.role;
+        let matched = if role == Role::Match {
+            // Matches leave for the hits topic; a track engine grades them.
+            let sink = HitsSink::new(&config.cluster)?;
+            sink.spawn(in_order).map_err(io("starting the hits sink"))?
+        } else {
+            let grade = GradeStage {
+                grader,
+                matches: in_order,
+                matches_out,
+                alerts_out: alert_tx,
+                clock: config.grading.clock,
+            };
+            grade.spawn().map_err(io("starting the grader"))?
         };
-        let mut threads = vec![grade.spawn().map_err(io("starting the grader"))?, commit];
+        let mut threads = vec![matched, commit];
+        let hits_matches = match_tx.clone();
         let (queue, frames) = frame_queue(
             config.engine.queue_capacity,
             config.engine.max_buffered_bytes,
@@ -213,7 +228,25 @@ impl Engine {
         );
 
         let mut sources = JoinSet::new();
-        for source in &config.sources {
+        if role == Role::Track {
+            let hits = HitsSource {
+                config: config.cluster.clone(),
+                matches: hits_matches,
+                health: health.clone(),
+            };
+            sources.spawn(hits.run(shutdown.clone()));
+            if !config.sources.is_empty() {
+                tracing::warn!("role track reads only the hits topic; [[sources]] ignored");
+            }
+        } else {
+            drop(hits_matches);
+        }
+        let pulled = if role == Role::Track {
+            &[][..]
+        } else {
+            &config.sources[..]
+        };
+        for source in pulled {
             let context = SourceContext {
                 info: Arc::new(SourceInfo {
                     name: source.name().to_owned(),

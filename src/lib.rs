@@ -42,6 +42,7 @@
 //!   [`health`] and [`reload`] serve them all; [`log_escape`] keeps the human log one
 //!   event per line; [`query`] builds URLs; [`memory`] gives
 //!   memory back after bursts.
+//! - [`scaleout`]: roles (`both`, `match`, `track`) and the Kafka hits topic between them.
 //! - [`synth`]: `fenghuo gen`, a synthetic feed for benchmarks.
 
 pub mod api;
@@ -64,5 +65,6 @@ pub mod output;
 pub mod query;
 pub mod reload;
 pub mod rules;
+pub mod scaleout;
 pub mod synth;
 pub mod telemetry;

@@ -14,6 +14,7 @@ mod fuzz_corpus;
 mod grading;
 mod hot_reload;
 mod input_bounds;
+mod kafka;
 mod layout;
 mod listener;
 mod officials;

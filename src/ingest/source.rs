@@ -9,6 +9,7 @@ use futures::future::BoxFuture;
 use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
 
+use super::kafka::KafkaSourceConfig;
 use super::queue::FrameSender;
 use super::replay::ReplayConfig;
 use super::websocket_client::WebsocketConfig;
@@ -25,6 +26,8 @@ pub enum SourceConfig {
     Replay(ReplayConfig),
     /// A provider's WebSocket feed that the engine connects to.
     Websocket(WebsocketConfig),
+    /// Topics of a Kafka cluster, read in a consumer group.
+    Kafka(KafkaSourceConfig),
 }
 
 /// What a source needs from the engine to run.
@@ -47,6 +50,7 @@ impl SourceConfig {
         match self {
             SourceConfig::Replay(c) => &c.name,
             SourceConfig::Websocket(c) => &c.name,
+            SourceConfig::Kafka(c) => &c.name,
         }
     }
 
@@ -55,6 +59,7 @@ impl SourceConfig {
         match self {
             SourceConfig::Replay(c) => &c.mappings,
             SourceConfig::Websocket(c) => &c.mappings,
+            SourceConfig::Kafka(c) => &c.mappings,
         }
     }
 
@@ -64,6 +69,7 @@ impl SourceConfig {
         match self {
             SourceConfig::Replay(c) => c.validate(at, problems),
             SourceConfig::Websocket(c) => c.validate(at, problems),
+            SourceConfig::Kafka(c) => c.validate(at, problems),
         }
     }
 
@@ -72,6 +78,7 @@ impl SourceConfig {
         match self {
             SourceConfig::Replay(c) => c.spawn(context),
             SourceConfig::Websocket(c) => c.spawn(context),
+            SourceConfig::Kafka(c) => c.spawn(context),
         }
     }
 }

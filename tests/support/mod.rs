@@ -1,5 +1,6 @@
 //! Shared test helpers: an engine on a temp dir and port 0, a minimal HTTP client.
 
+pub mod kafka;
 pub mod receiver;
 pub mod wall;
 
