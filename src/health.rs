@@ -37,6 +37,14 @@ impl SourceState {
     }
 }
 
+/// What `/readyz` says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Readiness {
+    pub ready: bool,
+    /// One line per component: rules, each source.
+    pub report: String,
+}
+
 /// Shared by sources (which report their state) and the API (which reads it).
 #[derive(Debug, Default)]
 pub struct Health {
@@ -59,8 +67,8 @@ impl Health {
         sources
     }
 
-    /// `Ok(report)` when ready, `Err(report)` with every reason when not.
-    pub fn readiness(&self, rules: &Arc<RuleStore>) -> Result<String, String> {
+    /// Whether the engine is ready, with the state of things (every reason when not).
+    pub fn readiness(&self, rules: &Arc<RuleStore>) -> Readiness {
         let mut lines = Vec::new();
         let mut ready = true;
         let current = rules.current();
@@ -93,11 +101,9 @@ impl Health {
         for (name, state) in sources {
             lines.push(format!("source {name}: {}", state.label()));
         }
-        let report = lines.join("\n") + "\n";
-        if ready {
-            Ok(report)
-        } else {
-            Err(report)
+        Readiness {
+            ready,
+            report: lines.join("\n") + "\n",
         }
     }
 }

@@ -40,13 +40,14 @@
 //!   the pipeline (a blocked stdout never stalls it).
 //! - [`api`]: the HTTP API; [`engine`] wires the stages; [`config`], [`telemetry`],
 //!   [`health`] and [`reload`] serve them all; [`log_escape`] keeps the human log one
-//!   event per line; [`query`] builds URLs; [`memory`] gives
-//!   memory back after bursts.
+//!   event per line; [`query`] builds URLs and [`backoff`] paces retries; [`memory`]
+//!   gives memory back after bursts.
 //! - [`scaleout`]: roles (`both`, `match`, `track`) and the Kafka hits topic between them.
 //! - [`synth`]: `fenghuo gen`, a synthetic feed for benchmarks.
 
 pub mod api;
 pub mod authoring;
+pub mod backoff;
 pub mod cluster_eval;
 pub mod config;
 pub mod decode;

@@ -1,17 +1,18 @@
 //! Adding a query parameter to a URL (WebSocket resume cursors, robot signatures).
 
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+/// What a query value keeps as is: RFC 3986's unreserved characters.
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
 /// `url` with `name=value` appended as a query parameter, `value` percent-encoded.
 pub fn with_query_param(url: &str, name: &str, value: &str) -> String {
     let separator = if url.contains('?') { '&' } else { '?' };
-    let encoded: String = value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
+    let encoded = utf8_percent_encode(value, UNRESERVED);
     format!("{url}{separator}{name}={encoded}")
 }
 
@@ -28,6 +29,10 @@ mod tests {
         assert_eq!(
             with_query_param("http://h/s?a=1", "sign", "a+b/c="),
             "http://h/s?a=1&sign=a%2Bb%2Fc%3D"
+        );
+        assert_eq!(
+            with_query_param("ws://h/feed", "since", "2026-11-30 警~"),
+            "ws://h/feed?since=2026-11-30%20%E8%AD%A6~"
         );
     }
 }

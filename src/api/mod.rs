@@ -165,19 +165,17 @@ async fn ready(State(state): State<AppState>) -> Response {
         Ok(Err(e)) => Some(e.to_string()),
         Err(e) => Some(e.to_string()),
     };
-    match (state.health.readiness(&state.rules), outbox_problem) {
-        (Ok(report), None) => (StatusCode::OK, report + "outbox: writable\n").into_response(),
-        (Ok(report) | Err(report), Some(problem)) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("{report}outbox: NOT WRITABLE: {problem}\n"),
-        )
-            .into_response(),
-        (Err(report), None) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            report + "outbox: writable\n",
-        )
-            .into_response(),
-    }
+    let readiness = state.health.readiness(&state.rules);
+    let outbox_line = match &outbox_problem {
+        None => "outbox: writable\n".to_owned(),
+        Some(problem) => format!("outbox: NOT WRITABLE: {problem}\n"),
+    };
+    let status = if readiness.ready && outbox_problem.is_none() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, readiness.report + &outbox_line).into_response()
 }
 
 async fn render_metrics(State(state): State<AppState>) -> Response {

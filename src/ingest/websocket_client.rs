@@ -17,7 +17,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
-use rand::Rng;
 use tokio_tungstenite::tungstenite::{self, protocol::WebSocketConfig, Message};
 use tokio_util::sync::CancellationToken;
 
@@ -27,6 +26,7 @@ use serde::Deserialize;
 use super::queue::FrameSender;
 use super::source::SourceContext;
 use super::{Frame, SourceInfo};
+use crate::backoff::Backoff;
 use crate::health::SourceState;
 use crate::models::Watermark;
 use crate::telemetry;
@@ -139,7 +139,7 @@ impl WebsocketClient {
     /// Runs until shutdown, reconnecting as needed.
     pub async fn run(self, queue: FrameSender, shutdown: CancellationToken) {
         let mut cursor: Watermark<String> = Watermark::new(None);
-        let mut backoff = self.backoff_initial;
+        let mut backoff = Backoff::new(self.backoff_initial, self.backoff_max);
         // The reader buffers at most what the engine accepts.
         let limits = WebSocketConfig::default()
             .max_message_size(Some(self.max_frame_bytes))
@@ -160,7 +160,7 @@ impl WebsocketClient {
                     self.health.set(&self.source.name, SourceState::Connecting);
                     if received {
                         // The connection worked: the next failure starts the backoff afresh.
-                        backoff = self.backoff_initial;
+                        backoff.reset();
                     }
                     ended
                 }
@@ -173,14 +173,13 @@ impl WebsocketClient {
                         _ = shutdown.cancelled() => return,
                         _ = tokio::time::timeout(self.settle_timeout, cursor.settled()) => {}
                     }
-                    let wait = jittered(backoff);
+                    let wait = backoff.next_wait();
                     tracing::warn!(source = %self.source.name, reason = %why, retry_in_ms = wait.as_millis() as u64, "websocket disconnected");
                     telemetry::source_reconnect(&self.source.name);
                     tokio::select! {
                         _ = shutdown.cancelled() => return,
                         _ = tokio::time::sleep(wait) => {}
                     }
-                    backoff = (backoff * 2).min(self.backoff_max);
                 }
             }
         }
@@ -257,10 +256,4 @@ impl WebsocketClient {
             Some(cursor) => crate::query::with_query_param(&self.url, &self.resume_param, cursor),
         }
     }
-}
-
-/// `base` scaled by a random factor in [0.5, 1.5), so many clients dropped together do not
-/// reconnect together.
-fn jittered(base: Duration) -> Duration {
-    base.mul_f64(rand::rng().random_range(0.5..1.5))
 }

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 
 use fenghuo::config::Config;
 use fenghuo::engine::Engine;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub const FIXTURE_RULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/rules");
 pub const FIXTURE_FEED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/feed.ndjson");
@@ -96,7 +95,7 @@ pub fn matched_rules(lines: &[serde_json::Value]) -> Vec<(String, Vec<String>)> 
     out
 }
 
-/// A one-shot HTTP/1.1 request; returns the status and the body.
+/// One HTTP request through reqwest; returns the status and the body.
 pub async fn http(
     addr: SocketAddr,
     method: &str,
@@ -104,53 +103,16 @@ pub async fn http(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> (u16, String) {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut request = reqwest::Client::new()
+        .request(method, format!("http://{addr}{path}"))
+        .body(body.to_vec());
     for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
+        request = request.header(*name, *value);
     }
-    request.push_str("\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    stream.write_all(body).await.unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.unwrap();
-    let response = String::from_utf8_lossy(&response).into_owned();
-    let status = response
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, dechunk(&body))
-}
-
-/// Undoes chunked transfer encoding if the body looks chunked (axum streams JSON that way
-/// only for some responses).
-fn dechunk(body: &str) -> String {
-    let mut out = String::new();
-    let mut rest = body;
-    loop {
-        let Some((size, after)) = rest.split_once("\r\n") else {
-            return body.to_owned();
-        };
-        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
-            return body.to_owned();
-        };
-        if size == 0 {
-            return out;
-        }
-        if after.len() < size {
-            return body.to_owned();
-        }
-        out.push_str(&after[..size]);
-        rest = after[size..].trim_start_matches("\r\n");
-    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
 }
 
 /// `fenghuo run --config CONFIG` as a child process, once it listens: the child and its
