@@ -13,14 +13,18 @@
 //!   bounded queue)    mappings)       → filters → score → verdict      velocity)    lifecycle)       routes, deadlines)
 //!                    └──────── matching: OS worker threads ────────┘ └─ one grading thread ─┘
 //!  models: Frame, Post, MatchRecord, Fingerprint, Alert — the messages every arrow carries
+//!  ▲ a frame's Completion rides along and is released when its posts are handled:
+//!  └─ unmatched (worker), no alert (grader), committed (outbox) → the source acknowledges
 //! ```
 //!
 //! - [`models`]: the messages between stages ([`models::Frame`], [`models::Post`],
 //!   [`models::MatchRecord`], [`models::Fingerprint`], [`models::Alert`]), one file each,
-//!   serializable end to end. Stages import models, never each other's internals; models
-//!   import nothing, and neither does [`telemetry`].
-//! - [`ingest`]: sources (replay, WebSocket client and server, HTTP push) and the bounded
-//!   queue that gives them backpressure.
+//!   serializable end to end, and the [`models::Completion`] a frame carries. Stages
+//!   import models, never each other's internals; models import nothing, and neither does
+//!   [`telemetry`].
+//! - [`ingest`]: sources (replay, WebSocket client and server, HTTP push), each kind's
+//!   config beside its code and spawning itself, and the bounded queue that gives them
+//!   backpressure.
 //! - [`decode`]: each platform's JSON → the canonical [`models::Post`], through configured
 //!   JSON pointers (each mapping's config lives here too); malformed input becomes a
 //!   counted [`decode::Reject`].
@@ -35,13 +39,14 @@
 //! - [`cluster_eval`]: `fenghuo eval clusters`, events scored against labelled incidents.
 //! - [`grade`]: the policy that grades events and the alert lifecycle.
 //! - [`deliver`]: the durable outbox, receivers (webhook, DingTalk, WeCom, Feishu),
-//!   routes, silences, deadlines, and JSON-lines output.
+//!   routes, silences, deadlines.
 //! - [`output`]: JSON lines of alerts and matched posts and their live broadcasts, beside
 //!   the pipeline (a blocked stdout never stalls it).
-//! - [`api`]: the HTTP API; [`engine`] wires the stages; [`config`], [`telemetry`],
-//!   [`health`] and [`reload`] serve them all; [`log_escape`] keeps the human log one
-//!   event per line; [`query`] builds URLs and [`backoff`] paces retries; [`memory`]
-//!   gives memory back after bursts.
+//! - [`api`]: the HTTP API; [`engine`] wires the stages; [`config`] assembles each
+//!   component's config and collects every problem; [`telemetry`], [`health`] and
+//!   [`reload`] serve them all; [`log_escape`] keeps the human log one event per line;
+//!   [`query`] builds URLs and [`backoff`] paces retries; [`memory`] gives memory back
+//!   after bursts.
 //! - [`scaleout`]: roles (`both`, `match`, `track`) and the Kafka hits topic between them.
 //! - [`synth`]: `fenghuo gen`, a synthetic feed for benchmarks.
 
