@@ -122,6 +122,9 @@ impl Engine {
         ) {
             tracing::warn!(error = %e, "pruning the outbox failed");
         }
+        if let Err(e) = api::feedback::publish_metrics(&outbox) {
+            tracing::warn!(error = %e, "feedback counts not restored");
+        }
         let (committed, _) = watch::channel(0i64);
 
         // Built back to front: outputs, commit, grader, workers, queue, sources.

@@ -9,6 +9,7 @@ mod completion;
 mod delivery;
 mod deploy_files;
 mod determinism;
+mod feedback;
 mod flood;
 mod fuzz_corpus;
 mod grading;

@@ -14,6 +14,8 @@
 //! | `GET  /api/v1/silences`        | silences                                              |
 //! | `POST /api/v1/silences`, `DELETE /api/v1/silences/{id}` | add, expire a silence (token) |
 //! | `GET  /api/v1/dead-letters`    | notices a receiver gave up on                         |
+//! | `POST /api/v1/feedback`        | an analyst's verdict on a post (token)                |
+//! | `GET  /api/v1/feedback/export` | the verdicts as training TSV for `fenghuo model train` |
 //! | `GET  /healthz`, `/readyz`     | liveness, readiness                                   |
 //! | `GET  /metrics`                | Prometheus text format                                |
 //! | `GET  /`                       | the wall display (wall token, if configured)          |
@@ -26,6 +28,7 @@ mod alert_filter;
 mod alerts;
 pub mod bounds;
 pub mod cpu_pool;
+pub mod feedback;
 mod report_html;
 mod report_summary;
 mod reports;
@@ -86,6 +89,7 @@ pub fn router(state: AppState, push: PushState) -> Router {
         .route("/api/v1/alerts/{id}/{action}", post(steps::step))
         .route("/api/v1/silences", post(alerts::add_silence))
         .route("/api/v1/silences/{id}", delete(alerts::expire_silence))
+        .route("/api/v1/feedback", post(feedback::give))
         .route_layer(middleware::from_fn_with_state(token.clone(), require_token));
     let mut reading = Router::new()
         .route("/api/v1/rules", get(rules::list))
@@ -93,7 +97,8 @@ pub fn router(state: AppState, push: PushState) -> Router {
         .route("/api/v1/alerts", get(alerts::list))
         .route("/api/v1/alerts/{id}", get(alerts::show))
         .route("/api/v1/silences", get(alerts::silences))
-        .route("/api/v1/dead-letters", get(alerts::dead_letters));
+        .route("/api/v1/dead-letters", get(alerts::dead_letters))
+        .route("/api/v1/feedback/export", get(feedback::export));
     if state.protect_reads {
         reading = reading.route_layer(middleware::from_fn_with_state(token, require_token));
     }

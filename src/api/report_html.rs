@@ -202,14 +202,16 @@ pub fn render(report: &Value) -> String {
         "place",
         "属地",
     );
-    out.push_str("<div><h2>触发最多的规则</h2><table><tr><th>规则</th><th>事件数</th></tr>");
+    out.push_str("<div><h2>触发最多的规则</h2><table><tr><th>规则</th><th>事件数</th><th>确认</th><th>误报</th></tr>");
     for rule in report["rules"].as_array().into_iter().flatten() {
         let _ = write!(
             out,
-            "<tr><td>{} <small>{}</small></td><td class=n>{}</td></tr>",
+            "<tr><td>{} <small>{}</small></td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td></tr>",
             text(&rule["name"]),
             text(&rule["id"]),
-            rule["incidents"]
+            rule["incidents"],
+            rule["confirmed"].as_u64().unwrap_or(0),
+            rule["false_alarms"].as_u64().unwrap_or(0),
         );
     }
     out.push_str("</table></div></div></body></html>");

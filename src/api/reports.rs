@@ -10,6 +10,7 @@ use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc
 use serde::Deserialize;
 use serde_json::json;
 
+use super::feedback::add_rule_verdicts;
 use super::report_html::render;
 use super::report_summary::summarize;
 use super::AppState;
@@ -126,9 +127,15 @@ async fn report(state: AppState, period: Result<Period, String>, format: Option<
     };
     let outbox = state.outbox.clone();
     let (from, to) = (period.from, period.to);
-    let incidents = tokio::task::spawn_blocking(move || outbox.report_incidents(from, to)).await;
-    let incidents = match incidents {
-        Ok(Ok(incidents)) => incidents,
+    let incidents = tokio::task::spawn_blocking(move || {
+        Ok::<_, crate::deliver::outbox::OutboxError>((
+            outbox.report_incidents(from, to)?,
+            outbox.rule_verdicts(Some(from), Some(to))?,
+        ))
+    })
+    .await;
+    let (incidents, verdicts) = match incidents {
+        Ok(Ok(found)) => found,
         Ok(Err(e)) => {
             return (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -144,7 +151,8 @@ async fn report(state: AppState, period: Result<Period, String>, format: Option<
                 .into_response()
         }
     };
-    let summary = summarize(&period, &incidents, &state.deadlines, Utc::now());
+    let mut summary = summarize(&period, &incidents, &state.deadlines, Utc::now());
+    add_rule_verdicts(&mut summary, &verdicts);
     if html {
         (
             [(header::CONTENT_TYPE, "text/html; charset=utf-8")],

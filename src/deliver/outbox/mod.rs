@@ -4,6 +4,7 @@
 //! dead letters live here too, so the API can answer from one place.
 
 mod feed;
+mod feedback;
 mod incidents;
 mod notices;
 mod reports;
@@ -17,6 +18,7 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
 
 pub use feed::{merge_velocity, FeedEntry, IncidentView, Snapshot};
+pub use feedback::{Feedback, KnownPost, NewFeedback, RuleVerdicts};
 pub use incidents::{Incident, IncidentFilter, IncidentUpdate, Overdue, Step, STEPS};
 pub use notices::{AlertCommit, Attempt, NewNotice, Notice, Outcome};
 pub use reports::ReportIncident;
@@ -121,6 +123,7 @@ impl Outbox {
         db.busy_timeout(std::time::Duration::from_secs(5))?;
         db.execute_batch(SCHEMA)?;
         db.execute_batch(workflow::SCHEMA)?;
+        db.execute_batch(feedback::SCHEMA)?;
         Ok(Outbox { db: Mutex::new(db) })
     }
 
