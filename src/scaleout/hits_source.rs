@@ -16,8 +16,8 @@ use rdkafka::message::Message;
 use tokio_util::sync::CancellationToken;
 
 use super::ClusterConfig;
-use crate::health::{Health, SourceState};
 use crate::events::order::Sequenced;
+use crate::health::{Health, SourceState};
 use crate::models::MatchRecord;
 
 /// Hits read from the topic, and those that could not be read as a match.
