@@ -153,6 +153,10 @@ enum ModelCommand {
         rules: PathBuf,
         #[arg(long, default_value_t = 5)]
         folds: usize,
+        /// Labelled files that join every training fold and are never judged (texts
+        /// written for training, like rules/corpus/authored.tsv).
+        #[arg(long)]
+        train_only: Vec<PathBuf>,
         #[command(flatten)]
         training: TrainingArgs,
         #[arg(long)]
@@ -677,9 +681,18 @@ fn model_command(command: ModelCommand) -> Result<ExitCode> {
             data,
             rules: dir,
             folds,
+            train_only,
             training: args,
             list,
-        } => training::eval(&data, &dir, folds, &args.settings(), list, &mut out)?,
+        } => training::eval(
+            &data,
+            &train_only,
+            &dir,
+            folds,
+            &args.settings(),
+            list,
+            &mut out,
+        )?,
     }
     Ok(ExitCode::SUCCESS)
 }

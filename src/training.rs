@@ -75,9 +75,11 @@ pub fn train(
     Ok(())
 }
 
-/// `model eval`: k-fold cross-validation of rules, model and both on `data`.
+/// `model eval`: k-fold cross-validation of rules, model and both on `data`; the
+/// `train_only` files join every training fold and are never judged.
 pub fn eval(
     data: &[PathBuf],
+    train_only: &[PathBuf],
     dir: &Path,
     folds: usize,
     settings: &Settings,
@@ -87,7 +89,8 @@ pub fn eval(
     let rules: RuleSet = rules::compile_dir(dir, 0)?;
     let rows = read_labelled(data)?;
     let folds = folds.max(2);
-    let outcomes = cross_validate(&rules, &rows, folds, settings);
+    let extra = read_labelled(train_only)?;
+    let outcomes = cross_validate(&rules, &rows, &extra, folds, settings);
     write!(out, "{}", report(&rows, &outcomes, &rules, folds, list))?;
     Ok(())
 }

@@ -38,14 +38,18 @@ impl Outcome {
 }
 
 /// Each row's held-out outcome under `k`-fold cross-validation.
+/// `extra` rows (texts written for training) join every training fold and are never
+/// judged, so the figures stay about the labelled corpora alone.
 pub fn cross_validate(
     rules: &RuleSet,
     rows: &[Labelled],
+    extra: &[Labelled],
     k: usize,
     settings: &Settings,
 ) -> Vec<Outcome> {
     let mut domains = default_domains();
     let all = samples(rules, rows, &mut domains);
+    let extra = samples(rules, extra, &mut domains);
     let labels: Vec<bool> = rows.iter().map(|r| r.risk).collect();
     let fold_of = stratified_folds(&labels, k, settings.seed);
     let mut outcomes: Vec<Option<Outcome>> = vec![None; rows.len()];
@@ -56,6 +60,7 @@ pub fn cross_validate(
             .zip(&fold_of)
             .filter(|(_, &f)| f != fold)
             .map(|(s, _)| s)
+            .chain(&extra)
             .collect();
         let model = fit(&train, domains.clone(), settings, Vec::new());
         for (i, sample) in all.iter().enumerate().filter(|(i, _)| fold_of[*i] == fold) {
