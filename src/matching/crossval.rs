@@ -128,8 +128,8 @@ impl Tally {
 }
 
 /// Overall and per-domain tallies of `decide` over the outcomes. Recall per domain uses
-/// the labelled domain of risk texts; false alarms count under the domain the detector
-/// gave them (the rule's domain, else the model's).
+/// the labelled domain of risk texts; false alarms count under the domain the model gave
+/// them.
 pub fn tally(
     rows: &[Labelled],
     outcomes: &[Outcome],
