@@ -61,7 +61,7 @@ test: deps browser-deps tansu
 	$(CARGO) clippy --all-targets -- -D warnings
 	FENGHUO_TANSU=$(TANSU_BIN) $(CARGO) test
 	# Bench smoke: each criterion bench once, the baselines on a small feed, the script parses.
-	$(CARGO) test --bench pipeline --bench baselines
+	$(CARGO) test --bench pipeline --bench baselines --bench scorer
 	bash -n benches/e2e.sh
 	$(CARGO) run --quiet -- rules check rules
 	$(CARGO) run --quiet -- rules test rules

@@ -16,8 +16,9 @@ use crate::rules::file::{RuleFile, ScoringSpec};
 use crate::rules::{Cue, RuleProblem, RuleSet, Scanner};
 use crate::score::data::Labelled;
 use crate::score::lexicon::POLICE;
+use crate::score::model::sigmoid;
 use crate::score::train::Sample;
-use crate::score::{extract, FeatureBuffer, LexiconRoles, Model};
+use crate::score::{extract, FeatureBuffer, LexiconRoles, Model, Prediction};
 
 /// How many features an explanation names.
 const WHY: usize = 5;
@@ -31,6 +32,8 @@ pub struct RiskScorer {
     police: Option<usize>,
     /// Threshold per model domain (the pack's override, else the trained one).
     thresholds: Vec<f32>,
+    /// The lowest of them: below it no domain can pass, so the domain is not computed.
+    lowest_threshold: f32,
     /// The rule file with the `[scoring]` table, for messages.
     pub file: String,
     pub examples_risk: Vec<String>,
@@ -44,7 +47,7 @@ impl RiskScorer {
         lexicon_names: &[String],
         file: String,
     ) -> RiskScorer {
-        let thresholds = model
+        let thresholds: Vec<f32> = model
             .header
             .domains
             .iter()
@@ -56,7 +59,9 @@ impl RiskScorer {
                     .unwrap_or(model.header.threshold)
             })
             .collect();
+        let lowest_threshold = thresholds_min(&thresholds);
         RiskScorer {
+            lowest_threshold,
             police: lexicon_names.iter().position(|n| n == POLICE),
             roles: LexiconRoles::new(lexicon_names),
             model,
@@ -148,13 +153,21 @@ impl Scorer for RiskScorer {
             .iter()
             .map(|m| (m.rule.id.as_str(), m.rule.domain.as_str()));
         extract(input.normalized, input.cues, &self.roles, fired, scratch);
-        let prediction = self.model.predict(scratch);
-        let threshold = self.threshold(prediction.domain);
-        let passed = prediction.score >= threshold;
-        if !passed && input.fired.is_empty() && !input.explain {
-            // Nothing to report and nothing to describe: the hot path ends here.
+        let risk = sigmoid(self.model.margin(scratch));
+        if risk < self.lowest_threshold && input.fired.is_empty() && !input.explain {
+            // No domain could pass and nothing to describe: the hot path ends here.
             return None;
         }
+        let domain = self.model.domain(scratch);
+        let threshold = self.threshold(domain);
+        let passed = risk >= threshold;
+        if !passed && input.fired.is_empty() && !input.explain {
+            return None;
+        }
+        let prediction = Prediction {
+            score: risk,
+            domain,
+        };
         // Only matches (and people asking) pay for naming the features.
         let mut named = FeatureBuffer::naming();
         let fired = input
@@ -214,6 +227,10 @@ impl Scorer for RiskScorer {
     fn example_count(&self) -> usize {
         self.examples_risk.len() + self.examples_neutral.len()
     }
+}
+
+fn thresholds_min(thresholds: &[f32]) -> f32 {
+    thresholds.iter().copied().fold(1.0, f32::min)
 }
 
 /// The training samples of labelled `rows` under `rules`: each text normalized, scanned,

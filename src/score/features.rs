@@ -179,9 +179,9 @@ fn ngrams(text: &str, out: &mut FeatureBuffer) {
     let mut p1 = 0u32;
     for c in text.chars() {
         let c = fold_digit(c);
-        out.push(Hasher::new("g1").u32(c).finish(), 1.0);
+        out.push(G1.u32(c).finish(), 1.0);
         if p1 != 0 {
-            out.push(Hasher::new("g2").u32(p1).u32(c).finish(), 1.0);
+            out.push(G2.u32(p1).u32(c).finish(), 1.0);
         }
         p1 = c;
     }
@@ -203,7 +203,7 @@ fn police_context(text: &str, cues: &[Cue], roles: &LexiconRoles, out: &mut Feat
         for c in text[from..to].chars() {
             let c = fold_digit(c);
             if p1 != 0 {
-                out.push(Hasher::new("w2").u32(p1).u32(c).finish(), 1.0);
+                out.push(W2.u32(p1).u32(c).finish(), 1.0);
             }
             p1 = c;
         }
@@ -347,16 +347,29 @@ fn fold_digit(c: char) -> u32 {
     }
 }
 
+/// Seeds of the n-gram kinds, hashed once at compile time (the hot loop only mixes in
+/// the characters).
+const G1: Hasher = Hasher::new("g1");
+const G2: Hasher = Hasher::new("g2");
+const W2: Hasher = Hasher::new("w2");
+
 /// FNV-1a over a kind and its parts, finished with a mixer so low bits are uniform.
 #[derive(Clone, Copy)]
 pub(crate) struct Hasher(u64);
 
 impl Hasher {
-    pub(crate) fn new(kind: &str) -> Hasher {
-        Hasher(0xcbf2_9ce4_8422_2325).str(kind)
+    pub(crate) const fn new(kind: &str) -> Hasher {
+        let bytes = kind.as_bytes();
+        let mut h = Hasher(0xcbf2_9ce4_8422_2325);
+        let mut i = 0;
+        while i < bytes.len() {
+            h = h.byte(bytes[i]);
+            i += 1;
+        }
+        h.byte(0xff)
     }
 
-    fn byte(self, b: u8) -> Hasher {
+    const fn byte(self, b: u8) -> Hasher {
         Hasher((self.0 ^ b as u64).wrapping_mul(0x0100_0000_01b3))
     }
 
@@ -368,12 +381,13 @@ impl Hasher {
         h.byte(0xff)
     }
 
+    /// Mixes in a whole character at once (the finish mixer spreads it).
     fn u32(self, v: u32) -> Hasher {
-        let mut h = self;
-        for b in v.to_le_bytes() {
-            h = h.byte(b);
-        }
-        h
+        Hasher(
+            (self.0 ^ u64::from(v))
+                .wrapping_mul(0x0100_0000_01b3)
+                .rotate_left(17),
+        )
     }
 
     pub(crate) fn finish(self) -> u64 {

@@ -108,7 +108,15 @@ impl Model {
 
     /// Risk probability and likeliest domain. Allocates nothing.
     pub fn predict(&self, features: &FeatureBuffer) -> Prediction {
-        let score = sigmoid(self.margin(features));
+        Prediction {
+            score: sigmoid(self.margin(features)),
+            domain: self.domain(features),
+        }
+    }
+
+    /// The likeliest domain (index into [`Header::domains`]). Costs one table look-up per
+    /// feature and domain: the scorer asks only when the risk could pass some threshold.
+    pub fn domain(&self, features: &FeatureBuffer) -> usize {
         let size = 1usize << self.header.domain_dims_log2;
         let mask = self.domain_mask();
         let mut best = (0usize, f32::NEG_INFINITY);
@@ -123,10 +131,7 @@ impl Model {
                 best = (d, margin);
             }
         }
-        Prediction {
-            score,
-            domain: best.0,
-        }
+        best.0
     }
 
     pub fn domain_name(&self, domain: usize) -> &str {
