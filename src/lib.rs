@@ -29,12 +29,16 @@
 //!   JSON pointers (each mapping's config lives here too); malformed input becomes a
 //!   counted [`decode::Reject`].
 //! - [`normalize`]: the text rules see.
-//! - [`rules`]: rule files and one compiled hyperscan database per generation.
+//! - [`rules`]: rule files, their lexicons (`@police`, `@violence` …) and one compiled
+//!   hyperscan database per generation.
+//! - [`score`]: the learned risk scorer the matcher runs after the rules on posts that
+//!   mention the police (hashed n-grams + who-does-what-to-whom features, a linear model).
 //! - [`matching`]: the [`matching::Matcher`], one per generation with its artefacts (the
 //!   scoring stage's model), that owns the whole decision for a post, used by the worker
 //!   threads (a frame at a time), the rules test API, rule examples and eval alike; hot
 //!   reload swaps in a whole generation.
-//! - [`authoring`]: `fenghuo rules check | test | eval`.
+//! - [`authoring`]: `fenghuo rules check | test | eval`; [`training`]: `fenghuo model
+//!   train | eval | score`.
 //! - [`events`]: matched posts clustered into events, with velocity windows in event time.
 //! - [`cluster_eval`]: `fenghuo eval clusters`, events scored against labelled incidents.
 //! - [`grade`]: the policy that grades events and the alert lifecycle.
@@ -72,5 +76,7 @@ pub mod query;
 pub mod reload;
 pub mod rules;
 pub mod scaleout;
+pub mod score;
 pub mod synth;
 pub mod telemetry;
+pub mod training;

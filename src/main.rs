@@ -8,10 +8,10 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use fenghuo::authoring;
 use fenghuo::config::Config;
 use fenghuo::engine::Engine;
 use fenghuo::telemetry;
+use fenghuo::{authoring, training};
 
 /// 烽火 fenghuo: watches social-media feeds for police-related public-opinion risk.
 #[derive(Debug, Parser)]
@@ -82,6 +82,11 @@ enum Command {
         #[command(subcommand)]
         command: EvalCommand,
     },
+    /// The learned risk scorer: train it, cross-validate it.
+    Model {
+        #[command(subcommand)]
+        command: ModelCommand,
+    },
     /// Configuration tooling.
     Config {
         #[command(subcommand)]
@@ -115,6 +120,80 @@ struct Overrides {
     /// Directory of the durable outbox.
     #[arg(long, env = "FENGHUO_DATA_DIR")]
     data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum ModelCommand {
+    /// Score texts with the rules directory's model and explain each score.
+    Score {
+        #[arg(required = true)]
+        texts: Vec<String>,
+        #[arg(long, default_value = "rules")]
+        rules: PathBuf,
+    },
+    /// Train the risk model on labelled TSVs (label, source, text, reason, domain — the
+    /// corpora's format and `GET /api/v1/feedback/export`'s) and write the model file.
+    Train {
+        #[arg(required = true)]
+        data: Vec<PathBuf>,
+        /// Rules directory whose lexicons and rules give the structure features.
+        #[arg(long, default_value = "rules")]
+        rules: PathBuf,
+        #[arg(long, default_value = "rules/model.bin")]
+        out: PathBuf,
+        #[command(flatten)]
+        training: TrainingArgs,
+    },
+    /// k-fold cross-validated recall, precision and F1 of rules alone, the model alone and
+    /// both, overall and per domain; `--list` prints the held-out misses and false alarms.
+    Eval {
+        #[arg(required = true)]
+        data: Vec<PathBuf>,
+        #[arg(long, default_value = "rules")]
+        rules: PathBuf,
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+        /// Labelled files that join every training fold and are never judged (texts
+        /// written for training, like rules/corpus/authored.tsv).
+        #[arg(long)]
+        train_only: Vec<PathBuf>,
+        #[command(flatten)]
+        training: TrainingArgs,
+        #[arg(long)]
+        list: bool,
+    },
+}
+
+/// Training knobs (defaults: `fenghuo::score::train::Settings::default()`).
+#[derive(Debug, clap::Args)]
+struct TrainingArgs {
+    #[arg(long, default_value_t = 20261130)]
+    seed: u64,
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// L2 regularization strength.
+    #[arg(long)]
+    l2: Option<f32>,
+    /// AdaGrad learning rate.
+    #[arg(long)]
+    rate: Option<f32>,
+    /// Weight of a risk text in the loss relative to a neutral one.
+    #[arg(long)]
+    risk_weight: Option<f32>,
+}
+
+impl TrainingArgs {
+    fn settings(&self) -> fenghuo::score::train::Settings {
+        let defaults = fenghuo::score::train::Settings::default();
+        fenghuo::score::train::Settings {
+            seed: self.seed,
+            epochs: self.epochs.unwrap_or(defaults.epochs),
+            l2: self.l2.unwrap_or(defaults.l2),
+            rate: self.rate.unwrap_or(defaults.rate),
+            risk_weight: self.risk_weight.unwrap_or(defaults.risk_weight),
+            ..defaults
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -264,6 +343,7 @@ fn run(command: Command) -> Result<ExitCode> {
                     no_merges,
                 },
         } => eval_clusters(&feeds, config.as_deref(), &rules, min_f1, no_merges),
+        Command::Model { command } => model_command(command),
         Command::Gen {
             posts,
             bytes,
@@ -585,4 +665,34 @@ fn eval_clusters(
     } else {
         ExitCode::FAILURE
     })
+}
+
+fn model_command(command: ModelCommand) -> Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    match command {
+        ModelCommand::Score { texts, rules: dir } => training::score(&texts, &dir, &mut out)?,
+        ModelCommand::Train {
+            data,
+            rules: dir,
+            out: path,
+            training: args,
+        } => training::train(&data, &dir, &path, &args.settings(), &mut out)?,
+        ModelCommand::Eval {
+            data,
+            rules: dir,
+            folds,
+            train_only,
+            training: args,
+            list,
+        } => training::eval(
+            &data,
+            &train_only,
+            &dir,
+            folds,
+            &args.settings(),
+            list,
+            &mut out,
+        )?,
+    }
+    Ok(ExitCode::SUCCESS)
 }

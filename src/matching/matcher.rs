@@ -33,6 +33,8 @@ pub struct Session {
     scanner: Scanner,
     /// The normalized text of the post being judged.
     normalized: String,
+    /// The scoring stage's features of the post being judged.
+    features: crate::score::FeatureBuffer,
 }
 
 impl Session {
@@ -142,13 +144,16 @@ impl Matcher {
     /// artefacts, as generation `generation`. Blocking (it compiles).
     pub fn load(dir: &Path, generation: u64) -> Result<Matcher, RuleErrors> {
         let rules = rules::compile_dir(dir, generation)?;
-        let artefacts = Artefacts::load(dir).map_err(|problems| RuleErrors { problems })?;
+        let artefacts = Artefacts::load(dir, &rules).map_err(|problems| RuleErrors { problems })?;
         let matcher = Matcher {
             generation,
             rules,
             artefacts,
         };
-        let failures = examples::run(&matcher);
+        let mut failures = examples::run(&matcher);
+        if let Some(scorer) = &matcher.artefacts.scorer {
+            failures.extend(scorer.check(&matcher));
+        }
         if !failures.is_empty() {
             return Err(RuleErrors { problems: failures });
         }
@@ -177,6 +182,11 @@ impl Matcher {
     /// The compiled rules of this generation.
     pub fn rules(&self) -> &RuleSet {
         &self.rules
+    }
+
+    /// The generation's other artefacts (its scoring stage).
+    pub fn artefacts(&self) -> &Artefacts {
+        &self.artefacts
     }
 
     /// Judges one post. `follow` says whether the caller wants it kept even if nothing
@@ -248,15 +258,33 @@ impl Matcher {
                 not_fired.push((self.rules.rule(index).reference(), why));
             }
         }
+        let explain = not_fired.is_some();
+        let Session {
+            scanner,
+            normalized,
+            features,
+        } = session;
         let score = self.artefacts.scorer.as_ref().and_then(|scorer| {
-            scorer.score(&ScoreInput {
-                subject: &subject,
-                normalized: &session.normalized,
-                fired: &fired,
-            })
+            scorer.score(
+                &ScoreInput {
+                    subject: &subject,
+                    normalized,
+                    fired: &fired,
+                    cues: scanner.cues(),
+                    explain,
+                },
+                features,
+            )
         });
-        let fingerprint =
-            (follow || !fired.is_empty()).then(|| Fingerprint::of(&session.normalized));
+        // A post no rule fired on whose score passed its domain's threshold is a match
+        // of the model, under a rule reference of its own so events, grading and
+        // delivery treat it like any match.
+        if fired.is_empty() {
+            if let Some(matched) = score.as_ref().and_then(model_match) {
+                fired.push(matched);
+            }
+        }
+        let fingerprint = (follow || !fired.is_empty()).then(|| Fingerprint::of(normalized));
         Verdict {
             generation: self.generation,
             rules: fired,
@@ -286,6 +314,26 @@ impl Matcher {
         None
     }
 }
+
+/// The match a passing score makes when no rule fired: `model.risk`, in the model's domain.
+fn model_match(score: &Score) -> Option<MatchedRule> {
+    if !score.passed {
+        return None;
+    }
+    Some(MatchedRule {
+        rule: RuleRef {
+            id: MODEL_RULE_ID.to_owned(),
+            name: "风险模型".to_owned(),
+            domain: score.domain.clone().unwrap_or_default(),
+            severity: crate::models::Severity::Medium,
+            tags: vec!["模型".to_owned()],
+        },
+        terms: Vec::new(),
+    })
+}
+
+/// The rule id under which a match of the model alone travels.
+pub const MODEL_RULE_ID: &str = "model.risk";
 
 impl std::fmt::Debug for Matcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

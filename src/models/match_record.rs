@@ -66,4 +66,10 @@ pub struct Score {
     /// What weighed most, as a person reads it (features and their weights).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub why: Vec<String>,
+    /// The threshold of the domain the risk was held to, when the scorer has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
+    /// Whether the risk reached that threshold (the post matches even if no rule fired).
+    #[serde(default)]
+    pub passed: bool,
 }

@@ -2,7 +2,7 @@
 //! of every rule compiled into one hyperscan database, problems collected with the file,
 //! rule id and pattern that caused them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
 use hyperscan::prelude::*;
@@ -26,6 +26,8 @@ struct Builder {
     origins: Vec<Origin>,
     /// (is_regex, text) → pattern index, so a term shared by rules is scanned once.
     index: HashMap<(bool, String), usize>,
+    /// Lexicon name → its terms (normalized, nested lexicons expanded), in name order.
+    lexicons: BTreeMap<String, Vec<String>>,
     problems: Vec<RuleProblem>,
 }
 
@@ -35,6 +37,7 @@ pub fn compile(
     generation: u64,
 ) -> Result<RuleSet, Vec<RuleProblem>> {
     let mut builder = Builder::default();
+    builder.add_lexicons(files);
     let mut rules = Vec::new();
     let mut seen_ids = HashMap::new();
     for (path, file) in files {
@@ -66,10 +69,134 @@ pub fn compile(
             Err(e) => return Err(vec![builder.compile_problem(e)]),
         }
     };
-    Ok(RuleSet::new(generation, database, rules, builder.patterns))
+    let lexicon_names = builder.lexicons.keys().cloned().collect();
+    Ok(RuleSet::new(generation, database, rules, builder.patterns).with_lexicons(lexicon_names))
 }
 
 impl Builder {
+    /// Collects every file's `[lexicon]` table, expands nested `@name` entries, and adds
+    /// each term to the database marked with its lexicon, so one scan reports the
+    /// concepts a text holds (for the scorer) as well as the rules it fires.
+    fn add_lexicons(&mut self, files: &[(PathBuf, RuleFile)]) {
+        let mut raw: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
+        for (path, file) in files {
+            let file_name = path.display().to_string();
+            for (name, terms) in &file.lexicon {
+                let lexicon = format!("@{name}");
+                if !is_valid_lexicon_name(name) {
+                    self.problem(&file_name, &lexicon, None, "lexicon names are lowercase ASCII letters, digits and '_', starting with a letter".into());
+                } else if let Some((first, _)) = raw.get(name) {
+                    self.problem(
+                        &file_name,
+                        &lexicon,
+                        None,
+                        format!("duplicate lexicon (first in {first})"),
+                    );
+                } else if terms.is_empty() {
+                    self.problem(&file_name, &lexicon, None, "empty lexicon".into());
+                } else {
+                    raw.insert(name.clone(), (file_name.clone(), terms.clone()));
+                }
+            }
+        }
+        for (name, (file, _)) in &raw {
+            let mut expanded = Vec::new();
+            if let Err(message) = expand_lexicon(name, &raw, &mut Vec::new(), &mut expanded) {
+                self.problem(file, &format!("@{name}"), None, message);
+                continue;
+            }
+            let mut terms: Vec<String> = Vec::new();
+            for term in expanded {
+                let normalized = normalize(term.trim());
+                if normalized.is_empty() {
+                    self.problem(
+                        file,
+                        &format!("@{name}"),
+                        Some(&term),
+                        "term is empty after normalization".into(),
+                    );
+                } else if !terms.contains(&normalized) {
+                    terms.push(normalized);
+                }
+            }
+            self.lexicons.insert(name.clone(), terms);
+        }
+        let lexicons: Vec<(usize, Vec<String>, String)> = self
+            .lexicons
+            .iter()
+            .enumerate()
+            .map(|(i, (name, terms))| (i, terms.clone(), raw[name].0.clone()))
+            .collect();
+        for (lexicon, terms, file) in lexicons {
+            for term in terms {
+                let expression = escape_literal(&term);
+                let len = term.len();
+                let id = format!("@{}", self.lexicons.keys().nth(lexicon).map_or("", |n| n));
+                if let Some(index) = self.pattern(&file, &id, (false, term), expression, Some(len))
+                {
+                    let marks = &mut self.patterns[index].lexicons;
+                    if !marks.contains(&lexicon) {
+                        marks.push(lexicon);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The terms `term` stands for: a lexicon's terms for `@name`, else itself.
+    fn expand_term(&mut self, file: &str, rule_id: &str, term: &str) -> Vec<String> {
+        match term.trim().strip_prefix('@') {
+            Some(name) => match self.lexicons.get(name) {
+                Some(terms) => terms.clone(),
+                None => {
+                    self.problem(
+                        file,
+                        rule_id,
+                        Some(term),
+                        format!("unknown lexicon @{name}"),
+                    );
+                    Vec::new()
+                }
+            },
+            None => vec![term.to_owned()],
+        }
+    }
+
+    /// Replaces every `@name` of `regex` with the alternation of the lexicon's terms.
+    fn expand_regex(&mut self, file: &str, rule_id: &str, regex: &str) -> Option<String> {
+        let mut out = String::with_capacity(regex.len());
+        let mut rest = regex;
+        while let Some(at) = rest.find('@') {
+            out.push_str(&rest[..at]);
+            let after = &rest[at + 1..];
+            let name_len = after
+                .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+                .unwrap_or(after.len());
+            let name = &after[..name_len];
+            match self.lexicons.get(name) {
+                Some(terms) => {
+                    out.push_str("(?:");
+                    let alternatives: Vec<String> =
+                        terms.iter().map(|t| escape_literal(t)).collect();
+                    out.push_str(&alternatives.join("|"));
+                    out.push(')');
+                }
+                None => {
+                    self.problem(
+                        file,
+                        rule_id,
+                        Some(regex),
+                        format!("unknown lexicon @{name} (write a literal @ as \\x40)"),
+                    );
+                    return None;
+                }
+            }
+            rest = &after[name_len..];
+        }
+        out.push_str(rest);
+        Some(out)
+    }
+
     fn add_rule(&mut self, index: usize, file: &str, spec: &RuleSpec) -> Option<Rule> {
         let problems_before = self.problems.len();
         if !is_valid_id(&spec.id) {
@@ -94,7 +221,9 @@ impl Builder {
             self.add_term(index, file, &spec.id, keyword, Role::Any);
         }
         for regex in &spec.regex {
-            self.add_regex(index, file, &spec.id, regex);
+            if let Some(expanded) = self.expand_regex(file, &spec.id, regex) {
+                self.add_regex(index, file, &spec.id, &expanded);
+            }
         }
         for (group, terms) in spec.must.iter().enumerate() {
             if terms.is_empty() {
@@ -151,6 +280,12 @@ impl Builder {
     /// Adds a literal term, normalized the way post texts are so authors may write `警 察`
     /// or traditional characters and still match.
     fn add_term(&mut self, rule: usize, file: &str, rule_id: &str, term: &str, role: Role) {
+        if term.trim().starts_with('@') {
+            for expanded in self.expand_term(file, rule_id, term) {
+                self.add_term(rule, file, rule_id, &expanded, role);
+            }
+            return;
+        }
         let normalized = normalize(term.trim());
         if normalized.is_empty() {
             self.problem(
@@ -213,36 +348,49 @@ impl Builder {
         literal_len: Option<usize>,
         role: Role,
     ) {
-        let index = match self.index.get(&key) {
-            Some(&index) => index,
-            None => {
-                let index = self.patterns.len();
-                let mut pattern = match Pattern::with_flags(expression, PatternFlags::UTF8) {
-                    Ok(pattern) => pattern,
-                    Err(e) => {
-                        self.problem(file, rule_id, Some(&key.1), compile_message(&e));
-                        return;
-                    }
-                };
-                pattern.id = Some(index);
-                self.expressions.push(pattern);
-                self.patterns.push(PatternEntry {
-                    text: key.1.clone(),
-                    literal_len,
-                    uses: Vec::new(),
-                });
-                self.origins.push(Origin {
-                    file: file.to_owned(),
-                    rule: rule_id.to_owned(),
-                });
-                self.index.insert(key, index);
-                index
-            }
+        let Some(index) = self.pattern(file, rule_id, key, expression, literal_len) else {
+            return;
         };
         let uses = &mut self.patterns[index].uses;
         if !uses.contains(&(rule, role)) {
             uses.push((rule, role));
         }
+    }
+
+    /// The index of the expression for `key`, added to the database on first use.
+    fn pattern(
+        &mut self,
+        file: &str,
+        rule_id: &str,
+        key: (bool, String),
+        expression: String,
+        literal_len: Option<usize>,
+    ) -> Option<usize> {
+        if let Some(&index) = self.index.get(&key) {
+            return Some(index);
+        }
+        let index = self.patterns.len();
+        let mut pattern = match Pattern::with_flags(expression, PatternFlags::UTF8) {
+            Ok(pattern) => pattern,
+            Err(e) => {
+                self.problem(file, rule_id, Some(&key.1), compile_message(&e));
+                return None;
+            }
+        };
+        pattern.id = Some(index);
+        self.expressions.push(pattern);
+        self.patterns.push(PatternEntry {
+            text: key.1.clone(),
+            literal_len,
+            uses: Vec::new(),
+            lexicons: Vec::new(),
+        });
+        self.origins.push(Origin {
+            file: file.to_owned(),
+            rule: rule_id.to_owned(),
+        });
+        self.index.insert(key, index);
+        Some(index)
     }
 
     fn problem(&mut self, file: &str, rule: &str, pattern: Option<&str>, message: String) {
@@ -282,6 +430,39 @@ fn compile_message(error: &hyperscan::Error) -> String {
         hyperscan::Error::Hyperscan(hyperscan::HsError::CompileError(e)) => e.message().to_owned(),
         other => other.to_string(),
     }
+}
+
+fn is_valid_lexicon_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Appends the terms of lexicon `name` to `out`, expanding `@other` entries; `path` holds
+/// the lexicons being expanded, to report a cycle instead of recursing forever.
+fn expand_lexicon(
+    name: &str,
+    raw: &BTreeMap<String, (String, Vec<String>)>,
+    path: &mut Vec<String>,
+    out: &mut Vec<String>,
+) -> Result<(), String> {
+    if path.iter().any(|p| p == name) {
+        path.push(name.to_owned());
+        return Err(format!("lexicon cycle: @{}", path.join(" → @")));
+    }
+    let Some((_, terms)) = raw.get(name) else {
+        return Err(format!("unknown lexicon @{name}"));
+    };
+    path.push(name.to_owned());
+    for term in terms {
+        match term.trim().strip_prefix('@') {
+            Some(inner) => expand_lexicon(inner, raw, path, out)?,
+            None => out.push(term.clone()),
+        }
+    }
+    path.pop();
+    Ok(())
 }
 
 fn is_valid_id(id: &str) -> bool {
@@ -387,5 +568,59 @@ mod tests {
         assert!(text[0].contains("empty string"));
         assert!(text[1].contains("empty rule"));
         assert!(text[2].contains("duplicate rule id"));
+    }
+
+    #[test]
+    fn lexicons_expand_in_terms_and_regexes_and_report_cues() {
+        let rules = compile_text(concat!(
+            "[lexicon]\npolice = ['民警', '@traffic']\ntraffic = ['交警']\nhurt = ['砍伤']\n",
+            "[[rule]]\nid='a'\nname='a'\ndomain='d'\nseverity='low'\n",
+            "regex=['@hurt[0-9一两]名@police']\n",
+            "[[rule]]\nid='b'\nname='b'\ndomain='d'\nseverity='low'\n",
+            "near=[{a=['@police'], b=['@hurt'], within=1}]\n",
+        ))
+        .unwrap();
+        assert_eq!(rules.lexicon_names(), ["hurt", "police", "traffic"]);
+        let mut scanner = Scanner::new();
+        let fired = |text: &str, scanner: &mut Scanner| -> Vec<String> {
+            let mut ids: Vec<String> = rules
+                .scan(&normalize(text), scanner)
+                .iter()
+                .map(|m| rules.rule(m.rule).id.clone())
+                .collect();
+            ids.sort();
+            ids
+        };
+        assert_eq!(fired("男子砍伤1名交警", &mut scanner), ["a"]);
+        assert_eq!(fired("男子砍伤一名民警", &mut scanner), ["a"]);
+        assert_eq!(fired("交警被砍伤", &mut scanner), ["b"]);
+        assert!(fired("交警在路口执勤时被一名男子砍伤", &mut scanner).is_empty());
+        let police = rules.lexicon("police").unwrap();
+        let traffic = rules.lexicon("traffic").unwrap();
+        let cues: Vec<usize> = scanner.cues().iter().map(|c| c.lexicon).collect();
+        assert!(
+            cues.contains(&police) && cues.contains(&traffic),
+            "{cues:?}"
+        );
+    }
+
+    #[test]
+    fn unknown_duplicate_and_cyclic_lexicons_are_named() {
+        let problems = compile_text(concat!(
+            "[lexicon]\na = ['@b']\nb = ['@a']\n",
+            "[[rule]]\nid='r'\nname='r'\ndomain='d'\nseverity='low'\nkeywords=['@nope']\nregex=['x@none']\n",
+        ))
+        .unwrap_err();
+        let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        assert!(text.iter().any(|t| t.contains("lexicon cycle")), "{text:?}");
+        assert!(
+            text.iter()
+                .any(|t| t.contains("rule r") && t.contains("unknown lexicon @nope")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|t| t.contains("unknown lexicon @none")),
+            "{text:?}"
+        );
     }
 }

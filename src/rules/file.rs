@@ -1,5 +1,6 @@
 //! The rule file format (`rules/*.toml`), as written by rule authors. See `rules/README.md`.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -9,8 +10,43 @@ use super::RuleProblem;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleFile {
+    /// Named term lists (`[lexicon] police = ["民警", …]`), shared by the whole pack: a
+    /// term `@police` in any rule stands for every term of the list, and `@police` in a
+    /// regex for their alternation. Lexicons also feed the risk scorer's features.
+    #[serde(default)]
+    pub lexicon: BTreeMap<String, Vec<String>>,
+    /// How the learned risk scorer is used (at most one file of the pack sets it).
+    #[serde(default)]
+    pub scoring: Option<ScoringSpec>,
     #[serde(default, rename = "rule")]
     pub rules: Vec<RuleSpec>,
+}
+
+/// The `[scoring]` table: the model file beside the rules, its thresholds, its examples.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoringSpec {
+    /// The model file, relative to the rules directory.
+    pub model: String,
+    /// Score at or above which a post the rules missed still matches; the model's own
+    /// trained threshold when absent.
+    #[serde(default)]
+    pub threshold: Option<f32>,
+    /// Per predicted domain, overriding `threshold` (e.g. `{ "袭警" = 0.3 }`).
+    #[serde(default)]
+    pub thresholds: BTreeMap<String, f32>,
+    #[serde(default)]
+    pub examples: ScoringExamples,
+}
+
+/// Texts the model must score as risk, and texts it must score below the threshold.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoringExamples {
+    #[serde(default)]
+    pub risk: Vec<String>,
+    #[serde(default)]
+    pub neutral: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

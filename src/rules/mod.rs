@@ -17,7 +17,7 @@ use std::path::Path;
 
 pub use crate::models::{RuleRef, TermHit};
 pub use file::Severity;
-pub use ruleset::{Miss, Rule, RuleMatch, RuleOutcome, RuleSet, Scanner};
+pub use ruleset::{Cue, Miss, Rule, RuleMatch, RuleOutcome, RuleSet, Scanner};
 
 /// One problem with a rule pack, located as precisely as it can be.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::char_offsets::CharOffsets;
 use crate::models::{MatchedRule, RuleRef, Severity, TermHit};
+pub use crate::score::Cue;
 
 /// A compiled rule: its identity, its logic in terms of pattern roles, its filters.
 #[derive(Debug, Clone)]
@@ -72,6 +73,8 @@ pub(super) struct PatternEntry {
     pub literal_len: Option<usize>,
     /// Every (rule index, role) that uses this pattern.
     pub uses: Vec<(usize, Role)>,
+    /// The lexicons (indexes into [`RuleSet::lexicon_names`]) that hold this term.
+    pub lexicons: Vec<usize>,
 }
 
 /// The rules of one generation, ready to scan. `Send + Sync`: workers share it.
@@ -82,6 +85,8 @@ pub struct RuleSet {
     pub(super) database: Option<BlockDatabase>,
     pub(super) rules: Vec<Rule>,
     pub(super) patterns: Vec<PatternEntry>,
+    /// The pack's lexicons, in name order; a [`Cue`] names one by its index here.
+    lexicon_names: Vec<String>,
 }
 
 /// A rule that fired on a text, and the terms that made it fire.
@@ -123,6 +128,8 @@ pub struct Scanner {
     /// The rule set instance the scratch was last sized for.
     instance: u64,
     hits: Vec<(usize, usize, usize)>,
+    /// The lexicon terms the last scan found, in order of their end.
+    cues: Vec<Cue>,
 }
 
 /// One hit of a pattern in a rule's role, at byte offsets.
@@ -207,12 +214,28 @@ impl RuleSet {
             database,
             rules,
             patterns,
+            lexicon_names: Vec::new(),
         }
     }
 
     /// Generation 0: no rules, matches nothing.
     pub fn empty() -> RuleSet {
         RuleSet::new(0, None, Vec::new(), Vec::new())
+    }
+
+    pub(super) fn with_lexicons(mut self, lexicon_names: Vec<String>) -> RuleSet {
+        self.lexicon_names = lexicon_names;
+        self
+    }
+
+    /// The pack's lexicon names (without `@`), in name order.
+    pub fn lexicon_names(&self) -> &[String] {
+        &self.lexicon_names
+    }
+
+    /// The index of lexicon `name`, if the pack defines it.
+    pub fn lexicon(&self, name: &str) -> Option<usize> {
+        self.lexicon_names.iter().position(|n| n == name)
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -245,8 +268,14 @@ impl RuleSet {
             return Vec::new();
         };
         scanner.prepare(self, database);
-        let Scanner { scratch, hits, .. } = scanner;
+        let Scanner {
+            scratch,
+            hits,
+            cues,
+            ..
+        } = scanner;
         hits.clear();
+        cues.clear();
         let scratch = scratch.as_ref().expect("prepared above");
         let scanned = database.scan(normalized, scratch, |id, from, to, _| {
             hits.push((id as usize, from as usize, to as usize));
@@ -260,6 +289,18 @@ impl RuleSet {
         }
         if hits.is_empty() {
             return Vec::new();
+        }
+        for &(pattern, _, to) in hits.iter() {
+            let entry = &self.patterns[pattern];
+            if let Some(len) = entry.literal_len {
+                for &lexicon in &entry.lexicons {
+                    cues.push(Cue {
+                        lexicon,
+                        start: to - len,
+                        end: to,
+                    });
+                }
+            }
         }
 
         let mut by_rule: BTreeMap<usize, Vec<RoleHit>> = BTreeMap::new();
@@ -366,7 +407,13 @@ impl Scanner {
             scratch: None,
             instance: 0,
             hits: Vec::new(),
+            cues: Vec::new(),
         }
+    }
+
+    /// The lexicon terms found by the last scan, ordered by where they end.
+    pub fn cues(&self) -> &[Cue] {
+        &self.cues
     }
 
     /// Sizes the scratch for `rules`' database; a no-op when it already is.

@@ -1,0 +1,326 @@
+//! Training: L2-regularized logistic regression for risk and a softmax for the domain,
+//! both by AdaGrad SGD over hashed features, deterministic for a seed.
+//!
+//! The data is small (thousands of texts) and imbalanced (~7 % risk), so risk texts weigh
+//! more in the loss, and the threshold is not guessed: [`fit`] trains on inner folds,
+//! scores their held-out parts, and keeps the threshold that maximizes F1 of "a rule fired
+//! or the score passed" — the decision the engine makes.
+
+use super::model::{sigmoid, Header, Model, TrainedOn};
+
+/// One text ready to train on: its features, label, domain and whether a rule fired.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    pub features: Vec<(u64, f32)>,
+    pub risk: bool,
+    /// Index into the domain list, for risk texts whose domain is known.
+    pub domain: Option<usize>,
+    pub rule_fired: bool,
+    /// Whether the text hits the `police` lexicon: only those are scored at run time.
+    pub police: bool,
+}
+
+/// Training knobs. The defaults are what `fenghuo model train` uses.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub seed: u64,
+    pub epochs: usize,
+    pub dims_log2: u32,
+    pub domain_dims_log2: u32,
+    pub l2: f32,
+    pub rate: f32,
+    /// Weight of a risk text in the loss relative to a neutral one.
+    pub risk_weight: f32,
+    /// Folds for choosing the threshold.
+    pub inner_folds: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            seed: 20261130,
+            epochs: 12,
+            dims_log2: 18,
+            domain_dims_log2: 14,
+            l2: 1e-5,
+            rate: 0.2,
+            risk_weight: 1.0,
+            inner_folds: 4,
+        }
+    }
+}
+
+/// A model trained on `samples`, its threshold chosen by inner cross-validation.
+pub fn fit(
+    samples: &[&Sample],
+    domains: Vec<String>,
+    settings: &Settings,
+    files: Vec<String>,
+) -> Model {
+    let threshold = choose_threshold_by_cv(samples, settings);
+    let risk = fit_risk(samples, settings);
+    let domain = fit_domains(samples, domains.len(), settings);
+    let header = Header {
+        version: 1,
+        dims_log2: settings.dims_log2,
+        domain_dims_log2: settings.domain_dims_log2,
+        domains,
+        threshold,
+        seed: settings.seed,
+        trained_on: TrainedOn {
+            texts: samples.len(),
+            risk: samples.iter().filter(|s| s.risk).count(),
+            files,
+        },
+    };
+    Model::new(header, risk, domain)
+}
+
+fn choose_threshold_by_cv(samples: &[&Sample], settings: &Settings) -> f32 {
+    let labels: Vec<bool> = samples.iter().map(|s| s.risk).collect();
+    let fold_of = stratified_folds(&labels, settings.inner_folds, settings.seed ^ 0x5eed);
+    let mut scored = Vec::with_capacity(samples.len());
+    for fold in 0..settings.inner_folds {
+        let train: Vec<&Sample> = samples
+            .iter()
+            .zip(&fold_of)
+            .filter(|(_, &f)| f != fold)
+            .map(|(s, _)| *s)
+            .collect();
+        let weights = fit_risk(&train, settings);
+        let mask = (1u64 << settings.dims_log2) - 1;
+        for (sample, _) in samples.iter().zip(&fold_of).filter(|(_, &f)| f == fold) {
+            let margin: f32 = sample
+                .features
+                .iter()
+                .map(|&(h, v)| weights[(h & mask) as usize] * v)
+                .sum();
+            let score = if sample.police { sigmoid(margin) } else { 0.0 };
+            scored.push((score, sample.risk, sample.rule_fired));
+        }
+    }
+    best_threshold(&mut scored)
+}
+
+/// The threshold maximizing F1 of `rule_fired || score >= t` over `(score, risk,
+/// rule_fired)`; ties go to the lower threshold (more recall).
+pub fn best_threshold(scored: &mut [(f32, bool, bool)]) -> f32 {
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let positives = scored.iter().filter(|s| s.1).count() as f32;
+    // With t above every score, only rules decide.
+    let mut tp = scored.iter().filter(|s| s.2 && s.1).count() as f32;
+    let mut fp = scored.iter().filter(|s| s.2 && !s.1).count() as f32;
+    let f1 = |tp: f32, fp: f32| 2.0 * tp / (positives + tp + fp).max(1.0);
+    let mut best = (f1(tp, fp), 1.0f32);
+    for (i, &(score, risk, fired)) in scored.iter().enumerate() {
+        if !fired {
+            if risk {
+                tp += 1.0;
+            } else {
+                fp += 1.0;
+            }
+        }
+        // Only between distinct scores is there a threshold.
+        if scored.get(i + 1).is_some_and(|next| next.0 == score) {
+            continue;
+        }
+        let f = f1(tp, fp);
+        if f >= best.0 {
+            best = (f, score);
+        }
+    }
+    best.1.clamp(0.0, 1.0)
+}
+
+/// Risk weights: logistic loss, AdaGrad, L2 applied to the weights each step touches.
+pub fn fit_risk(samples: &[&Sample], settings: &Settings) -> Vec<f32> {
+    let size = 1usize << settings.dims_log2;
+    let mask = (size - 1) as u64;
+    let mut weights = vec![0f32; size];
+    let mut squares = vec![1e-6f32; size];
+    let mut order: Vec<usize> = (0..samples.len()).collect();
+    let mut rng = SplitMix(settings.seed);
+    for _ in 0..settings.epochs {
+        rng.shuffle(&mut order);
+        for &i in &order {
+            let sample = samples[i];
+            let margin: f32 = sample
+                .features
+                .iter()
+                .map(|&(h, v)| weights[(h & mask) as usize] * v)
+                .sum();
+            let (target, weight) = if sample.risk {
+                (1.0, settings.risk_weight)
+            } else {
+                (0.0, 1.0)
+            };
+            let g = (sigmoid(margin) - target) * weight;
+            for &(h, v) in &sample.features {
+                let j = (h & mask) as usize;
+                let grad = g * v + settings.l2 * weights[j];
+                squares[j] += grad * grad;
+                weights[j] -= settings.rate * grad / squares[j].sqrt();
+            }
+        }
+    }
+    weights
+}
+
+/// Domain weights: softmax over the domains, trained on risk texts whose domain is known.
+pub fn fit_domains(samples: &[&Sample], domains: usize, settings: &Settings) -> Vec<f32> {
+    let size = 1usize << settings.domain_dims_log2;
+    let mask = (size - 1) as u64;
+    let mut weights = vec![0f32; size * domains];
+    let mut squares = vec![1e-6f32; size * domains];
+    let labelled: Vec<(&Sample, usize)> = samples
+        .iter()
+        .filter_map(|s| s.domain.filter(|&d| d < domains).map(|d| (*s, d)))
+        .collect();
+    if labelled.is_empty() {
+        return weights;
+    }
+    let mut order: Vec<usize> = (0..labelled.len()).collect();
+    let mut rng = SplitMix(settings.seed ^ 0xd0);
+    let mut probabilities = vec![0f32; domains];
+    for _ in 0..settings.epochs * 2 {
+        rng.shuffle(&mut order);
+        for &i in &order {
+            let (sample, target) = labelled[i];
+            for (d, p) in probabilities.iter_mut().enumerate() {
+                let table = &weights[d * size..(d + 1) * size];
+                *p = sample
+                    .features
+                    .iter()
+                    .map(|&(h, v)| table[(h & mask) as usize] * v)
+                    .sum();
+            }
+            let max = probabilities
+                .iter()
+                .copied()
+                .fold(f32::NEG_INFINITY, f32::max);
+            let mut total = 0.0;
+            for p in probabilities.iter_mut() {
+                *p = (*p - max).exp();
+                total += *p;
+            }
+            for (d, p) in probabilities.iter().enumerate() {
+                let g = p / total - if d == target { 1.0 } else { 0.0 };
+                for &(h, v) in &sample.features {
+                    let j = d * size + (h & mask) as usize;
+                    let grad = g * v + settings.l2 * weights[j];
+                    squares[j] += grad * grad;
+                    weights[j] -= settings.rate * grad / squares[j].sqrt();
+                }
+            }
+        }
+    }
+    weights
+}
+
+/// Assigns each item a fold in `0..k`, risk and neutral items spread evenly, reproducibly.
+pub fn stratified_folds(labels: &[bool], k: usize, seed: u64) -> Vec<usize> {
+    let k = k.max(1);
+    let mut fold_of = vec![0; labels.len()];
+    let mut rng = SplitMix(seed);
+    for class in [true, false] {
+        let mut members: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == class).collect();
+        rng.shuffle(&mut members);
+        for (n, i) in members.into_iter().enumerate() {
+            fold_of[i] = n % k;
+        }
+    }
+    fold_of
+}
+
+/// SplitMix64: a tiny, stable generator (its output never changes with a crate version).
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            items.swap(i, j);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(features: &[u64], risk: bool, domain: Option<usize>) -> Sample {
+        Sample {
+            features: features.iter().map(|&h| (h, 1.0)).collect(),
+            risk,
+            domain,
+            rule_fired: false,
+            police: true,
+        }
+    }
+
+    #[test]
+    fn learns_a_separable_signal_deterministically() {
+        let mut samples = Vec::new();
+        for i in 0..40u64 {
+            samples.push(sample(&[1, 100 + i], true, Some((i % 2) as usize)));
+            samples.push(sample(&[2, 200 + i], false, None));
+        }
+        // Domain signal: feature 3 for domain 1.
+        for s in samples.iter_mut().filter(|s| s.domain == Some(1)) {
+            s.features.push((3, 1.0));
+        }
+        let refs: Vec<&Sample> = samples.iter().collect();
+        let settings = Settings {
+            dims_log2: 10,
+            domain_dims_log2: 8,
+            ..Settings::default()
+        };
+        let domains = vec!["a".to_owned(), "b".to_owned()];
+        let model = fit(&refs, domains.clone(), &settings, vec![]);
+        let again = fit(&refs, domains, &settings, vec![]);
+        assert_eq!(model.header, again.header);
+        let mut buffer = crate::score::FeatureBuffer::new();
+        let mut predict = |features: &[u64]| {
+            crate::score::features::fill_for_test(&mut buffer, features);
+            model.predict(&buffer)
+        };
+        let risky = predict(&[1, 3]);
+        let calm = predict(&[2]);
+        assert!(risky.score > model.header.threshold, "{risky:?}");
+        assert!(calm.score < model.header.threshold, "{calm:?}");
+        assert_eq!(risky.domain, 1);
+        assert_eq!(predict(&[1]).domain, 0);
+    }
+
+    #[test]
+    fn threshold_maximizes_f1_of_rules_or_score() {
+        // Two risk texts a rule caught, one risk at 0.6, a neutral at 0.4 and at 0.7.
+        let mut scored = vec![
+            (0.1, true, true),
+            (0.2, true, true),
+            (0.6, true, false),
+            (0.4, false, false),
+            (0.7, false, false),
+        ];
+        let t = best_threshold(&mut scored);
+        assert!(t > 0.4 && t <= 0.6, "{t}");
+    }
+
+    #[test]
+    fn folds_are_stratified() {
+        let labels: Vec<bool> = (0..100).map(|i| i % 10 == 0).collect();
+        let folds = stratified_folds(&labels, 5, 1);
+        for f in 0..5 {
+            let risk = (0..100).filter(|&i| folds[i] == f && labels[i]).count();
+            assert_eq!(risk, 2);
+        }
+    }
+}
