@@ -7,6 +7,9 @@
 //! event window (`events.quiet_minutes` and then some). Alerts raised again during the
 //! replay carry the same ids as before (ids derive from the posts), and the outbox and the
 //! receivers drop what they already have, so a restart never doubles a notice.
+//!
+//! Hits go to the grader as frames of their own, numbered from 0 in the order read; a
+//! track engine takes no other input (no `[[sources]]`; do not push posts to it).
 
 use std::time::Duration;
 
