@@ -71,10 +71,18 @@ check-deploy:
 	promtool check rules deploy/prometheus/alerts.yml
 	promtool test rules deploy/prometheus/alerts_test.yml
 
-## lint: formatting and clippy
+## lint: formatting, clippy, and cargo deny (licences, bans, sources: offline; see deny.toml)
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
+	@if command -v cargo-deny >/dev/null 2>&1; then \
+		$(CARGO) deny --offline check licenses bans sources; \
+	else echo "cargo-deny not installed: licence/ban/source checks skipped (cargo install cargo-deny --locked)"; fi
+
+## audit: RustSec advisories (needs github.com, which the build machines cannot reach)
+audit:
+	@command -v cargo-deny >/dev/null 2>&1 || $(CARGO) install cargo-deny --locked
+	$(CARGO) deny check advisories
 
 ## eval: the rule pack on the labelled texts; clustering on the sample and the scenario feeds
 eval: deps
