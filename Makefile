@@ -76,10 +76,18 @@ check-deploy:
 	promtool check rules deploy/prometheus/alerts.yml
 	promtool test rules deploy/prometheus/alerts_test.yml
 
-## lint: formatting and clippy
+## lint: formatting, clippy, and cargo deny (licences, bans, sources: offline; see deny.toml)
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
+	@if command -v cargo-deny >/dev/null 2>&1; then \
+		$(CARGO) deny --offline check licenses bans sources; \
+	else echo "cargo-deny not installed: licence/ban/source checks skipped (cargo install cargo-deny --locked)"; fi
+
+## audit: RustSec advisories (needs github.com, which the build machines cannot reach)
+audit:
+	@command -v cargo-deny >/dev/null 2>&1 || $(CARGO) install cargo-deny --locked
+	$(CARGO) deny check advisories
 
 ## eval: the rule pack on the dev texts; k-fold CV of rules, model and both on all labelled texts
 ## (misses and false alarms listed); detection on the sample feed; clustering on the feeds

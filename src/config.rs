@@ -129,6 +129,11 @@ pub struct HttpConfig {
     pub body_timeout_secs: u64,
     /// A push WebSocket that sends nothing (not even a pong) for this long is closed.
     pub idle_timeout_secs: u64,
+    /// PEM certificate chain and private key: both set, the listener serves HTTPS.
+    #[serde(default)]
+    pub tls_cert: Option<PathBuf>,
+    #[serde(default)]
+    pub tls_key: Option<PathBuf>,
     /// Token a wall screen gives in its URL (`/?token=…`, then a cookie) to see the wall
     /// display, its socket and the reports. Empty: the wall is open, unless
     /// `protect_reads` is on (then the main token opens it).
@@ -169,14 +174,20 @@ impl HttpConfig {
             })
     }
 
-    /// The listener's protections.
-    pub fn limits(&self) -> crate::api::server::ListenerLimits {
-        crate::api::server::ListenerLimits {
+    /// The listener's protections (and its TLS acceptor, read from the PEM files).
+    pub fn limits(&self) -> Result<crate::api::server::ListenerLimits, String> {
+        let tls = match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(crate::api::server::tls_acceptor(cert, key)?),
+            (None, None) => None,
+            _ => return Err("http.tls_cert and http.tls_key go together".to_owned()),
+        };
+        Ok(crate::api::server::ListenerLimits {
+            tls,
             max_connections: self.max_connections,
             header_timeout_secs: self.header_timeout_secs,
             body_timeout_secs: self.body_timeout_secs,
             idle_timeout_secs: self.idle_timeout_secs,
-        }
+        })
     }
 }
 

@@ -62,6 +62,8 @@ pub enum EngineError {
     Panicked,
     #[error("{0}")]
     Exposed(String),
+    #[error("{0}")]
+    Tls(String),
 }
 
 /// Lines an output buffers before it drops (live) or waits (replay).
@@ -309,7 +311,7 @@ impl Engine {
                 push,
             );
             let stop = shutdown.clone();
-            let limits = config.http.limits();
+            let limits = config.http.limits().map_err(EngineError::Tls)?;
             let server = tokio::spawn(api::server::serve(listener, router, limits, stop));
             tracing::info!(%addr, "HTTP API listening");
             tracing::info!(url = %format!("http://{addr}/"), "wall display");

@@ -66,14 +66,14 @@ async fn step_fields_are_bounded() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn silences_are_bounded_in_time_and_size() {
     let test = TestEngine::start("").await;
-    let silence = |ends_at: &str, levels: Vec<String>| {
+    let silence = |ends_at: &str, domains: Vec<String>| {
         serde_json::json!({
-            "matchers": { "levels": levels },
+            "matchers": { "domains": domains },
             "ends_at": ends_at,
             "created_by": "值班员",
         })
     };
-    let red = vec!["red".to_owned()];
+    let red = vec!["执法办案".to_owned()];
     let (status, answer) = post(
         &test,
         "/api/v1/silences",

@@ -63,3 +63,35 @@ fn the_container_config_needs_a_token_and_kubernetes_gives_one() {
     let policy = read("deploy/kubernetes/networkpolicy.yaml");
     assert!(policy.contains("kind: NetworkPolicy") && policy.contains("port: 8080"));
 }
+
+/// Optional TLS (rustls) on the listener: HTTPS on 127.0.0.1:0 with a certificate the
+/// client trusts; plain HTTP to it gets no answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_listener_serves_https_with_a_configured_certificate() {
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls");
+    let test = crate::support::TestEngine::start(&format!(
+        "[http]\ntls_cert = \"{fixtures}/cert.pem\"\ntls_key = \"{fixtures}/key.pem\"\n"
+    ))
+    .await;
+    let root =
+        reqwest::Certificate::from_pem(read("tests/fixtures/tls/cert.pem").as_bytes()).unwrap();
+    let client = reqwest::Client::builder()
+        .add_root_certificate(root)
+        .build()
+        .unwrap();
+    let answer = client
+        .get(format!("https://{}/healthz", test.addr()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.text().await.unwrap(), "ok\n");
+    let plain = tokio::time::timeout(
+        std::time::Duration::from_secs(15),
+        reqwest::get(format!("http://{}/healthz", test.addr())),
+    )
+    .await
+    .expect("a plain request is answered or refused, not held");
+    assert!(plain.is_err() || plain.unwrap().status() != 200);
+    test.finish().await;
+}

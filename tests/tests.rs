@@ -20,6 +20,7 @@ mod layout;
 mod listener;
 mod officials;
 mod operability;
+mod properties;
 mod push;
 mod replay;
 mod reports;

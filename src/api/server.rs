@@ -14,7 +14,9 @@
 //!   connections go too); once three quarters of the slots are taken it is one second, so
 //!   a slow-loris load recycles slots fast enough for `/healthz` to be served;
 //! - every request body must arrive within `body_timeout_secs` ([`DeadlineBody`]);
-//! - on shutdown, open connections are asked to finish and dropped after a short grace.
+//! - on shutdown, open connections are asked to finish and dropped after a short grace;
+//! - with `http.tls_cert` and `http.tls_key`, it serves HTTPS (rustls; the handshake
+//!   within the header timeout).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -38,8 +40,10 @@ use crate::ingest::push::BodyTimedOut;
 use crate::telemetry::{HTTP_ACCEPT_ERRORS, HTTP_CONNECTIONS};
 
 /// How the listener protects itself (`[http]` in the configuration).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ListenerLimits {
+    /// HTTPS with this certificate and key when set (`http.tls_cert`, `http.tls_key`).
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
     /// Connections open at once (WebSockets included); more wait in the accept backlog.
     pub max_connections: usize,
     /// A request head must arrive within this of connecting or of the last response.
@@ -105,25 +109,19 @@ pub async fn serve(
         } else {
             Duration::from_secs(limits.header_timeout_secs)
         };
-        let io = TokioIo::new(Held {
-            stream,
-            _permit: permit,
-        });
-        let service = TowerToHyperService::new(router.clone());
+        let router = router.clone();
         let stop = shutdown.clone();
+        let tls = limits.tls.clone();
         connections.spawn(async move {
             metrics::gauge!(HTTP_CONNECTIONS).increment(1.0);
-            let mut builder = hyper::server::conn::http1::Builder::new();
-            builder
-                .timer(TokioTimer::new())
-                .header_read_timeout(header_timeout);
-            let connection = builder.serve_connection(io, service).with_upgrades();
-            tokio::pin!(connection);
-            tokio::select! {
-                _ = connection.as_mut() => {}
-                _ = stop.cancelled() => {
-                    connection.as_mut().graceful_shutdown();
-                    let _ = tokio::time::timeout(SHUTDOWN_GRACE, connection).await;
+            match tls {
+                None => serve_connection(stream, permit, router, header_timeout, stop).await,
+                Some(acceptor) => {
+                    // The handshake counts against the header timeout.
+                    let handshake = tokio::time::timeout(header_timeout, acceptor.accept(stream));
+                    if let Ok(Ok(stream)) = handshake.await {
+                        serve_connection(stream, permit, router, header_timeout, stop).await;
+                    }
                 }
             }
             metrics::gauge!(HTTP_CONNECTIONS).decrement(1.0);
@@ -137,6 +135,59 @@ pub async fn serve(
     .await;
     connections.abort_all();
     while connections.join_next().await.is_some() {}
+}
+
+/// Serves HTTP/1.1 (with upgrades) on one connection until it ends or shutdown's grace.
+async fn serve_connection<S>(
+    stream: S,
+    permit: OwnedSemaphorePermit,
+    router: Router,
+    header_timeout: Duration,
+    stop: CancellationToken,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let io = TokioIo::new(Held {
+        stream,
+        _permit: permit,
+    });
+    let service = TowerToHyperService::new(router);
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    let connection = builder.serve_connection(io, service).with_upgrades();
+    tokio::pin!(connection);
+    tokio::select! {
+        _ = connection.as_mut() => {}
+        _ = stop.cancelled() => {
+            connection.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(SHUTDOWN_GRACE, connection).await;
+        }
+    }
+}
+
+/// Reads a PEM certificate chain and private key into a TLS acceptor.
+pub fn tls_acceptor(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<tokio_rustls::TlsAcceptor, String> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let chain = CertificateDer::pem_file_iter(cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| format!("http.tls_cert {}: {e}", cert.display()))?;
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| format!("http.tls_key {}: {e}", key.display()))?;
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| format!("TLS: {e}"))?
+    .with_no_client_auth()
+    .with_single_cert(chain, key)
+    .map_err(|e| format!("http.tls_cert / tls_key: {e}"))?;
+    Ok(tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config)))
 }
 
 /// A connection's socket with its slot of the cap: the slot is free again only when the
