@@ -19,6 +19,7 @@ mod layout;
 mod listener;
 mod officials;
 mod operability;
+mod outbox;
 mod push;
 mod replay;
 mod reports;

@@ -2,11 +2,13 @@
 //! and dead letters.
 
 use chrono::{DateTime, Utc};
+use metrics::counter;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{time, IncidentUpdate, Outbox, OutboxError};
+use crate::telemetry::{OUTBOX_CONFLICTS, OUTBOX_DUPLICATES};
 
 /// A message for receivers: an alert, or a deadline-overdue reminder about one.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -61,8 +63,8 @@ pub enum Outcome<'a> {
 }
 
 impl Outbox {
-    /// Commits a notice for `receivers`; an already committed `notice_id` (a restart
-    /// re-emitting the same alert) is ignored. Returns the sequence number if new.
+    /// Commits a notice for `receivers` (see [`insert_notice`] for an id already there).
+    /// Returns the sequence number if new.
     pub fn append(
         &self,
         notice: &NewNotice<'_>,
@@ -187,25 +189,128 @@ impl Outbox {
     }
 }
 
+/// Commits one notice. A `notice_id` already in the outbox is never dropped silently:
+/// - the same notice again (same event, kind and level: a restart or a replay re-emitting
+///   an alert) is skipped on purpose — that is what the id is for — and counted as a
+///   duplicate;
+/// - a *different* notice under an existing id is a bug upstream (ids must be unique for
+///   ever): it is logged as an error, counted as a conflict, and still committed, under
+///   `{notice_id}!{n}`, so that nobody misses it.
 pub(super) fn insert_notice(
     db: &Connection,
     notice: &NewNotice<'_>,
     receivers: &[String],
     now: DateTime<Utc>,
 ) -> Result<Option<i64>, OutboxError> {
-    let inserted = db.execute(
-        "INSERT OR IGNORE INTO notices (notice_id, event_id, kind, level, created_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![notice.notice_id, notice.event_id, notice.kind, notice.level, now.to_rfc3339(), notice.body.to_string()],
-    )?;
-    if inserted == 0 {
-        return Ok(None);
+    let mut notice_id = notice.notice_id.to_owned();
+    for attempt in 1u32.. {
+        let inserted = db.execute(
+            "INSERT INTO notices (notice_id, event_id, kind, level, created_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (notice_id) DO NOTHING",
+            params![notice_id, notice.event_id, notice.kind, notice.level, now.to_rfc3339(), notice.body.to_string()],
+        )?;
+        if inserted == 1 {
+            break;
+        }
+        let existing: (String, String, String) = db.query_row(
+            "SELECT event_id, kind, level FROM notices WHERE notice_id = ?1",
+            [&notice_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        if attempt == 1
+            && (
+                existing.0.as_str(),
+                existing.1.as_str(),
+                existing.2.as_str(),
+            ) == (notice.event_id, notice.kind, notice.level)
+        {
+            tracing::info!(notice = %notice_id, "notice already committed; skipped as a duplicate");
+            counter!(OUTBOX_DUPLICATES).increment(1);
+            return Ok(None);
+        }
+        if attempt == 1 {
+            tracing::error!(
+                notice = %notice_id,
+                event = %notice.event_id,
+                kind = %notice.kind,
+                level = %notice.level,
+                existing_kind = %existing.1,
+                existing_level = %existing.2,
+                "a different notice already has this id; committing it under a new one"
+            );
+            counter!(OUTBOX_CONFLICTS).increment(1);
+        }
+        notice_id = format!("{}!{}", notice.notice_id, attempt + 1);
     }
     let seq = db.last_insert_rowid();
     for receiver in receivers {
         db.execute(
-            "INSERT OR IGNORE INTO notice_receivers (seq, receiver) VALUES (?1, ?2)",
+            "INSERT INTO notice_receivers (seq, receiver) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
             params![seq, receiver],
         )?;
     }
     Ok(Some(seq))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn notice<'a>(id: &'a str, kind: &'a str, level: &'a str, body: &'a Value) -> NewNotice<'a> {
+        NewNotice {
+            notice_id: id,
+            event_id: "evt-1",
+            kind,
+            level,
+            body,
+        }
+    }
+
+    #[test]
+    fn a_notice_id_already_taken_is_never_dropped_silently() {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = Outbox::open(dir.path()).unwrap();
+        let receivers = vec!["hook".to_owned()];
+        let now = Utc::now();
+        let body = json!({"alert": {"n": 1}});
+        let first = outbox
+            .append(
+                &notice("evt-1#1", "opened", "yellow", &body),
+                &receivers,
+                now,
+            )
+            .unwrap();
+        assert!(first.is_some());
+        // The same alert again (a restart re-emitting it): skipped on purpose.
+        let again = json!({"alert": {"n": 1, "emitted_at": "later"}});
+        let duplicate = outbox
+            .append(
+                &notice("evt-1#1", "opened", "yellow", &again),
+                &receivers,
+                now,
+            )
+            .unwrap();
+        assert_eq!(duplicate, None);
+        // A different alert under the same id: committed under a new id, not lost.
+        let other = json!({"alert": {"n": 2}});
+        let conflict = outbox
+            .append(
+                &notice("evt-1#1", "escalated", "red", &other),
+                &receivers,
+                now,
+            )
+            .unwrap();
+        assert!(conflict > first);
+        assert_eq!(outbox.pending("hook").unwrap(), 2);
+        let db = outbox.db();
+        let ids: Vec<String> = db
+            .prepare("SELECT notice_id FROM notices ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(ids, ["evt-1#1", "evt-1#1!2"]);
+    }
 }

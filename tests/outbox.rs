@@ -1,0 +1,123 @@
+//! The outbox never loses an alert: not for a re-opened event, not on a full disk, not
+//! behind one notice a receiver refuses.
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Value};
+
+use crate::support::receiver::{Behaviour, Call, TestReceiver};
+use crate::support::{http, TestEngine};
+
+const FAST_RETRY: &str =
+    "[delivery]\nretry_initial_ms = 10\nretry_max_ms = 50\ngive_up_after_secs = 60\n";
+
+fn webhook(name: &str, url: &str) -> String {
+    format!("[[receivers]]\nname = {name:?}\nkind = \"webhook\"\nurl = {url:?}\n")
+}
+
+/// A canonical post on Weibo at `minute` minutes after 2026-11-28 10:00 (Beijing).
+fn post(id: &str, body: &str, minute: i64, followers: u64, repost_of: Option<&str>) -> Value {
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap()
+        + chrono::Duration::minutes(minute);
+    json!({
+        "platform": "weibo", "id": id, "body": body, "published_at": at.to_rfc3339(),
+        "author": {"id": format!("a-{id}"), "followers": followers},
+        "repost_of": repost_of,
+    })
+}
+
+async fn push(test: &TestEngine, posts: &[Value]) {
+    let body: String = posts.iter().map(|p| p.to_string() + "\n").collect();
+    let (status, answer) = http(test.addr(), "POST", "/api/v1/ingest", &[], body.as_bytes()).await;
+    assert_eq!(status, 202, "{answer}");
+}
+
+fn payloads(calls: &[Call]) -> Vec<Value> {
+    calls
+        .iter()
+        .filter(|c| c.status == 200)
+        .map(|c| serde_json::from_str(&c.body).unwrap())
+        .collect()
+}
+
+fn has(calls: &[Call], event: &str, kind: &str, nth: usize) -> bool {
+    payloads(calls)
+        .iter()
+        .filter(|p| p["event_id"] == event && p["kind"] == kind)
+        .count()
+        >= nth
+}
+
+/// Issue 15 A1: post X, a newer post so X's event resolves, then X again with 24 reposts
+/// from 1M-follower accounts. The re-opened event's alerts used to reuse the first
+/// instance's ids (`#1`, `#2`) and vanish in the outbox's `INSERT OR IGNORE`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reopened_events_alerts_reach_the_receiver() {
+    let receiver = TestReceiver::start(Behaviour::FailFirst(0)).await;
+    let overlay = webhook("hook", &receiver.url("/")) + FAST_RETRY;
+    let test = TestEngine::start(&overlay).await;
+    let event = "evt-weibo-x1";
+    let x = post(
+        "x1",
+        "某地警察打人，太过分了，视频里民警殴打路人",
+        0,
+        100,
+        None,
+    );
+
+    push(&test, std::slice::from_ref(&x)).await;
+    receiver
+        .wait_until(|calls| has(calls, event, "opened", 1))
+        .await;
+    // Three hours later (quiet_minutes = 60): X's event resolves.
+    push(
+        &test,
+        &[post("y1", "派出所户籍窗口百般刁难", 180, 100, None)],
+    )
+    .await;
+    receiver
+        .wait_until(|calls| has(calls, event, "resolved", 1))
+        .await;
+    // X again, now with reposts from big accounts.
+    let mut again = vec![x];
+    for i in 0..24 {
+        let id = format!("r{i}");
+        again.push(post(
+            &id,
+            "转发：警察打人，太过分了",
+            181,
+            1_000_000,
+            Some("x1"),
+        ));
+    }
+    push(&test, &again).await;
+    receiver
+        .wait_until(|calls| has(calls, event, "opened", 2))
+        .await;
+
+    let alerts = test.finish_alerts().await;
+    let emitted: Vec<&Value> = alerts.iter().filter(|a| a["event_id"] == event).collect();
+    let kinds: Vec<&str> = emitted
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds[..2], ["opened", "resolved"], "{kinds:?}");
+    assert!(kinds[2..].contains(&"opened"), "{kinds:?}");
+    assert!(
+        kinds[2..].contains(&"escalated"),
+        "the reposts raise the re-opened event: {kinds:?}"
+    );
+    let ids: BTreeSet<&str> = emitted
+        .iter()
+        .map(|a| a["alert_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), emitted.len(), "alert ids are unique: {ids:?}");
+    // Every alert the engine emitted reached the receiver (shutdown drains the outbox).
+    let delivered: BTreeSet<String> = payloads(&receiver.calls())
+        .iter()
+        .map(|p| p["notice_id"].as_str().unwrap().to_owned())
+        .collect();
+    for id in &ids {
+        assert!(delivered.contains(*id), "{id} delivered; got {delivered:?}");
+    }
+}
