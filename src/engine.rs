@@ -145,6 +145,7 @@ impl Engine {
             receivers: config.receivers.iter().map(|r| r.name.clone()).collect(),
             output: alerts_output,
             committed: committed.clone(),
+            stop: shutdown.clone(),
         };
         let commit = commit.spawn().map_err(io("starting the commit stage"))?;
         let matches_out = match &config.output.matches {

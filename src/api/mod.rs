@@ -162,7 +162,7 @@ async fn ready(State(state): State<AppState>) -> Response {
     let writable = tokio::task::spawn_blocking(move || outbox.writable()).await;
     let outbox_problem = match writable {
         Ok(Ok(())) => None,
-        Ok(Err(e)) => Some(e.to_string()),
+        Ok(Err(e)) => Some(e),
         Err(e) => Some(e.to_string()),
     };
     match (state.health.readiness(&state.rules), outbox_problem) {

@@ -15,7 +15,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::outbox::{Notice, Outbox, Outcome};
 use super::receiver::Receiver;
-use crate::telemetry::{DEAD_LETTERS, DELIVERIES, DELIVERY_SECONDS, OUTBOX_PENDING};
+use crate::telemetry::{
+    DEAD_LETTERS, DELIVERIES, DELIVERY_SECONDS, OUTBOX_CURSOR_FAILURES, OUTBOX_PENDING,
+};
 
 /// `[delivery]` in the configuration.
 #[derive(Debug, Clone, Deserialize)]
@@ -38,8 +40,23 @@ pub struct Dispatcher {
 impl Dispatcher {
     pub async fn run(mut self, shutdown: CancellationToken) {
         let name = self.receiver.name().to_owned();
+        // The dispatcher's own cursor: it moves on as notices are done even while storing
+        // the cursor fails (disk full), so no notice is sent again in a loop; the stored
+        // cursor catches up with the next write that succeeds.
+        let mut cursor = loop {
+            match self.outbox.cursor(&name) {
+                Ok(cursor) => break cursor,
+                Err(e) => {
+                    tracing::error!(receiver = %name, error = %e, "reading the cursor failed; retrying");
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return,
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    }
+                }
+            }
+        };
         loop {
-            let next = self.outbox.next_for(&name);
+            let next = self.outbox.next_after(&name, cursor);
             let notice = match next {
                 Ok(Some(notice)) => notice,
                 Ok(None) => {
@@ -58,12 +75,13 @@ impl Dispatcher {
                     }
                 }
             };
-            if let Ok(pending) = self.outbox.pending(&name) {
+            if let Ok(pending) = self.outbox.pending_after(&name, cursor) {
                 gauge!(OUTBOX_PENDING, "receiver" => name.clone()).set(pending as f64);
             }
             if !self.deliver(&notice, &shutdown).await {
                 return;
             }
+            cursor = cursor.max(notice.seq);
         }
     }
 
@@ -85,7 +103,8 @@ impl Dispatcher {
         };
         let finish = |outcome: Outcome<'_>| {
             if let Err(e) = self.outbox.finish(name, notice, outcome, Utc::now()) {
-                tracing::error!(receiver = name, error = %e, "moving the delivery cursor failed");
+                counter!(OUTBOX_CURSOR_FAILURES, "receiver" => name.to_owned()).increment(1);
+                tracing::error!(receiver = name, notice = %notice.notice_id, error = %e, "storing the delivery cursor failed; moving on (a restart before the next stored cursor sends this notice again, under the same idempotency key)");
             }
         };
         if self.silenced(notice) {

@@ -14,6 +14,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
+use metrics::gauge;
 use rusqlite::Connection;
 
 pub use feed::{merge_velocity, FeedEntry, IncidentView, Snapshot};
@@ -26,6 +27,8 @@ pub use workflow::{DepartmentAck, JointOverdue, StepOutcome, StepTake, StepTaken
 use incidents::upsert_incident;
 use notices::insert_notice;
 
+use crate::telemetry::OUTBOX_COMMIT_FAILING;
+
 #[derive(Debug, thiserror::Error)]
 #[error("outbox: {0}")]
 pub struct OutboxError(#[from] rusqlite::Error);
@@ -34,6 +37,10 @@ pub struct Outbox {
     /// One connection: SQLite serializes writers anyway, and every statement here is
     /// short. A std mutex, held only for the statement, never across an await.
     db: Mutex<Connection>,
+    /// The last commit's error while commits fail (disk full, I/O error); `None` once one
+    /// succeeds again. Readiness reports it: a probe alone may pass while real commits,
+    /// which need new pages, fail.
+    commit_error: Mutex<Option<String>>,
 }
 
 const SCHEMA: &str = "
@@ -96,6 +103,10 @@ CREATE TABLE IF NOT EXISTS overdue_sent (
     step TEXT NOT NULL,
     PRIMARY KEY (event_id, step)
 );
+CREATE TABLE IF NOT EXISTS probe (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS silences (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     matchers TEXT NOT NULL,
@@ -121,17 +132,74 @@ impl Outbox {
         db.busy_timeout(std::time::Duration::from_secs(5))?;
         db.execute_batch(SCHEMA)?;
         db.execute_batch(workflow::SCHEMA)?;
-        Ok(Outbox { db: Mutex::new(db) })
+        Ok(Outbox {
+            db: Mutex::new(db),
+            commit_error: Mutex::new(None),
+        })
     }
 
     pub(crate) fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.db.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Whether a write goes through (for readiness).
-    pub fn writable(&self) -> Result<(), OutboxError> {
-        self.db().execute_batch("BEGIN IMMEDIATE; ROLLBACK;")?;
+    /// Whether commits go through (for readiness): the last commit did not fail, and a
+    /// probe row is actually written and synced (an empty transaction writes nothing, so
+    /// it passes on a full disk).
+    pub fn writable(&self) -> Result<(), String> {
+        if let Some(error) = self.commit_error() {
+            return Err(format!("commits failing: {error}"));
+        }
+        self.db()
+            .execute(
+                "INSERT INTO probe (id, at) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET at = ?1",
+                [Utc::now().to_rfc3339()],
+            )
+            .map_err(|e| format!("probe write failed: {e}"))?;
         Ok(())
+    }
+
+    /// The last commit's error, while commits fail.
+    pub fn commit_error(&self) -> Option<String> {
+        self.commit_error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Records how a commit went, for readiness and the `fenghuo_outbox_commit_failing`
+    /// gauge.
+    fn commit_went<T>(&self, result: Result<T, OutboxError>) -> Result<T, OutboxError> {
+        let error = result.as_ref().err().map(ToString::to_string);
+        gauge!(OUTBOX_COMMIT_FAILING).set(if error.is_some() { 1.0 } else { 0.0 });
+        *self.commit_error.lock().unwrap_or_else(|e| e.into_inner()) = error;
+        result
+    }
+
+    /// Caps the database file at `pages` pages (SQLite's `max_page_count`; `None`: no
+    /// cap beyond SQLite's own). A commit that needs more fails with "database or disk is
+    /// full", exactly as on a full disk: how the disk-full behaviour is tested, and a way
+    /// to bound the outbox's size.
+    pub fn limit_pages(&self, pages: Option<u32>) -> Result<u32, OutboxError> {
+        let pages = pages.unwrap_or(u32::MAX - 1);
+        Ok(self
+            .db()
+            .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| {
+                r.get(0)
+            })?)
+    }
+
+    /// Refuses (or allows again) every write on the outbox's connection (SQLite's
+    /// `query_only`): commits, cursors and attempts fail while reads work, as when the
+    /// disk is full or read-only. For tests and drills of that situation.
+    pub fn refuse_writes(&self, refuse: bool) -> Result<(), OutboxError> {
+        self.db()
+            .execute_batch(&format!("PRAGMA query_only = {}", u8::from(refuse)))?;
+        Ok(())
+    }
+
+    /// Pages in the database file now.
+    pub fn page_count(&self) -> Result<u32, OutboxError> {
+        Ok(self.db().query_row("PRAGMA page_count", [], |r| r.get(0))?)
     }
 
     /// Commits several alerts (incident + notice each) in one transaction: one disk sync
@@ -141,15 +209,18 @@ impl Outbox {
         alerts: &[AlertCommit<'_>],
         now: DateTime<Utc>,
     ) -> Result<Option<i64>, OutboxError> {
-        let mut db = self.db();
-        let tx = db.transaction()?;
-        let mut newest = None;
-        for alert in alerts {
-            upsert_incident(&tx, &alert.incident, now)?;
-            newest = insert_notice(&tx, &alert.notice, alert.receivers, now)?.or(newest);
-        }
-        tx.commit()?;
-        Ok(newest)
+        let committed = (|| {
+            let mut db = self.db();
+            let tx = db.transaction()?;
+            let mut newest = None;
+            for alert in alerts {
+                upsert_incident(&tx, &alert.incident, now)?;
+                newest = insert_notice(&tx, &alert.notice, alert.receivers, now)?.or(newest);
+            }
+            tx.commit()?;
+            Ok(newest)
+        })();
+        self.commit_went(committed)
     }
 
     /// Deletes notices (and their records) older than `keep`, and incidents not updated since.

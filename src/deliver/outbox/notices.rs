@@ -71,28 +71,43 @@ impl Outbox {
         receivers: &[String],
         now: DateTime<Utc>,
     ) -> Result<Option<i64>, OutboxError> {
-        let mut db = self.db();
-        let tx = db.transaction()?;
-        let seq = insert_notice(&tx, notice, receivers, now)?;
-        tx.commit()?;
-        Ok(seq)
+        let appended = (|| {
+            let mut db = self.db();
+            let tx = db.transaction()?;
+            let seq = insert_notice(&tx, notice, receivers, now)?;
+            tx.commit()?;
+            Ok(seq)
+        })();
+        self.commit_went(appended)
     }
 
-    /// The next notice for `receiver` after its cursor.
-    pub fn next_for(&self, receiver: &str) -> Result<Option<Notice>, OutboxError> {
-        let db = self.db();
-        let cursor: i64 = db
+    /// `receiver`'s stored cursor: every notice up to it is done.
+    pub fn cursor(&self, receiver: &str) -> Result<i64, OutboxError> {
+        Ok(self
+            .db()
             .query_row(
                 "SELECT seq FROM cursors WHERE receiver = ?1",
                 [receiver],
                 |r| r.get(0),
             )
             .optional()?
-            .unwrap_or(0);
+            .unwrap_or(0))
+    }
+
+    /// The next notice for `receiver` after its stored cursor.
+    pub fn next_for(&self, receiver: &str) -> Result<Option<Notice>, OutboxError> {
+        let cursor = self.cursor(receiver)?;
+        self.next_after(receiver, cursor)
+    }
+
+    /// The next notice for `receiver` after sequence `after` (a dispatcher's own cursor,
+    /// which runs ahead of the stored one while cursor writes fail).
+    pub fn next_after(&self, receiver: &str, after: i64) -> Result<Option<Notice>, OutboxError> {
+        let db = self.db();
         db.query_row(
             "SELECT n.seq, n.notice_id, n.event_id, n.kind, n.level, n.body FROM notice_receivers r
              JOIN notices n ON n.seq = r.seq WHERE r.receiver = ?1 AND r.seq > ?2 ORDER BY r.seq LIMIT 1",
-            params![receiver, cursor],
+            params![receiver, after],
             |row| {
                 let body: String = row.get(5)?;
                 Ok(Notice {
@@ -109,12 +124,17 @@ impl Outbox {
         .map_err(OutboxError::from)
     }
 
-    /// Notices not yet past `receiver`'s cursor.
+    /// Notices not yet past `receiver`'s stored cursor.
     pub fn pending(&self, receiver: &str) -> Result<i64, OutboxError> {
-        let db = self.db();
-        Ok(db.query_row(
-            "SELECT COUNT(*) FROM notice_receivers WHERE receiver = ?1 AND seq > COALESCE((SELECT seq FROM cursors WHERE receiver = ?1), 0)",
-            [receiver],
+        let cursor = self.cursor(receiver)?;
+        self.pending_after(receiver, cursor)
+    }
+
+    /// Notices for `receiver` after sequence `after`.
+    pub fn pending_after(&self, receiver: &str, after: i64) -> Result<i64, OutboxError> {
+        Ok(self.db().query_row(
+            "SELECT COUNT(*) FROM notice_receivers WHERE receiver = ?1 AND seq > ?2",
+            params![receiver, after],
             |r| r.get(0),
         )?)
     }
