@@ -229,3 +229,108 @@ async fn a_full_disk_holds_alerts_until_space_returns() {
     );
     assert_eq!(delivered.into_iter().collect::<BTreeSet<_>>(), emitted);
 }
+
+/// The value of one metric line in `/metrics` (`name{labels}`), 0 when absent.
+async fn metric(test: &TestEngine, series: &str) -> f64 {
+    let (_, text) = http(test.addr(), "GET", "/metrics", &[], b"").await;
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Issue 15 A3: a 400 (or DingTalk's `310000 sign not match`) is a dead letter at once,
+/// and the notices behind it go out. A 400 used to be retried for `give_up_after_secs`
+/// (an hour) while every later notice waited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_notice_is_a_dead_letter_at_once_and_blocks_nothing() {
+    let hook = TestReceiver::start(Behaviour::Refuse {
+        first: 1,
+        status: 400,
+        body: r#"{"error":"bad payload"}"#,
+    })
+    .await;
+    let robot = TestReceiver::start(Behaviour::Refuse {
+        first: 1,
+        status: 200,
+        body: r#"{"errcode":310000,"errmsg":"sign not match"}"#,
+    })
+    .await;
+    let overlay = webhook("refusing-hook", &hook.url("/"))
+        + &format!(
+            "[[receivers]]\nname = \"refusing-robot\"\nkind = \"dingtalk\"\nurl = {:?}\nrate_limit = {{ messages = 100, per_seconds = 1.0 }}\n",
+            robot.url("/robot/send?access_token=t")
+        )
+        + "[delivery]\nretry_initial_ms = 10\nretry_max_ms = 50\ngive_up_after_secs = 3600\n";
+    let test = TestEngine::start(&overlay).await;
+    push(&test, &distinct_stories(6, 0)).await;
+    for receiver in [&hook, &robot] {
+        receiver
+            .wait_until(|calls| calls.iter().filter(|c| c.status != 0).count() >= 6)
+            .await;
+    }
+    let (status, body) = http(test.addr(), "GET", "/api/v1/dead-letters", &[], b"").await;
+    assert_eq!(status, 200);
+    let letters: Value = serde_json::from_str(&body).unwrap();
+    let letters = letters["dead_letters"].as_array().unwrap();
+    assert_eq!(letters.len(), 2, "{letters:?}");
+    assert!(letters
+        .iter()
+        .any(|l| l["receiver"] == "refusing-robot"
+            && l["error"].as_str().unwrap().contains("310000")));
+    for name in ["refusing-hook", "refusing-robot"] {
+        let dead = metric(
+            &test,
+            &format!("fenghuo_dead_letters_total{{receiver=\"{name}\"}}"),
+        )
+        .await;
+        assert_eq!(dead, 1.0, "{name}");
+    }
+    for receiver in [&hook, &robot] {
+        let calls = receiver.calls();
+        assert_eq!(calls.len(), 6, "the refused notice is not sent again");
+        assert_eq!(
+            calls.iter().filter(|c| c.status == 400).count(),
+            usize::from(receiver.addr == hook.addr)
+        );
+    }
+    test.finish().await;
+}
+
+/// Issue 15 A3: a notice that keeps failing (transiently) is retried on its own while
+/// the notices behind it are delivered, and `fenghuo_outbox_pending` stays true.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_notice_does_not_hold_back_later_ones() {
+    let receiver = TestReceiver::start(Behaviour::FailWhen("某甲")).await;
+    let overlay = webhook("picky", &receiver.url("/"))
+        + "[delivery]\nretry_initial_ms = 10\nretry_max_ms = 50\ngive_up_after_secs = 3600\n";
+    let test = TestEngine::start(&overlay).await;
+    push(
+        &test,
+        &[post("bad", "某甲某甲警察打人，某甲太过分", 0, 100, None)],
+    )
+    .await;
+    receiver.wait_until(|calls| calls.len() >= 2).await;
+    push(&test, &distinct_stories(5, 1)).await;
+    receiver
+        .wait_until(|calls| calls.iter().filter(|c| c.status == 200).count() >= 5)
+        .await;
+    // Retried meanwhile, and still the one pending notice.
+    receiver
+        .wait_until(|calls| calls.iter().filter(|c| c.status == 500).count() >= 4)
+        .await;
+    // The gauge follows the dispatcher, which follows the receiver's answers.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while metric(&test, "fenghuo_outbox_pending{receiver=\"picky\"}").await != 1.0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "pending settles at 1"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        test.engine.outbox().pending("picky").unwrap(),
+        6,
+        "stored cursor waits for the oldest"
+    );
+    drop(test);
+}

@@ -109,8 +109,9 @@ impl Receiver {
         }
     }
 
-    /// Sends one notice. `Err` carries what went wrong (transport, status, errcode).
-    pub async fn send(&self, notice: &Notice) -> Result<(), String> {
+    /// Sends one notice. `Err` says what went wrong (transport, status, errcode) and
+    /// whether trying again can help.
+    pub async fn send(&self, notice: &Notice) -> Result<(), SendError> {
         let timestamp = Utc::now();
         let request = match self.config.kind {
             ReceiverKind::Webhook => {
@@ -175,30 +176,92 @@ impl Receiver {
         let response = request
             .send()
             .await
-            .map_err(|e| format!("request failed: {e}"))?;
+            .map_err(|e| SendError::transient(format!("request failed: {e}")))?;
         let status = response.status();
         let text = response.text().await.unwrap_or_default();
+        let excerpt: String = text.chars().take(MAX_ANSWER_CHARS).collect();
         if !status.is_success() {
-            return Err(format!(
-                "HTTP {status}: {}",
-                text.chars().take(200).collect::<String>()
-            ));
+            let message = format!("HTTP {status}: {excerpt}");
+            // 4xx says the request itself is wrong (bad token, bad payload): sending it
+            // again cannot help. 408 and 429 are the exceptions: come back later.
+            let permanent = status.is_client_error()
+                && status != reqwest::StatusCode::REQUEST_TIMEOUT
+                && status != reqwest::StatusCode::TOO_MANY_REQUESTS;
+            return Err(SendError { message, permanent });
         }
         // The robots answer 200 with an error code inside when they refuse a message.
         if self.config.kind != ReceiverKind::Webhook {
-            let answer: Value =
-                serde_json::from_str(&text).map_err(|_| format!("unreadable answer: {text}"))?;
+            let answer: Value = serde_json::from_str(&text)
+                .map_err(|_| SendError::transient(format!("unreadable answer: {excerpt}")))?;
             let code = answer
                 .get("errcode")
                 .or_else(|| answer.get("code"))
                 .or_else(|| answer.get("StatusCode"));
             match code.and_then(Value::as_i64) {
                 Some(0) => {}
-                Some(code) => return Err(format!("refused with code {code}: {text}")),
-                None => return Err(format!("answer without a code: {text}")),
+                Some(code) => {
+                    return Err(SendError {
+                        message: format!("refused with code {code}: {excerpt}"),
+                        permanent: permanent_errcode(self.config.kind, code),
+                    })
+                }
+                None => {
+                    return Err(SendError::transient(format!(
+                        "answer without a code: {excerpt}"
+                    )))
+                }
             }
         }
         Ok(())
+    }
+}
+
+/// Most characters of a receiver's answer kept in an error (attempts, dead letters, logs).
+const MAX_ANSWER_CHARS: usize = 200;
+
+/// Why a send failed, and whether trying again can help.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct SendError {
+    pub message: String,
+    /// The receiver refused this request for good (bad signature or token, malformed
+    /// message): it goes to the dead letters at once instead of blocking the queue.
+    pub permanent: bool,
+}
+
+impl SendError {
+    fn transient(message: String) -> SendError {
+        SendError {
+            message,
+            permanent: false,
+        }
+    }
+}
+
+/// Robot error codes that sending again cannot fix, from each robot's documentation.
+/// Any other non-zero code (rate limits such as DingTalk 130101 / 410100, WeCom 45009,
+/// Feishu 11232, "system busy" -1) is retried.
+pub fn permanent_errcode(kind: ReceiverKind, code: i64) -> bool {
+    match kind {
+        // 310000: sign not match / keywords not in content / IP not in whitelist;
+        // 300001, 400101, 400106: token or robot does not exist; 400102: robot stopped;
+        // 400013: group dissolved; 400105: message type not supported; 430101..430106:
+        // content refused.
+        ReceiverKind::Dingtalk => matches!(
+            code,
+            310000 | 300001 | 400013 | 400101 | 400102 | 400105 | 400106 | 430101..=430106
+        ),
+        // 93000: invalid webhook key; 93004: robot disabled; 93008: not in the group;
+        // 40008: invalid message type; 40058/40035: invalid parameter; 44004: empty
+        // content; 45002: content too long.
+        ReceiverKind::Wecom => matches!(
+            code,
+            93000 | 93004 | 93008 | 40008 | 40035 | 40058 | 44004 | 45002
+        ),
+        // 19001: invalid token; 19002: params error; 19021: sign match fail or timestamp
+        // too old; 19022: IP not allowed; 19024: key words not found; 9499: bad request.
+        ReceiverKind::Feishu => matches!(code, 19001 | 19002 | 19021 | 19022 | 19024 | 9499),
+        ReceiverKind::Webhook => false,
     }
 }
 

@@ -22,6 +22,14 @@ pub enum Behaviour {
     Hang,
     /// Answers 200 after a delay.
     Slow(Duration),
+    /// Answers `status` with `body` for the first `first` calls, then 200 `{"errcode":0}`.
+    Refuse {
+        first: usize,
+        status: u16,
+        body: &'static str,
+    },
+    /// 500 for every call whose body contains this text; 200 for the others.
+    FailWhen(&'static str),
 }
 
 #[derive(Debug, Clone)]
@@ -64,7 +72,14 @@ async fn handle(
         });
         calls.len() - 1
     };
+    let body = String::from_utf8_lossy(&body).into_owned();
     let (status, answer) = match shared.behaviour {
+        Behaviour::Refuse {
+            first,
+            status,
+            body,
+        } if index < first => (status, body),
+        Behaviour::FailWhen(text) if body.contains(text) => (500, r#"{"error":"no"}"#),
         Behaviour::FailFirst(n) if index < n => (500, r#"{"error":"down"}"#),
         Behaviour::ErrcodeFirst(n) if index < n => {
             (200, r#"{"errcode":130101,"errmsg":"send too fast"}"#)

@@ -19,7 +19,7 @@ use rusqlite::Connection;
 
 pub use feed::{merge_velocity, FeedEntry, IncidentView, Snapshot};
 pub use incidents::{Incident, IncidentFilter, IncidentUpdate, Overdue, Step, STEPS};
-pub use notices::{AlertCommit, Attempt, NewNotice, Notice, Outcome};
+pub use notices::{AlertCommit, Attempt, NewNotice, Notice};
 pub use reports::ReportIncident;
 pub use silences::Silence;
 pub use workflow::{DepartmentAck, JointOverdue, StepOutcome, StepTake, StepTaken, JOINT_RESPONSE};

@@ -54,14 +54,6 @@ pub struct AlertCommit<'a> {
     pub receivers: &'a [String],
 }
 
-/// How a receiver finished with a notice.
-#[derive(Debug, Clone, Copy)]
-pub enum Outcome<'a> {
-    Delivered,
-    Silenced,
-    DeadLetter(&'a str),
-}
-
 impl Outbox {
     /// Commits a notice for `receivers` (see [`insert_notice`] for an id already there).
     /// Returns the sequence number if new.
@@ -101,12 +93,16 @@ impl Outbox {
     }
 
     /// The next notice for `receiver` after sequence `after` (a dispatcher's own cursor,
-    /// which runs ahead of the stored one while cursor writes fail).
+    /// which runs ahead of the stored one), skipping notices it already finished out of
+    /// order (a success, silence or dead letter is recorded as an attempt).
     pub fn next_after(&self, receiver: &str, after: i64) -> Result<Option<Notice>, OutboxError> {
         let db = self.db();
         db.query_row(
             "SELECT n.seq, n.notice_id, n.event_id, n.kind, n.level, n.body FROM notice_receivers r
-             JOIN notices n ON n.seq = r.seq WHERE r.receiver = ?1 AND r.seq > ?2 ORDER BY r.seq LIMIT 1",
+             JOIN notices n ON n.seq = r.seq WHERE r.receiver = ?1 AND r.seq > ?2
+             AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.notice_id = n.notice_id AND a.receiver = ?1
+                             AND a.outcome IN ('success', 'silenced', 'dead_letter'))
+             ORDER BY r.seq LIMIT 1",
             params![receiver, after],
             |row| {
                 let body: String = row.get(5)?;
@@ -139,27 +135,27 @@ impl Outbox {
         )?)
     }
 
-    /// Moves `receiver` past `seq` (delivered, silenced or dead-lettered) and records how.
-    pub fn finish(
+    /// Records `notice` as a dead letter of `receiver`.
+    pub fn dead_letter(
         &self,
         receiver: &str,
         notice: &Notice,
-        outcome: Outcome<'_>,
+        error: &str,
         now: DateTime<Utc>,
     ) -> Result<(), OutboxError> {
-        let mut db = self.db();
-        let tx = db.transaction()?;
-        if let Outcome::DeadLetter(error) = outcome {
-            tx.execute(
-                "INSERT OR REPLACE INTO dead_letters (notice_id, receiver, at, error) VALUES (?1, ?2, ?3, ?4)",
-                params![notice.notice_id, receiver, now.to_rfc3339(), error],
-            )?;
-        }
-        tx.execute(
-            "INSERT INTO cursors (receiver, seq) VALUES (?1, ?2) ON CONFLICT (receiver) DO UPDATE SET seq = MAX(seq, ?2)",
-            params![receiver, notice.seq],
+        self.db().execute(
+            "INSERT OR REPLACE INTO dead_letters (notice_id, receiver, at, error) VALUES (?1, ?2, ?3, ?4)",
+            params![notice.notice_id, receiver, now.to_rfc3339(), error],
         )?;
-        tx.commit()?;
+        Ok(())
+    }
+
+    /// Stores `receiver`'s cursor: every notice up to `seq` is done. It never moves back.
+    pub fn store_cursor(&self, receiver: &str, seq: i64) -> Result<(), OutboxError> {
+        self.db().execute(
+            "INSERT INTO cursors (receiver, seq) VALUES (?1, ?2) ON CONFLICT (receiver) DO UPDATE SET seq = MAX(seq, ?2)",
+            params![receiver, seq],
+        )?;
         Ok(())
     }
 
