@@ -26,6 +26,7 @@ mod reports;
 mod rule_pack;
 mod rules_test_abuse;
 mod safe_defaults;
+mod secrets;
 mod wall_browser;
 mod wall_socket;
 mod websocket_client;

@@ -12,4 +12,5 @@ pub mod dispatch;
 pub mod joint;
 pub mod outbox;
 pub mod receiver;
+pub mod redact;
 pub mod route;

@@ -14,6 +14,7 @@ use sha2::Sha256;
 use tokio::time::Instant;
 
 use super::outbox::Notice;
+use super::redact::Secrets;
 use crate::query::with_query_param;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -60,6 +61,8 @@ fn default_timeout_ms() -> u64 {
 /// A receiver ready to send: its client and its rate limiter.
 pub struct Receiver {
     pub config: ReceiverConfig,
+    /// Taken out of every error this receiver reports.
+    secrets: Secrets,
     client: reqwest::Client,
     limiter: Option<Mutex<SlidingWindow>>,
 }
@@ -84,6 +87,7 @@ impl Receiver {
             ))
         });
         Ok(Receiver {
+            secrets: Secrets::of(&config),
             config,
             client,
             limiter,
@@ -109,9 +113,18 @@ impl Receiver {
         }
     }
 
-    /// Sends one notice. `Err` says what went wrong (transport, status, errcode) and
-    /// whether trying again can help.
+    /// Sends one notice. `Err` says what went wrong (transport, status, errcode; with
+    /// every secret redacted, the answer capped) and whether trying again can help.
     pub async fn send(&self, notice: &Notice) -> Result<(), SendError> {
+        self.send_unredacted(notice)
+            .await
+            .map_err(|error| SendError {
+                message: self.secrets.redact(&error.message),
+                permanent: error.permanent,
+            })
+    }
+
+    async fn send_unredacted(&self, notice: &Notice) -> Result<(), SendError> {
         let timestamp = Utc::now();
         let request = match self.config.kind {
             ReceiverKind::Webhook => {
@@ -173,10 +186,9 @@ impl Receiver {
                     .body(body.to_string())
             }
         };
-        let response = request
-            .send()
-            .await
-            .map_err(|e| SendError::transient(format!("request failed: {e}")))?;
+        let response = request.send().await.map_err(|e| {
+            SendError::transient(format!("request failed: {}", causes(&e.without_url())))
+        })?;
         let status = response.status();
         let text = response.text().await.unwrap_or_default();
         let excerpt: String = text.chars().take(MAX_ANSWER_CHARS).collect();
@@ -214,6 +226,19 @@ impl Receiver {
         }
         Ok(())
     }
+}
+
+/// An error and its causes, `: `-separated (reqwest's own message says only "error
+/// sending request"; the cause says "connection refused").
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// Most characters of a receiver's answer kept in an error (attempts, dead letters, logs).

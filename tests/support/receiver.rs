@@ -30,6 +30,8 @@ pub enum Behaviour {
     },
     /// 500 for every call whose body contains this text; 200 for the others.
     FailWhen(&'static str),
+    /// 400 with the request's URI and headers in the body (as some gateways answer).
+    EchoRequest,
 }
 
 #[derive(Debug, Clone)]
@@ -73,6 +75,18 @@ async fn handle(
         calls.len() - 1
     };
     let body = String::from_utf8_lossy(&body).into_owned();
+    if let Behaviour::EchoRequest = shared.behaviour {
+        let echo = {
+            let mut calls = shared.calls.lock().unwrap();
+            calls[index].status = 400;
+            format!(
+                "bad request {} {:?}",
+                calls[index].uri, calls[index].headers
+            )
+        };
+        shared.notify.notify_waiters();
+        return (StatusCode::BAD_REQUEST, echo).into_response();
+    }
     let (status, answer) = match shared.behaviour {
         Behaviour::Refuse {
             first,
