@@ -116,12 +116,12 @@ impl Engine {
         let policy = Arc::new(PolicyStore::open(config.grading.policy.as_deref())?);
 
         let outbox = Arc::new(Outbox::open(&config.storage.dir)?);
-        if let Err(e) = outbox.prune(
-            chrono::Utc::now(),
+        crate::deliver::retention::spawn_pruner(
+            outbox.clone(),
             chrono::Duration::days(config.storage.retention_days),
-        ) {
-            tracing::warn!(error = %e, "pruning the outbox failed");
-        }
+            crate::deliver::retention::PRUNE_EVERY,
+            shutdown.clone(),
+        );
         let (committed, _) = watch::channel(0i64);
 
         // Built back to front: outputs, commit, grader, workers, queue, sources.

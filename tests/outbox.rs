@@ -334,3 +334,106 @@ async fn a_failing_notice_does_not_hold_back_later_ones() {
     );
     drop(test);
 }
+
+/// Issue 10.5: with the writer held as through a slow fsync, reads (paged), health and
+/// ingest answer at once; a write waits on the blocking pool, not on a runtime thread.
+/// Reads used to take the writer's lock on the runtime's two threads and stall
+/// `/healthz` behind the disk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_commit_stalls_neither_health_nor_reads() {
+    let receiver = TestReceiver::start(Behaviour::FailFirst(0)).await;
+    let overlay = webhook("hook", &receiver.url("/")) + FAST_RETRY;
+    let test = TestEngine::start(&overlay).await;
+    push(&test, &distinct_stories(5, 0)).await;
+    receiver
+        .wait_until(|calls| calls.iter().filter(|c| c.status == 200).count() >= 5)
+        .await;
+    let addr = test.addr();
+
+    // Pages of two cover the five incidents once each; a made-up cursor is refused.
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/alerts?limit=2".to_owned();
+    loop {
+        let (status, body) = http(addr, "GET", &path, &[], b"").await;
+        assert_eq!(status, 200, "{body}");
+        let page: Value = serde_json::from_str(&body).unwrap();
+        let alerts = page["alerts"].as_array().unwrap();
+        assert!(alerts.len() <= 2);
+        seen.extend(
+            alerts
+                .iter()
+                .map(|a| a["event_id"].as_str().unwrap().to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/v1/alerts?limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 5);
+    assert_eq!(seen.iter().collect::<BTreeSet<_>>().len(), 5);
+    let (status, _) = http(addr, "GET", "/api/v1/alerts?cursor=zz", &[], b"").await;
+    assert_eq!(status, 400);
+
+    let outbox = test.engine.outbox().clone();
+    let (held_tx, held_rx) = tokio::sync::oneshot::channel();
+    let holder = std::thread::spawn(move || {
+        outbox.hold_writer(std::time::Duration::from_secs(3), move || {
+            let _ = held_tx.send(());
+        })
+    });
+    held_rx.await.unwrap();
+    let started = tokio::time::Instant::now();
+    // A write queued behind the held writer (on the blocking pool)...
+    let event = seen[0].clone();
+    let write = tokio::spawn(async move {
+        let step = json!({"by": "值班员"}).to_string();
+        let json = [("Content-Type", "application/json")];
+        http(
+            addr,
+            "POST",
+            &format!("/api/v1/alerts/{event}/ack"),
+            &json,
+            step.as_bytes(),
+        )
+        .await
+    });
+    // ...while reads, health and ingest answer at once.
+    let mut reads = Vec::new();
+    for i in 0..8 {
+        let path = match i % 3 {
+            0 => "/api/v1/alerts?limit=1".to_owned(),
+            1 => format!("/api/v1/alerts/{}", seen[i % 5]),
+            _ => "/api/v1/dead-letters".to_owned(),
+        };
+        reads.push(tokio::spawn(async move {
+            http(addr, "GET", &path, &[], b"").await
+        }));
+    }
+    for read in reads {
+        assert_eq!(read.await.unwrap().0, 200);
+    }
+    let (status, _) = http(addr, "GET", "/healthz", &[], b"").await;
+    assert_eq!(status, 200);
+    let (status, _) = http(
+        addr,
+        "POST",
+        "/api/v1/ingest",
+        &[],
+        (post("late", "派出所户籍窗口百般刁难", 1, 100, None).to_string() + "\n").as_bytes(),
+    )
+    .await;
+    assert_eq!(status, 202);
+    let answered_in = started.elapsed();
+    assert!(
+        answered_in < std::time::Duration::from_secs(2),
+        "reads, health and ingest waited for the writer: {answered_in:?}"
+    );
+    assert_eq!(
+        write.await.unwrap().0,
+        200,
+        "the write went through once free"
+    );
+    assert!(started.elapsed() >= std::time::Duration::from_millis(2500));
+    holder.join().unwrap();
+    test.finish().await;
+}

@@ -103,7 +103,8 @@ impl Dispatcher {
     pub async fn run(mut self, shutdown: CancellationToken) {
         let name = self.receiver.name().to_owned();
         let cursor = loop {
-            match self.outbox.cursor(&name) {
+            let receiver = name.clone();
+            match self.outbox.blocking(move |o| o.cursor(&receiver)).await {
                 Ok(cursor) => break cursor,
                 Err(e) => {
                     tracing::error!(receiver = %name, error = %e, "reading the cursor failed; retrying");
@@ -122,7 +123,7 @@ impl Dispatcher {
             failures_in_a_row: 0,
         };
         loop {
-            self.publish_pending(&state);
+            self.publish_pending(&state).await;
             // A parked notice whose time has come (only the oldest while the receiver is
             // down: it probes for the others).
             let now = Instant::now();
@@ -148,20 +149,25 @@ impl Dispatcher {
                     .await
                 {
                     Done::Shutdown => return,
-                    Done::Finished => self.finished(&mut state),
-                    Done::Failed => self.failed(&mut state, parked),
+                    Done::Finished => self.finished(&mut state).await,
+                    Done::Failed => self.failed(&mut state, parked).await,
                 }
                 continue;
             }
             let room = !state.receiver_down() && state.parked.len() < MAX_PARKED;
             if room {
-                match self.outbox.next_after(&state.name, state.scanned) {
+                let (receiver, after) = (state.name.clone(), state.scanned);
+                let next = self
+                    .outbox
+                    .blocking(move |o| o.next_after(&receiver, after))
+                    .await;
+                match next {
                     Ok(Some(notice)) => {
                         state.scanned = notice.seq;
                         let first_attempt = Instant::now();
                         match self.attempt(&notice, 1, &shutdown).await {
                             Done::Shutdown => return,
-                            Done::Finished => self.finished(&mut state),
+                            Done::Finished => self.finished(&mut state).await,
                             Done::Failed => {
                                 let backoff =
                                     Duration::from_millis(self.config.retry_initial_ms.max(1));
@@ -172,7 +178,7 @@ impl Dispatcher {
                                     next_at: first_attempt,
                                     backoff,
                                 };
-                                self.failed(&mut state, parked);
+                                self.failed(&mut state, parked).await;
                             }
                         }
                         continue;
@@ -210,29 +216,35 @@ impl Dispatcher {
 
     /// Keeps `fenghuo_outbox_pending` true whatever the task is doing: the notices not
     /// yet taken plus those parked for a retry.
-    fn publish_pending(&self, state: &State) {
-        if let Ok(waiting) = self.outbox.pending_after(&state.name, state.scanned) {
+    async fn publish_pending(&self, state: &State) {
+        let (receiver, after) = (state.name.clone(), state.scanned);
+        let waiting = self
+            .outbox
+            .blocking(move |o| o.pending_after(&receiver, after))
+            .await;
+        if let Ok(waiting) = waiting {
             let pending = waiting + state.parked.len() as i64;
             gauge!(OUTBOX_PENDING, "receiver" => state.name.clone()).set(pending as f64);
         }
     }
 
-    fn finished(&self, state: &mut State) {
+    async fn finished(&self, state: &mut State) {
         state.failures_in_a_row = 0;
         // The receiver answers again: everything parked is due now.
         let now = Instant::now();
         for parked in state.parked.values_mut() {
             parked.next_at = parked.next_at.min(now);
         }
-        self.store_cursor(state);
+        self.store_cursor(state).await;
     }
 
     /// Parks a failed notice for its next attempt, or dead-letters it past `give_up_after`.
-    fn failed(&self, state: &mut State, mut parked: Parked) {
+    async fn failed(&self, state: &mut State, mut parked: Parked) {
         if parked.first_attempt.elapsed() >= Duration::from_secs(self.config.give_up_after_secs) {
             let error = "gave up after give_up_after_secs of failures";
-            self.dead_letter(&parked.notice, parked.attempts, error);
-            self.store_cursor(state);
+            self.dead_letter(&parked.notice, parked.attempts, error)
+                .await;
+            self.store_cursor(state).await;
             return;
         }
         if parked.attempts == 1 {
@@ -245,12 +257,17 @@ impl Dispatcher {
         state.parked.insert(parked.notice.seq, parked);
     }
 
-    fn store_cursor(&self, state: &mut State) {
+    async fn store_cursor(&self, state: &mut State) {
         let through = state.done_through();
         if through <= state.stored {
             return;
         }
-        match self.outbox.store_cursor(&state.name, through) {
+        let receiver = state.name.clone();
+        let stored = self
+            .outbox
+            .blocking(move |o| o.store_cursor(&receiver, through))
+            .await;
+        match stored {
             Ok(()) => state.stored = through,
             Err(e) => {
                 counter!(OUTBOX_CURSOR_FAILURES, "receiver" => state.name.clone()).increment(1);
@@ -259,27 +276,33 @@ impl Dispatcher {
         }
     }
 
-    fn record(&self, notice: &Notice, attempt: i64, outcome: &str, detail: &str) {
+    async fn record(&self, notice: &Notice, attempt: i64, outcome: &'static str, detail: &str) {
         let name = self.receiver.name();
-        if let Err(e) = self.outbox.record_attempt(
-            name,
-            &notice.notice_id,
-            attempt,
-            outcome,
-            detail,
-            Utc::now(),
-        ) {
+        let (receiver, notice_id, detail) =
+            (name.to_owned(), notice.notice_id.clone(), detail.to_owned());
+        let recorded = self
+            .outbox
+            .blocking(move |o| {
+                o.record_attempt(&receiver, &notice_id, attempt, outcome, &detail, Utc::now())
+            })
+            .await;
+        if let Err(e) = recorded {
             tracing::error!(receiver = name, error = %e, "recording a delivery attempt failed");
         }
     }
 
-    fn dead_letter(&self, notice: &Notice, attempt: i64, error: &str) {
+    async fn dead_letter(&self, notice: &Notice, attempt: i64, error: &str) {
         let name = self.receiver.name();
         tracing::error!(receiver = name, notice = %notice.notice_id, %error, "delivery given up: dead letter");
-        if let Err(e) = self.outbox.dead_letter(name, notice, error, Utc::now()) {
+        let (receiver, dead, why) = (name.to_owned(), notice.clone(), error.to_owned());
+        let recorded = self
+            .outbox
+            .blocking(move |o| o.dead_letter(&receiver, &dead, &why, Utc::now()))
+            .await;
+        if let Err(e) = recorded {
             tracing::error!(receiver = name, error = %e, "recording a dead letter failed");
         }
-        self.record(notice, attempt, "dead_letter", error);
+        self.record(notice, attempt, "dead_letter", error).await;
         counter!(DEAD_LETTERS, "receiver" => name.to_owned()).increment(1);
         counter!(DELIVERIES, "receiver" => name.to_owned(), "outcome" => "dead_letter")
             .increment(1);
@@ -288,8 +311,8 @@ impl Dispatcher {
     /// One attempt at one notice (silence check, rate limit, send).
     async fn attempt(&self, notice: &Notice, attempt: i64, shutdown: &CancellationToken) -> Done {
         let name = self.receiver.name();
-        if self.silenced(notice) {
-            self.record(notice, 0, "silenced", "");
+        if self.silenced(notice).await {
+            self.record(notice, 0, "silenced", "").await;
             counter!(DELIVERIES, "receiver" => name.to_owned(), "outcome" => "silenced")
                 .increment(1);
             return Done::Finished;
@@ -307,7 +330,7 @@ impl Dispatcher {
             .record(started.elapsed().as_secs_f64());
         match sent {
             Ok(()) => {
-                self.record(notice, attempt, "success", "");
+                self.record(notice, attempt, "success", "").await;
                 counter!(DELIVERIES, "receiver" => name.to_owned(), "outcome" => "success")
                     .increment(1);
                 Done::Finished
@@ -315,9 +338,11 @@ impl Dispatcher {
             Err(error) => {
                 counter!(DELIVERIES, "receiver" => name.to_owned(), "outcome" => "failure")
                     .increment(1);
-                self.record(notice, attempt, "failure", &error.message);
+                self.record(notice, attempt, "failure", &error.message)
+                    .await;
                 if error.permanent {
-                    self.dead_letter(notice, attempt, &format!("refused: {}", error.message));
+                    self.dead_letter(notice, attempt, &format!("refused: {}", error.message))
+                        .await;
                     return Done::Finished;
                 }
                 tracing::warn!(receiver = name, notice = %notice.notice_id, attempt, error = %error.message, "delivery failed; retrying later");
@@ -326,9 +351,9 @@ impl Dispatcher {
         }
     }
 
-    fn silenced(&self, notice: &Notice) -> bool {
+    async fn silenced(&self, notice: &Notice) -> bool {
         let now = Utc::now();
-        match self.outbox.silences() {
+        match self.outbox.blocking(|o| o.silences()).await {
             Ok(silences) => silences.iter().any(|s| {
                 s.starts_at <= now && now < s.ends_at && s.matchers.matches(&notice.body["alert"])
             }),

@@ -5,6 +5,7 @@
 //!   with its own cursor, retries and dead letters; [`route`]s and silences pick who.
 //! - [`deadlines`]: steps of the plan not taken in time are chased; [`joint`]: the
 //!   departments that must join a response, chased by name.
+//! - [`retention`]: old notices and incidents are pruned every hour.
 
 pub mod commit;
 pub mod deadlines;
@@ -13,4 +14,5 @@ pub mod joint;
 pub mod outbox;
 pub mod receiver;
 pub mod redact;
+pub mod retention;
 pub mod route;

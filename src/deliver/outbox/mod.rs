@@ -6,19 +6,22 @@
 mod feed;
 mod incidents;
 mod notices;
+mod readers;
 mod reports;
 mod silences;
 mod workflow;
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
 use metrics::gauge;
 use rusqlite::Connection;
 
 pub use feed::{merge_velocity, FeedEntry, IncidentView, Snapshot};
-pub use incidents::{Incident, IncidentFilter, IncidentUpdate, Overdue, Step, STEPS};
+pub use incidents::{
+    valid_cursor, Incident, IncidentFilter, IncidentPage, IncidentUpdate, Overdue, Step, STEPS,
+};
 pub use notices::{AlertCommit, Attempt, NewNotice, Notice};
 pub use reports::ReportIncident;
 pub use silences::Silence;
@@ -26,17 +29,28 @@ pub use workflow::{DepartmentAck, JointOverdue, StepOutcome, StepTake, StepTaken
 
 use incidents::upsert_incident;
 use notices::insert_notice;
+use readers::{Reader, Readers};
 
 use crate::telemetry::OUTBOX_COMMIT_FAILING;
 
 #[derive(Debug, thiserror::Error)]
-#[error("outbox: {0}")]
-pub struct OutboxError(#[from] rusqlite::Error);
+pub enum OutboxError {
+    #[error("outbox: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A stored time that does not parse: the row is reported, never read as 1970.
+    #[error("outbox: unreadable time {0:?} in the store")]
+    BadTime(String),
+    #[error("outbox: a blocking task failed: {0}")]
+    Task(String),
+}
 
 pub struct Outbox {
-    /// One connection: SQLite serializes writers anyway, and every statement here is
-    /// short. A std mutex, held only for the statement, never across an await.
+    /// The one writer connection: SQLite serializes writers anyway. A std mutex, held for
+    /// a statement or a transaction (through its fsync), never across an await, and never
+    /// taken on the async runtime: async callers go through [`Outbox::blocking`].
     db: Mutex<Connection>,
+    /// Read connections, so queries never wait for the writer (WAL).
+    readers: Readers,
     /// The last commit's error while commits fail (disk full, I/O error); `None` once one
     /// succeeds again. Readiness reports it: a probe alone may pass while real commits,
     /// which need new pages, fail.
@@ -117,10 +131,17 @@ CREATE TABLE IF NOT EXISTS silences (
 );
 ";
 
-pub(crate) fn time(text: String) -> DateTime<Utc> {
+/// A stored RFC 3339 time; one that does not parse is an error (it used to become 1970).
+pub(crate) fn time(text: String) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(&text)
         .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_default()
+        .map_err(|_| {
+            rusqlite::Error::FromSqlConversionFailure(
+                0,
+                rusqlite::types::Type::Text,
+                Box::new(OutboxError::BadTime(text)),
+            )
+        })
 }
 
 impl Outbox {
@@ -128,18 +149,49 @@ impl Outbox {
     pub fn open(dir: &Path) -> Result<Outbox, OutboxError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| rusqlite::Error::InvalidPath(dir.join(format!("(cannot create: {e})"))))?;
-        let db = Connection::open(dir.join("outbox.db"))?;
+        let path = dir.join("outbox.db");
+        let db = Connection::open(&path)?;
         db.busy_timeout(std::time::Duration::from_secs(5))?;
         db.execute_batch(SCHEMA)?;
         db.execute_batch(workflow::SCHEMA)?;
         Ok(Outbox {
             db: Mutex::new(db),
+            readers: Readers::new(&path),
             commit_error: Mutex::new(None),
         })
     }
 
+    /// The writer connection.
     pub(crate) fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.db.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A read connection of its own.
+    pub(crate) fn reader(&self) -> Result<Reader<'_>, OutboxError> {
+        self.readers.get()
+    }
+
+    /// Runs `work` on the blocking pool: how async code (API handlers, dispatchers, the
+    /// deadline chaser) touches the outbox, so a writer held through a slow fsync never
+    /// stalls a runtime thread.
+    pub async fn blocking<T, F>(self: &Arc<Self>, work: F) -> Result<T, OutboxError>
+    where
+        F: FnOnce(&Outbox) -> Result<T, OutboxError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let outbox = self.clone();
+        tokio::task::spawn_blocking(move || work(&outbox))
+            .await
+            .map_err(|e| OutboxError::Task(e.to_string()))?
+    }
+
+    /// Holds the writer for `duration`, as a commit does through a slow fsync (calling
+    /// `held` once it has it): a drill, and the test, that reads, health and ingest do not
+    /// wait on the disk.
+    pub fn hold_writer(&self, duration: std::time::Duration, held: impl FnOnce()) {
+        let _writer = self.db();
+        held();
+        std::thread::sleep(duration);
     }
 
     /// Whether commits go through (for readiness): the last commit did not fail, and a
@@ -223,10 +275,13 @@ impl Outbox {
         self.commit_went(committed)
     }
 
-    /// Deletes notices (and their records) older than `keep`, and incidents not updated since.
+    /// Deletes notices (and their records) older than `keep`, and incidents not updated
+    /// since: one transaction, one sync.
     pub fn prune(&self, now: DateTime<Utc>, keep: Duration) -> Result<(), OutboxError> {
         let cutoff = (now - keep).to_rfc3339();
-        let db = self.db();
+        let mut writer = self.db();
+        let db = writer.transaction()?;
+        db.execute("DELETE FROM dead_letters WHERE at < ?1", [&cutoff])?;
         db.execute("DELETE FROM attempts WHERE notice_id IN (SELECT notice_id FROM notices WHERE created_at < ?1)", [&cutoff])?;
         db.execute("DELETE FROM notice_receivers WHERE seq IN (SELECT seq FROM notices WHERE created_at < ?1)", [&cutoff])?;
         db.execute("DELETE FROM notices WHERE created_at < ?1", [&cutoff])?;
@@ -234,6 +289,7 @@ impl Outbox {
         db.execute("DELETE FROM overdue_sent WHERE event_id IN (SELECT event_id FROM incidents WHERE updated_at < ?1)", [&cutoff])?;
         db.execute("DELETE FROM incidents WHERE updated_at < ?1", [&cutoff])?;
         db.execute("DELETE FROM silences WHERE ends_at < ?1", [&cutoff])?;
+        db.commit()?;
         Ok(())
     }
 }

@@ -76,7 +76,7 @@ impl Outbox {
     /// `receiver`'s stored cursor: every notice up to it is done.
     pub fn cursor(&self, receiver: &str) -> Result<i64, OutboxError> {
         Ok(self
-            .db()
+            .reader()?
             .query_row(
                 "SELECT seq FROM cursors WHERE receiver = ?1",
                 [receiver],
@@ -96,7 +96,7 @@ impl Outbox {
     /// which runs ahead of the stored one), skipping notices it already finished out of
     /// order (a success, silence or dead letter is recorded as an attempt).
     pub fn next_after(&self, receiver: &str, after: i64) -> Result<Option<Notice>, OutboxError> {
-        let db = self.db();
+        let db = self.reader()?;
         db.query_row(
             "SELECT n.seq, n.notice_id, n.event_id, n.kind, n.level, n.body FROM notice_receivers r
              JOIN notices n ON n.seq = r.seq WHERE r.receiver = ?1 AND r.seq > ?2
@@ -104,17 +104,7 @@ impl Outbox {
                              AND a.outcome IN ('success', 'silenced', 'dead_letter'))
              ORDER BY r.seq LIMIT 1",
             params![receiver, after],
-            |row| {
-                let body: String = row.get(5)?;
-                Ok(Notice {
-                    seq: row.get(0)?,
-                    notice_id: row.get(1)?,
-                    event_id: row.get(2)?,
-                    kind: row.get(3)?,
-                    level: row.get(4)?,
-                    body: serde_json::from_str(&body).unwrap_or(Value::Null),
-                })
-            },
+            notice_row,
         )
         .optional()
         .map_err(OutboxError::from)
@@ -128,11 +118,22 @@ impl Outbox {
 
     /// Notices for `receiver` after sequence `after`.
     pub fn pending_after(&self, receiver: &str, after: i64) -> Result<i64, OutboxError> {
-        Ok(self.db().query_row(
+        Ok(self.reader()?.query_row(
             "SELECT COUNT(*) FROM notice_receivers WHERE receiver = ?1 AND seq > ?2",
             params![receiver, after],
             |r| r.get(0),
         )?)
+    }
+
+    /// Committed notices after sequence `after`, oldest first, at most `limit`: what a
+    /// live view (the wall display's socket) replays from its last sequence.
+    pub fn notices_after(&self, after: i64, limit: usize) -> Result<Vec<Notice>, OutboxError> {
+        let db = self.reader()?;
+        let mut statement = db.prepare_cached(
+            "SELECT seq, notice_id, event_id, kind, level, body FROM notices WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let rows = statement.query_map(params![after, limit as i64], notice_row)?;
+        rows.collect::<Result<_, _>>().map_err(OutboxError::from)
     }
 
     /// Records `notice` as a dead letter of `receiver`.
@@ -176,7 +177,7 @@ impl Outbox {
     }
 
     pub fn dead_letters(&self) -> Result<Vec<Value>, OutboxError> {
-        let db = self.db();
+        let db = self.reader()?;
         let mut statement =
             db.prepare("SELECT notice_id, receiver, at, error FROM dead_letters ORDER BY at")?;
         let rows = statement.query_map([], |r| {
@@ -186,7 +187,7 @@ impl Outbox {
     }
 
     pub fn attempts(&self, event_id: &str) -> Result<Vec<Attempt>, OutboxError> {
-        let db = self.db();
+        let db = self.reader()?;
         let mut statement = db.prepare(
             "SELECT a.notice_id, a.receiver, a.attempt, a.at, a.outcome, a.detail FROM attempts a
              JOIN notices n ON n.notice_id = a.notice_id WHERE n.event_id = ?1 ORDER BY a.rowid",
@@ -196,13 +197,25 @@ impl Outbox {
                 notice_id: r.get(0)?,
                 receiver: r.get(1)?,
                 attempt: r.get(2)?,
-                at: time(r.get(3)?),
+                at: time(r.get(3)?)?,
                 outcome: r.get(4)?,
                 detail: r.get(5)?,
             })
         })?;
         rows.collect::<Result<_, _>>().map_err(OutboxError::from)
     }
+}
+
+fn notice_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Notice> {
+    let body: String = row.get(5)?;
+    Ok(Notice {
+        seq: row.get(0)?,
+        notice_id: row.get(1)?,
+        event_id: row.get(2)?,
+        kind: row.get(3)?,
+        level: row.get(4)?,
+        body: serde_json::from_str(&body).unwrap_or(Value::Null),
+    })
 }
 
 /// Commits one notice. A `notice_id` already in the outbox is never dropped silently:
