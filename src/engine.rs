@@ -20,7 +20,7 @@ use crate::deliver::commit::CommitStage;
 use crate::deliver::deadlines;
 use crate::deliver::dispatch::Dispatcher;
 use crate::deliver::outbox::Outbox;
-use crate::deliver::receiver::Receiver;
+use crate::deliver::receivers::Receiver;
 use crate::events::local::LocalStore;
 use crate::events::order::InOrder;
 use crate::grade::store::PolicyStore;

@@ -28,7 +28,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::outbox::{Notice, Outbox};
-use super::receiver::Receiver;
+use super::receivers::Receiver;
 use crate::telemetry::{
     DEAD_LETTERS, DELIVERIES, DELIVERY_SECONDS, OUTBOX_CURSOR_FAILURES, OUTBOX_PENDING,
 };

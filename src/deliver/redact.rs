@@ -4,7 +4,7 @@
 //! attempt or a dead letter shown by the unauthenticated API must never carry enough to
 //! post to the group.
 
-use super::receiver::{ReceiverConfig, ReceiverKind};
+use super::receivers::{ReceiverConfig, ReceiverKind};
 
 /// Query parameters that carry credentials, whatever the receiver.
 const SECRET_PARAMS: [&str; 12] = [
