@@ -293,6 +293,32 @@ async fn a_refused_notice_is_a_dead_letter_at_once_and_blocks_nothing() {
             usize::from(receiver.addr == hook.addr)
         );
     }
+    // The hook is fixed (it refuses only its first call): its dead letter goes again.
+    let dead = letters
+        .iter()
+        .find(|l| l["receiver"] == "refusing-hook")
+        .unwrap()["notice_id"]
+        .as_str()
+        .unwrap()
+        .replace('#', "%23");
+    let retry = format!("/api/v1/dead-letters/{dead}/retry?receiver=refusing-hook");
+    let (status, body) = http(test.addr(), "POST", &retry, &[], b"").await;
+    assert_eq!(status, 202, "{body}");
+    hook.wait_until(|calls| calls.len() >= 7 && calls[6].status == 200)
+        .await;
+    let resent: Value = serde_json::from_str(&hook.calls()[6].body).unwrap();
+    assert!(resent["notice_id"].as_str().unwrap().ends_with("!retry1"));
+    let (status, _) = http(test.addr(), "POST", &retry, &[], b"").await;
+    assert_eq!(status, 404, "that dead letter is gone");
+    let (_, body) = http(test.addr(), "GET", "/api/v1/dead-letters", &[], b"").await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["dead_letters"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "the robot's stays"
+    );
     test.finish().await;
 }
 

@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
+use serde::Deserialize;
 use serde_json::json;
 
 use super::AppState;
@@ -198,6 +199,43 @@ pub async fn expire_silence(State(state): State<AppState>, Path(id): Path<i64>) 
 pub async fn dead_letters(State(state): State<AppState>) -> Response {
     match state.outbox.blocking(|o| o.dead_letters()).await {
         Ok(letters) => Json(json!({ "dead_letters": letters })).into_response(),
+        Err(e) => failed(e),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryQuery {
+    /// Only this receiver's dead letter; default every receiver's.
+    pub receiver: Option<String>,
+}
+
+/// `POST /api/v1/dead-letters/{notice_id}/retry[?receiver=]`: sends a dead letter again
+/// (once its receiver is fixed), as a new notice `{notice_id}!retry{n}`.
+pub async fn retry_dead_letter(
+    State(state): State<AppState>,
+    Path(notice_id): Path<String>,
+    Query(query): Query<RetryQuery>,
+) -> Response {
+    let id = notice_id.clone();
+    let retried = state
+        .outbox
+        .blocking(move |o| o.retry_dead_letter(&id, query.receiver.as_deref(), Utc::now()))
+        .await;
+    match retried {
+        Ok(Some((retry_id, seq))) => {
+            state.wall.committed.send_replace(seq);
+            (
+                StatusCode::ACCEPTED,
+                Json(json!({ "notice_id": notice_id, "retry_id": retry_id, "seq": seq })),
+            )
+                .into_response()
+        }
+        Ok(None) => (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "error": "no such dead letter" })),
+        )
+            .into_response(),
         Err(e) => failed(e),
     }
 }

@@ -86,6 +86,10 @@ pub fn router(state: AppState, push: PushState) -> Router {
         .route("/api/v1/alerts/{id}/{action}", post(steps::step))
         .route("/api/v1/silences", post(alerts::add_silence))
         .route("/api/v1/silences/{id}", delete(alerts::expire_silence))
+        .route(
+            "/api/v1/dead-letters/{id}/retry",
+            post(alerts::retry_dead_letter),
+        )
         .route_layer(middleware::from_fn_with_state(token.clone(), require_token));
     let mut reading = Router::new()
         .route("/api/v1/rules", get(rules::list))

@@ -151,6 +151,65 @@ impl Outbox {
         Ok(())
     }
 
+    /// Sends a dead letter again: a copy of the notice, as `{notice_id}!retry{n}`, for the
+    /// receivers it was dead for (all, or only `receiver`), whose dead letters are then
+    /// cleared. Returns the new notice's id and sequence, or `None` if there is no such
+    /// dead letter.
+    pub fn retry_dead_letter(
+        &self,
+        notice_id: &str,
+        receiver: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(String, i64)>, OutboxError> {
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        let receivers: Vec<String> = tx
+            .prepare("SELECT receiver FROM dead_letters WHERE notice_id = ?1 AND (?2 IS NULL OR receiver = ?2) ORDER BY receiver")?
+            .query_map(params![notice_id, receiver], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        if receivers.is_empty() {
+            return Ok(None);
+        }
+        let original = tx
+            .query_row(
+                "SELECT seq, notice_id, event_id, kind, level, body FROM notices WHERE notice_id = ?1",
+                [notice_id],
+                notice_row,
+            )
+            .optional()?;
+        let Some(original) = original else {
+            return Ok(None);
+        };
+        let retries: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM notices WHERE notice_id LIKE ?1 ESCAPE '\\'",
+            [format!(
+                "{}!retry%",
+                notice_id
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            )],
+            |r| r.get(0),
+        )?;
+        let retry_id = format!("{notice_id}!retry{}", retries + 1);
+        let copy = NewNotice {
+            notice_id: &retry_id,
+            event_id: &original.event_id,
+            kind: &original.kind,
+            level: &original.level,
+            body: &original.body,
+        };
+        let seq = insert_notice(&tx, &copy, &receivers, now)?;
+        for receiver in &receivers {
+            tx.execute(
+                "DELETE FROM dead_letters WHERE notice_id = ?1 AND receiver = ?2",
+                params![notice_id, receiver],
+            )?;
+        }
+        tx.commit()?;
+        Ok(seq.map(|seq| (retry_id, seq)))
+    }
+
     /// Stores `receiver`'s cursor: every notice up to `seq` is done. It never moves back.
     pub fn store_cursor(&self, receiver: &str, seq: i64) -> Result<(), OutboxError> {
         self.db().execute(
