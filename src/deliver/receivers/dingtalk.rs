@@ -3,9 +3,9 @@
 
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use serde_json::json;
+use serde_json::{json, Value};
 
-use super::text::markdown;
+use super::text::{fit, markdown};
 use super::{hmac, robot_refusal, Protocol, RateLimit, ReceiverConfig, SendError};
 use crate::deliver::outbox::Notice;
 use crate::query::with_query_param;
@@ -27,8 +27,7 @@ impl Protocol for Dingtalk {
             url = with_query_param(&url, "timestamp", &millis.to_string());
             url = with_query_param(&url, "sign", &sign);
         }
-        let (title, text) = markdown(notice);
-        let body = json!({ "msgtype": "markdown", "markdown": { "title": title, "text": text } });
+        let body = body(config, notice);
         client
             .post(url)
             .header("Content-Type", "application/json")
@@ -45,6 +44,27 @@ impl Protocol for Dingtalk {
             per_seconds: 60.0,
         })
     }
+}
+
+/// Most bytes of a message DingTalk accepts (its documented 20,000).
+pub const MAX_BYTES: usize = 20_000;
+
+/// The `markdown` message, with its @mentions (mobiles must also appear in the text).
+pub fn body(config: &ReceiverConfig, notice: &Notice) -> Value {
+    let (title, mut text) = markdown(notice);
+    let mut at = json!({ "isAtAll": false });
+    if let Some(mention) = config.mentions(notice) {
+        for mobile in &mention.mobiles {
+            text.push_str(&format!(" @{mobile}"));
+        }
+        at = json!({
+            "isAtAll": mention.all,
+            "atMobiles": mention.mobiles,
+            "atUserIds": mention.user_ids,
+        });
+    }
+    let text = fit(&text, MAX_BYTES - 1_000);
+    json!({ "msgtype": "markdown", "markdown": { "title": title, "text": text }, "at": at })
 }
 
 /// Error codes that sending again cannot fix (DingTalk's documentation); others, such

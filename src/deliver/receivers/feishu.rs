@@ -3,9 +3,9 @@
 
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use serde_json::json;
+use serde_json::{json, Value};
 
-use super::text::markdown;
+use super::text::{fit, markdown};
 use super::{hmac, robot_refusal, Protocol, ReceiverConfig, SendError};
 use crate::deliver::outbox::Notice;
 
@@ -19,8 +19,7 @@ impl Protocol for Feishu {
         notice: &Notice,
         now: DateTime<Utc>,
     ) -> reqwest::RequestBuilder {
-        let (_, text) = markdown(notice);
-        let mut body = json!({ "msg_type": "text", "content": { "text": text } });
+        let mut body = body(config, notice);
         if !config.secret.is_empty() {
             let seconds = now.timestamp();
             body["timestamp"] = json!(seconds.to_string());
@@ -35,6 +34,43 @@ impl Protocol for Feishu {
     fn refusal(&self, answer: &str) -> Option<SendError> {
         robot_refusal(answer, permanent)
     }
+}
+
+/// Most bytes of a request Feishu accepts (its documented 20 KB).
+pub const MAX_BYTES: usize = 20 * 1024;
+
+/// An `interactive` card: a header coloured by level and the notice as card markdown
+/// (which renders `**`, links and `<at id=…>`), @mentions by level.
+pub fn body(config: &ReceiverConfig, notice: &Notice) -> Value {
+    let (title, text) = markdown(notice);
+    // The card header carries the title; drop the markdown heading that repeats it.
+    let text = text
+        .split_once("\n\n")
+        .map_or(text.as_str(), |(_, rest)| rest);
+    let mut mentions = String::new();
+    if let Some(mention) = config.mentions(notice) {
+        if mention.all {
+            mentions.push_str("<at id=all></at> ");
+        }
+        for user in &mention.user_ids {
+            mentions.push_str(&format!("<at id={user}></at> "));
+        }
+    }
+    let template = match notice.level.as_str() {
+        "red" => "red",
+        "orange" => "orange",
+        "yellow" => "yellow",
+        _ => "blue",
+    };
+    let content = fit(&format!("{mentions}{text}"), MAX_BYTES - 2_048);
+    json!({
+        "msg_type": "interactive",
+        "card": {
+            "config": { "wide_screen_mode": true },
+            "header": { "template": template, "title": { "tag": "plain_text", "content": title } },
+            "elements": [ { "tag": "markdown", "content": content } ],
+        },
+    })
 }
 
 /// Error codes that sending again cannot fix (Feishu's documentation); others, such as

@@ -54,10 +54,60 @@ pub struct ReceiverConfig {
     pub headers: BTreeMap<String, String>,
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
+    /// Who the robots @mention, and for which levels (默认：红色预警 @所有人).
+    #[serde(default)]
+    pub mention: MentionConfig,
     /// At most `messages` per `per_seconds`; DingTalk and WeCom robots allow 20 a minute,
     /// which is the default for them.
     #[serde(default)]
     pub rate_limit: Option<RateLimit>,
+}
+
+/// `mention = { levels = ["red"], all = true, mobiles = [], user_ids = [] }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MentionConfig {
+    /// Levels whose notices (alerts and overdue reminders) @mention.
+    #[serde(default = "default_mention_levels")]
+    pub levels: Vec<String>,
+    /// @all: DingTalk `isAtAll`, Feishu `<at id=all>`.
+    #[serde(default = "default_true")]
+    pub all: bool,
+    /// Phone numbers: DingTalk `atMobiles`.
+    #[serde(default)]
+    pub mobiles: Vec<String>,
+    /// User ids: DingTalk `atUserIds`, WeCom `<@userid>`, Feishu `<at id=…>` (open_id).
+    #[serde(default)]
+    pub user_ids: Vec<String>,
+}
+
+impl Default for MentionConfig {
+    fn default() -> MentionConfig {
+        MentionConfig {
+            levels: default_mention_levels(),
+            all: true,
+            mobiles: Vec::new(),
+            user_ids: Vec::new(),
+        }
+    }
+}
+
+fn default_mention_levels() -> Vec<String> {
+    vec!["red".to_owned()]
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl ReceiverConfig {
+    /// Whom `notice` @mentions, if its level asks for it.
+    pub fn mentions(&self, notice: &Notice) -> Option<&MentionConfig> {
+        let mention = &self.mention;
+        let wanted = mention.levels.contains(&notice.level);
+        let anyone = mention.all || !mention.mobiles.is_empty() || !mention.user_ids.is_empty();
+        (wanted && anyone).then_some(mention)
+    }
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -310,5 +360,95 @@ mod tests {
         );
         assert!(!refusal(ding, "<html>busy</html>").unwrap().permanent);
         assert_eq!(refusal(ReceiverKind::Webhook, "anything"), None);
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn config(kind: &str) -> ReceiverConfig {
+        toml::from_str(&format!(
+            "name = \"r\"\nkind = {kind:?}\nurl = \"http://127.0.0.1/\"\n"
+        ))
+        .unwrap()
+    }
+
+    fn notice(level: &str, title: &str) -> Notice {
+        Notice {
+            seq: 1,
+            notice_id: "evt-weibo-1@20261128T0200#2".into(),
+            event_id: "evt-weibo-1".into(),
+            kind: "escalated".into(),
+            level: level.into(),
+            body: json!({
+                "alert": {
+                    "level": level, "level_zh": "特大", "title": title,
+                    "domains": ["执法办案"], "rules": [{"id": "law.violence", "name": "暴力执法"}],
+                    "why": [{"signal": "posts_per_min_5m", "value": 5.3, "threshold": 1.0}],
+                    "figures": {"total_posts": 31},
+                    "first_post": {"platform": "weibo", "id": "5241075719150801",
+                                   "published_at": "2026-11-28T02:00:00Z", "region": "江州"},
+                    "top_posts": [],
+                },
+                "overdue": null,
+            }),
+        }
+    }
+
+    #[test]
+    fn red_notices_mention_everyone_in_each_robots_own_format() {
+        let red = notice("red", "某地辅警当街掌掴外卖员");
+        let ding = dingtalk::body(&config("dingtalk"), &red);
+        assert_eq!(ding["msgtype"], "markdown");
+        assert_eq!(ding["at"]["isAtAll"], true);
+        let text = ding["markdown"]["text"].as_str().unwrap();
+        for part in [
+            "暴力执法",
+            "5 分钟发帖速率 5.3 条/分 ≥ 1",
+            "微博",
+            "江州",
+            "11-28 10:00",
+            "https://m.weibo.cn/status/5241075719150801",
+        ] {
+            assert!(text.contains(part), "{part} in {text}");
+        }
+        assert!(!text.contains("law.violence"), "rule names, not ids");
+        let card = feishu::body(&config("feishu"), &red);
+        assert_eq!(card["msg_type"], "interactive");
+        assert_eq!(card["card"]["header"]["template"], "red");
+        let content = card["card"]["elements"][0]["content"].as_str().unwrap();
+        assert!(content.starts_with("<at id=all></at>"), "{content}");
+        let wecom = wecom::body(&config("wecom"), &red);
+        assert_eq!(wecom["msgtype"], "markdown");
+
+        let yellow = notice("yellow", "窗口刁难");
+        assert_eq!(
+            dingtalk::body(&config("dingtalk"), &yellow)["at"]["isAtAll"],
+            false
+        );
+        let card = feishu::body(&config("feishu"), &yellow);
+        assert!(!card["card"]["elements"][0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("<at"));
+    }
+
+    #[test]
+    fn every_robot_message_fits_its_documented_size() {
+        let huge = notice("red", &"超长标题".repeat(20_000));
+        let ding = dingtalk::body(&config("dingtalk"), &huge).to_string();
+        assert!(ding.len() <= dingtalk::MAX_BYTES, "{}", ding.len());
+        let wecom = wecom::body(&config("wecom"), &huge);
+        let content = wecom["markdown"]["content"].as_str().unwrap();
+        assert!(
+            content.len() <= wecom::MAX_CONTENT_BYTES,
+            "{}",
+            content.len()
+        );
+        let card = feishu::body(&config("feishu"), &huge).to_string();
+        assert!(card.len() <= feishu::MAX_BYTES, "{}", card.len());
+        assert!(content.ends_with("已截断）"));
     }
 }

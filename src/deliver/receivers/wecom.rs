@@ -2,9 +2,9 @@
 //! minute, refusals as an `errcode` inside a 200.
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
+use serde_json::{json, Value};
 
-use super::text::markdown;
+use super::text::{fit, markdown};
 use super::{robot_refusal, Protocol, RateLimit, ReceiverConfig, SendError};
 use crate::deliver::outbox::Notice;
 
@@ -18,8 +18,7 @@ impl Protocol for Wecom {
         notice: &Notice,
         _now: DateTime<Utc>,
     ) -> reqwest::RequestBuilder {
-        let (_, text) = markdown(notice);
-        let body = json!({ "msgtype": "markdown", "markdown": { "content": text } });
+        let body = body(config, notice);
         client
             .post(&config.url)
             .header("Content-Type", "application/json")
@@ -36,6 +35,23 @@ impl Protocol for Wecom {
             per_seconds: 60.0,
         })
     }
+}
+
+/// Most bytes of markdown content WeCom accepts (its documented 4,096).
+pub const MAX_CONTENT_BYTES: usize = 4_096;
+
+/// The `markdown` message. WeCom's markdown can @mention user ids only (`<@userid>`); it
+/// has no @all nor mobiles (those exist for `text` messages, which render no markdown).
+pub fn body(config: &ReceiverConfig, notice: &Notice) -> Value {
+    let (_, text) = markdown(notice);
+    let mut tail = String::new();
+    if let Some(mention) = config.mentions(notice) {
+        for user in &mention.user_ids {
+            tail.push_str(&format!("<@{user}>"));
+        }
+    }
+    let content = fit(&text, MAX_CONTENT_BYTES - tail.len()) + &tail;
+    json!({ "msgtype": "markdown", "markdown": { "content": content } })
 }
 
 /// Error codes that sending again cannot fix (WeCom's documentation); others, such as
