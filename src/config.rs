@@ -30,7 +30,7 @@ pub struct Config {
     pub delivery: crate::deliver::dispatch::DeliveryConfig,
     pub deadlines: crate::deliver::deadlines::DeadlinesConfig,
     #[serde(default)]
-    pub receivers: Vec<crate::deliver::receiver::ReceiverConfig>,
+    pub receivers: Vec<crate::deliver::receivers::ReceiverConfig>,
     /// Ordered; see `deploy/fenghuo.toml`. Empty: every alert to every receiver.
     #[serde(default)]
     pub routes: Vec<crate::deliver::route::Route>,

@@ -20,7 +20,7 @@ use crate::deliver::commit::CommitStage;
 use crate::deliver::deadlines;
 use crate::deliver::dispatch::Dispatcher;
 use crate::deliver::outbox::Outbox;
-use crate::deliver::receiver::Receiver;
+use crate::deliver::receivers::Receiver;
 use crate::events::local::LocalStore;
 use crate::events::order::InOrder;
 use crate::grade::store::PolicyStore;
@@ -118,12 +118,12 @@ impl Engine {
         let policy = Arc::new(PolicyStore::open(config.grading.policy.as_deref())?);
 
         let outbox = Arc::new(Outbox::open(&config.storage.dir)?);
-        if let Err(e) = outbox.prune(
-            chrono::Utc::now(),
+        crate::deliver::retention::spawn_pruner(
+            outbox.clone(),
             chrono::Duration::days(config.storage.retention_days),
-        ) {
-            tracing::warn!(error = %e, "pruning the outbox failed");
-        }
+            crate::deliver::retention::PRUNE_EVERY,
+            shutdown.clone(),
+        );
         if let Err(e) = api::feedback::publish_metrics(&outbox) {
             tracing::warn!(error = %e, "feedback counts not restored");
         }
@@ -150,6 +150,7 @@ impl Engine {
             receivers: config.receivers.iter().map(|r| r.name.clone()).collect(),
             output: alerts_output,
             committed: committed.clone(),
+            stop: shutdown.clone(),
         };
         let commit = commit.spawn().map_err(io("starting the commit stage"))?;
         let matches_out = match &config.output.matches {

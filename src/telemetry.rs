@@ -43,6 +43,11 @@ pub const DELIVERIES: &str = "fenghuo_deliveries_total";
 pub const DELIVERY_SECONDS: &str = "fenghuo_delivery_seconds";
 pub const DEAD_LETTERS: &str = "fenghuo_dead_letters_total";
 pub const OUTBOX_PENDING: &str = "fenghuo_outbox_pending";
+pub const OUTBOX_DUPLICATES: &str = "fenghuo_outbox_duplicates_total";
+pub const OUTBOX_CONFLICTS: &str = "fenghuo_outbox_conflicts_total";
+pub const OUTBOX_COMMIT_FAILING: &str = "fenghuo_outbox_commit_failing";
+pub const OUTBOX_COMMIT_FAILURES: &str = "fenghuo_outbox_commit_failures_total";
+pub const OUTBOX_CURSOR_FAILURES: &str = "fenghuo_outbox_cursor_failures_total";
 pub const DEADLINES_OVERDUE: &str = "fenghuo_deadlines_overdue_total";
 pub const DEADLINE_STEP_SECONDS: &str = "fenghuo_deadline_step_seconds";
 pub const INGEST_TO_ALERT_SECONDS: &str = "fenghuo_ingest_to_alert_seconds";
@@ -287,6 +292,26 @@ pub const DESCRIPTIONS: &[(&str, &str)] = &[
     (
         OUTBOX_PENDING,
         "Notices committed but not yet past a receiver's cursor.",
+    ),
+    (
+        OUTBOX_DUPLICATES,
+        "Notices committed again under their id (a re-emitted alert), skipped on purpose.",
+    ),
+    (
+        OUTBOX_CONFLICTS,
+        "Different notices under one id (a bug): committed under a new id and logged.",
+    ),
+    (
+        OUTBOX_COMMIT_FAILING,
+        "1 while commits to the outbox fail (disk full): alerts are held, the pipeline waits.",
+    ),
+    (
+        OUTBOX_COMMIT_FAILURES,
+        "Failed commits of alerts to the outbox (each retried with backoff).",
+    ),
+    (
+        OUTBOX_CURSOR_FAILURES,
+        "Failed writes of a receiver's cursor (kept in memory; no notice is re-sent).",
     ),
     (
         DEADLINES_OVERDUE,

@@ -6,10 +6,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
+use serde::Deserialize;
 use serde_json::json;
 
 use super::AppState;
-use crate::deliver::outbox::{IncidentFilter, OutboxError, Silence, JOINT_RESPONSE, STEPS};
+use crate::deliver::outbox::{
+    valid_cursor, IncidentFilter, OutboxError, Silence, JOINT_RESPONSE, STEPS,
+};
 
 fn failed(e: OutboxError) -> Response {
     (
@@ -23,14 +26,19 @@ fn bad_request(message: String) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response()
 }
 
-/// `GET /api/v1/alerts?level=&state=&domain=&since=`
+/// `GET /api/v1/alerts?level=&state=&domain=&since=&limit=&cursor=`: one page, newest
+/// update first; `next_cursor` (when there is more) goes in `cursor` for the next page.
 pub async fn list(State(state): State<AppState>, Query(filter): Query<IncidentFilter>) -> Response {
     let filter = match super::alert_filter::checked(filter) {
         Ok(filter) => filter,
         Err(message) => return bad_request(message),
     };
-    match state.outbox.incidents(&filter) {
-        Ok(incidents) => Json(json!({ "alerts": incidents })).into_response(),
+    if filter.cursor.as_deref().is_some_and(|c| !valid_cursor(c)) {
+        return bad_request("cursor: not one this API gave out".into());
+    }
+    match state.outbox.blocking(move |o| o.incidents(&filter)).await {
+        Ok(page) => Json(json!({ "alerts": page.incidents, "next_cursor": page.next_cursor }))
+            .into_response(),
         Err(e) => failed(e),
     }
 }
@@ -39,8 +47,23 @@ pub async fn list(State(state): State<AppState>, Query(filter): Query<IncidentFi
 /// steps, the deadlines, the departments that must join and their acknowledgements, and
 /// every delivery attempt.
 pub async fn show(State(state): State<AppState>, Path(event_id): Path<String>) -> Response {
-    let incident = match state.outbox.incident(&event_id) {
-        Ok(Some(incident)) => incident,
+    let id = event_id.clone();
+    let found = state
+        .outbox
+        .blocking(move |o| {
+            let Some(incident) = o.incident(&id)? else {
+                return Ok(None);
+            };
+            Ok(Some((
+                incident,
+                o.steps(&id)?,
+                o.attempts(&id)?,
+                o.departments(&id)?,
+            )))
+        })
+        .await;
+    let (incident, steps, attempts, departments) = match found {
+        Ok(Some(found)) => found,
         Ok(None) => {
             return (
                 StatusCode::NOT_FOUND,
@@ -48,18 +71,6 @@ pub async fn show(State(state): State<AppState>, Path(event_id): Path<String>) -
             )
                 .into_response()
         }
-        Err(e) => return failed(e),
-    };
-    let steps = match state.outbox.steps(&event_id) {
-        Ok(steps) => steps,
-        Err(e) => return failed(e),
-    };
-    let attempts = match state.outbox.attempts(&event_id) {
-        Ok(attempts) => attempts,
-        Err(e) => return failed(e),
-    };
-    let departments = match state.outbox.departments(&event_id) {
-        Ok(departments) => departments,
         Err(e) => return failed(e),
     };
     let joint = (!departments.is_empty()).then_some(JOINT_RESPONSE);
@@ -80,7 +91,7 @@ pub async fn show(State(state): State<AppState>, Path(event_id): Path<String>) -
 }
 
 pub async fn silences(State(state): State<AppState>) -> Response {
-    match state.outbox.silences() {
+    match state.outbox.blocking(|o| o.silences()).await {
         Ok(silences) => {
             let now = Utc::now();
             let listed: Vec<_> = silences
@@ -121,7 +132,11 @@ pub async fn add_silence(
     if let Err(e) = bounded_silence(&silence) {
         return bad_request(e);
     }
-    match state.outbox.add_silence(&silence) {
+    match state
+        .outbox
+        .blocking(move |o| o.add_silence(&silence))
+        .await
+    {
         Ok(id) => (StatusCode::CREATED, Json(json!({ "id": id }))).into_response(),
         Err(e) => failed(e),
     }
@@ -166,7 +181,11 @@ fn bounded_silence(silence: &crate::deliver::outbox::Silence) -> Result<(), Stri
 
 /// `DELETE /api/v1/silences/{id}`: expires it now.
 pub async fn expire_silence(State(state): State<AppState>, Path(id): Path<i64>) -> Response {
-    match state.outbox.expire_silence(id, Utc::now()) {
+    match state
+        .outbox
+        .blocking(move |o| o.expire_silence(id, Utc::now()))
+        .await
+    {
         Ok(true) => Json(json!({ "id": id, "expired": true })).into_response(),
         Ok(false) => (
             StatusCode::NOT_FOUND,
@@ -178,8 +197,45 @@ pub async fn expire_silence(State(state): State<AppState>, Path(id): Path<i64>) 
 }
 
 pub async fn dead_letters(State(state): State<AppState>) -> Response {
-    match state.outbox.dead_letters() {
+    match state.outbox.blocking(|o| o.dead_letters()).await {
         Ok(letters) => Json(json!({ "dead_letters": letters })).into_response(),
+        Err(e) => failed(e),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryQuery {
+    /// Only this receiver's dead letter; default every receiver's.
+    pub receiver: Option<String>,
+}
+
+/// `POST /api/v1/dead-letters/{notice_id}/retry[?receiver=]`: sends a dead letter again
+/// (once its receiver is fixed), as a new notice `{notice_id}!retry{n}`.
+pub async fn retry_dead_letter(
+    State(state): State<AppState>,
+    Path(notice_id): Path<String>,
+    Query(query): Query<RetryQuery>,
+) -> Response {
+    let id = notice_id.clone();
+    let retried = state
+        .outbox
+        .blocking(move |o| o.retry_dead_letter(&id, query.receiver.as_deref(), Utc::now()))
+        .await;
+    match retried {
+        Ok(Some((retry_id, seq))) => {
+            state.wall.committed.send_replace(seq);
+            (
+                StatusCode::ACCEPTED,
+                Json(json!({ "notice_id": notice_id, "retry_id": retry_id, "seq": seq })),
+            )
+                .into_response()
+        }
+        Ok(None) => (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "error": "no such dead letter" })),
+        )
+            .into_response(),
         Err(e) => failed(e),
     }
 }

@@ -90,6 +90,10 @@ pub fn router(state: AppState, push: PushState) -> Router {
         .route("/api/v1/silences", post(alerts::add_silence))
         .route("/api/v1/silences/{id}", delete(alerts::expire_silence))
         .route("/api/v1/feedback", post(feedback::give))
+        .route(
+            "/api/v1/dead-letters/{id}/retry",
+            post(alerts::retry_dead_letter),
+        )
         .route_layer(middleware::from_fn_with_state(token.clone(), require_token));
     let mut reading = Router::new()
         .route("/api/v1/rules", get(rules::list))
@@ -167,7 +171,7 @@ async fn ready(State(state): State<AppState>) -> Response {
     let writable = tokio::task::spawn_blocking(move || outbox.writable()).await;
     let outbox_problem = match writable {
         Ok(Ok(())) => None,
-        Ok(Err(e)) => Some(e.to_string()),
+        Ok(Err(e)) => Some(e),
         Err(e) => Some(e.to_string()),
     };
     let readiness = state.health.readiness(&state.rules);

@@ -1,20 +1,27 @@
 //! The commit stage: every alert is routed and committed to the outbox (and its incident
 //! updated) before anything else sees it; then it goes to the JSON-lines output, and the
 //! receivers are woken.
+//!
+//! A commit that fails (disk full, I/O error) keeps its alerts: the stage retries it with
+//! backoff and takes nothing new meanwhile, so the bounded channels behind it fill and the
+//! pipeline waits (sources answer 429/503) instead of dropping alerts. Readiness reports
+//! the failure (`Outbox::commit_error`) until a retry succeeds.
 
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use crossbeam_channel::Receiver;
 use serde_json::json;
 use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 use super::outbox::{AlertCommit, IncidentUpdate, NewNotice, Outbox, StepOutcome, StepTake};
 use super::route::{route, Route};
 use crate::grade::{Alert, AlertKind};
 use crate::output::Output;
-use crate::telemetry::DEADLINE_STEP_SECONDS;
+use crate::telemetry::{DEADLINE_STEP_SECONDS, OUTBOX_COMMIT_FAILURES};
 
 pub struct CommitStage {
     pub alerts: Receiver<Alert>,
@@ -26,6 +33,8 @@ pub struct CommitStage {
     pub output: Output<Alert>,
     /// Bumped after each commit: the dispatchers' wake-up.
     pub committed: watch::Sender<i64>,
+    /// Engine shutdown: a commit still failing `SHUTDOWN_GRACE` after it gives up.
+    pub stop: CancellationToken,
 }
 
 impl CommitStage {
@@ -45,22 +54,59 @@ impl CommitStage {
                     Err(_) => break,
                 }
             }
-            // Alerts that cannot be committed are still written to the output and logged:
-            // the wall display must not miss them because the disk is full.
-            let committed = self.commit(&batch);
-            if let Err(e) = &committed {
-                tracing::error!(alerts = batch.len(), error = %e, "committing alerts to the outbox failed");
-            }
+            let committed = self.commit_until_done(&batch);
             for mut alert in batch {
-                // Committed (or failed): the frames that caused these alerts are handled,
-                // or must not be acknowledged upstream.
+                // Committed: the frames that caused these alerts are handled. Not committed
+                // (only when shutting down on a failing disk): they must not be
+                // acknowledged upstream.
                 if let Some(completion) = alert.completion.take() {
-                    if committed.is_err() {
+                    if !committed {
                         completion.fail();
                     }
                 }
                 self.output.offer(alert);
             }
+        }
+    }
+
+    /// Commits `batch`, retrying with backoff for as long as it fails. Only a shutdown
+    /// can end the wait uncommitted (after `SHUTDOWN_GRACE`), and says so loudly: those
+    /// alerts are then only in the JSON-lines output.
+    fn commit_until_done(&self, batch: &[Alert]) -> bool {
+        let mut backoff = RETRY_INITIAL;
+        let mut failing_since: Option<Instant> = None;
+        let mut stop_seen: Option<Instant> = None;
+        loop {
+            let error = match self.commit(batch) {
+                Ok(()) => {
+                    if let Some(since) = failing_since {
+                        tracing::warn!(
+                            alerts = batch.len(),
+                            failed_for_secs = since.elapsed().as_secs_f64(),
+                            "outbox writable again; held alerts committed"
+                        );
+                    }
+                    return true;
+                }
+                Err(e) => e,
+            };
+            failing_since.get_or_insert_with(Instant::now);
+            metrics::counter!(OUTBOX_COMMIT_FAILURES).increment(1);
+            if self.stop.is_cancelled() {
+                let seen = *stop_seen.get_or_insert_with(Instant::now);
+                if seen.elapsed() >= SHUTDOWN_GRACE {
+                    tracing::error!(alerts = batch.len(), error = %error, "shutting down with the outbox still failing: these alerts were NOT committed (they are in the JSON-lines output only)");
+                    return false;
+                }
+            }
+            tracing::error!(
+                alerts = batch.len(),
+                error = %error,
+                retry_in_ms = backoff.as_millis() as u64,
+                "committing alerts to the outbox failed; holding them (and the pipeline) and retrying"
+            );
+            std::thread::sleep(backoff);
+            backoff = (backoff * 2).min(RETRY_MAX);
         }
     }
 
@@ -167,6 +213,14 @@ impl CommitStage {
 
 /// Most alerts committed in one transaction.
 const MAX_BATCH: usize = 512;
+
+/// First wait before retrying a failed commit; doubled up to `RETRY_MAX`, which is short
+/// so that alerts flow again within seconds of space coming back.
+const RETRY_INITIAL: Duration = Duration::from_millis(50);
+const RETRY_MAX: Duration = Duration::from_secs(2);
+
+/// How long a shutdown waits for a failing commit before giving it up.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 struct Prepared {
     alert: serde_json::Value,

@@ -123,12 +123,16 @@ pub fn spawn_chaser(
                 _ = shutdown.cancelled() => return,
                 _ = tick.tick() => {}
             }
-            if let Err(e) = chase_overdue(&outbox, &config, &committed, Utc::now()) {
-                tracing::error!(error = %e, "checking deadlines failed");
-            }
-            if let Err(e) =
-                super::joint::chase_joint_response(&outbox, &config, &committed, Utc::now())
-            {
+            let (config, committed) = (config.clone(), committed.clone());
+            let chased = outbox
+                .blocking(move |o| {
+                    if let Err(e) = chase_overdue(o, &config, &committed, Utc::now()) {
+                        tracing::error!(error = %e, "checking deadlines failed");
+                    }
+                    super::joint::chase_joint_response(o, &config, &committed, Utc::now())
+                })
+                .await;
+            if let Err(e) = chased {
                 tracing::error!(error = %e, "checking joint responses failed");
             }
         }

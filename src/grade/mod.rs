@@ -6,6 +6,7 @@
 //!   `opened` once, `escalated` when the level rises, `updated` at most every
 //!   `update_every_minutes` while growing, `resolved` when quiet. Nothing else: no storms.
 
+pub mod alert_id;
 pub mod policy;
 pub mod store;
 pub mod thread;
@@ -28,6 +29,8 @@ use crate::telemetry::{ALERTS, EVENTS_EVICTED, EVENTS_TRACKED};
 #[derive(Debug, Clone)]
 struct Open {
     level: Level,
+    /// Which opening of the event this is (see [`alert_id`]).
+    instance: String,
     sequence: u32,
     last_emitted_minute: i64,
     last_emitted_posts: u64,
@@ -47,6 +50,8 @@ pub struct Grader {
     tracker: Tracker,
     policy: Arc<ArcSwap<Policy>>,
     open: HashMap<String, Open>,
+    /// Labels each opening of an event, so alert ids never repeat across re-openings.
+    instances: alert_id::InstanceLabels,
 }
 
 impl Grader {
@@ -55,6 +60,7 @@ impl Grader {
             tracker: Tracker::new(config),
             policy,
             open: HashMap::new(),
+            instances: alert_id::InstanceLabels::default(),
         }
     }
 
@@ -108,10 +114,12 @@ impl Grader {
         let has_response = event.response.is_some();
         let (kind, previous) = match self.open.get_mut(event_id) {
             None => {
+                let instance = self.instances.open(event_id, now);
                 self.open.insert(
                     event_id.to_owned(),
                     Open {
                         level,
+                        instance,
                         sequence: 0,
                         last_emitted_minute: now,
                         last_emitted_posts: figures.total_posts,
@@ -140,10 +148,11 @@ impl Grader {
         open.last_emitted_minute = now;
         open.last_emitted_posts = figures.total_posts;
         open.responded = has_response;
-        let (level, sequence) = (open.level, open.sequence);
+        let level = open.level;
+        let alert_id = alert_id::alert_id(event_id, &open.instance, open.sequence);
         let forecast = policy.forecast(level, &figures);
         Some(build(
-            event, kind, level, previous, sequence, None, grade.why, figures, forecast, now,
+            event, alert_id, kind, level, previous, None, grade.why, figures, forecast, now,
         ))
     }
 
@@ -162,10 +171,10 @@ impl Grader {
             let figures = event.figures(now);
             alerts.push(build(
                 &event,
+                alert_id::alert_id(&event.id, &open.instance, open.sequence),
                 AlertKind::Resolved,
                 open.level,
                 None,
-                open.sequence,
                 Some(why),
                 Vec::new(),
                 figures,
@@ -180,10 +189,10 @@ impl Grader {
 #[allow(clippy::too_many_arguments)]
 fn build(
     event: &Event,
+    alert_id: String,
     kind: AlertKind,
     level: Level,
     previous_level: Option<Level>,
-    sequence: u32,
     resolution: Option<Resolution>,
     why: Vec<policy::Reason>,
     figures: crate::events::Figures,
@@ -195,7 +204,7 @@ fn build(
     domains.sort();
     domains.dedup();
     Alert {
-        alert_id: format!("{}#{sequence}", event.id),
+        alert_id,
         kind,
         event_id: event.id.clone(),
         level,

@@ -25,7 +25,8 @@ pub enum AlertKind {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Alert {
-    /// `{event_id}#{sequence}`: unique per alert, stable across replays of the same feed.
+    /// `{event_id}@{instance}#{sequence}` (`grade::alert_id`): unique for ever, also across
+    /// re-openings of one event, and stable across replays of the same feed.
     pub alert_id: String,
     pub kind: AlertKind,
     pub event_id: String,

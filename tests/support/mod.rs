@@ -144,6 +144,51 @@ pub fn spawn_run(config: &Path) -> (std::process::Child, SocketAddr) {
     (child, addr)
 }
 
+/// Like [`spawn_run`], keeping every log line the engine writes.
+pub fn spawn_run_logged(
+    config: &Path,
+) -> (
+    std::process::Child,
+    SocketAddr,
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fenghuo"))
+        .args(["run", "--config", config.to_str().unwrap()])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let kept = lines.clone();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            kept.lock().unwrap().push(line);
+        }
+    });
+    let mut log = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut addr = None;
+    for line in log.by_ref().map_while(Result::ok) {
+        lines.lock().unwrap().push(line.clone());
+        if let Some(rest) = line
+            .split("addr=")
+            .nth(1)
+            .filter(|_| line.contains("HTTP API listening"))
+        {
+            addr = rest.split_whitespace().next().and_then(|a| a.parse().ok());
+            break;
+        }
+    }
+    let kept = lines.clone();
+    std::thread::spawn(move || {
+        for line in log.map_while(Result::ok) {
+            kept.lock().unwrap().push(line);
+        }
+    });
+    (child, addr.expect("the engine listens"), lines)
+}
+
 /// A Weibo-shaped post line.
 pub fn weibo(id: &str, text: &str) -> String {
     serde_json::json!({

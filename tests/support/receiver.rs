@@ -22,6 +22,16 @@ pub enum Behaviour {
     Hang,
     /// Answers 200 after a delay.
     Slow(Duration),
+    /// Answers `status` with `body` for the first `first` calls, then 200 `{"errcode":0}`.
+    Refuse {
+        first: usize,
+        status: u16,
+        body: &'static str,
+    },
+    /// 500 for every call whose body contains this text; 200 for the others.
+    FailWhen(&'static str),
+    /// 400 with the request's URI and headers in the body (as some gateways answer).
+    EchoRequest,
 }
 
 #[derive(Debug, Clone)]
@@ -64,7 +74,26 @@ async fn handle(
         });
         calls.len() - 1
     };
+    let body = String::from_utf8_lossy(&body).into_owned();
+    if let Behaviour::EchoRequest = shared.behaviour {
+        let echo = {
+            let mut calls = shared.calls.lock().unwrap();
+            calls[index].status = 400;
+            format!(
+                "bad request {} {:?}",
+                calls[index].uri, calls[index].headers
+            )
+        };
+        shared.notify.notify_waiters();
+        return (StatusCode::BAD_REQUEST, echo).into_response();
+    }
     let (status, answer) = match shared.behaviour {
+        Behaviour::Refuse {
+            first,
+            status,
+            body,
+        } if index < first => (status, body),
+        Behaviour::FailWhen(text) if body.contains(text) => (500, r#"{"error":"no"}"#),
         Behaviour::FailFirst(n) if index < n => (500, r#"{"error":"down"}"#),
         Behaviour::ErrcodeFirst(n) if index < n => {
             (200, r#"{"errcode":130101,"errmsg":"send too fast"}"#)

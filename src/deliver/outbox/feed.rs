@@ -57,7 +57,7 @@ pub struct Snapshot {
 impl Outbox {
     /// The newest committed sequence number (0 when empty).
     pub fn head_seq(&self) -> Result<i64, OutboxError> {
-        head_seq(&self.db())
+        head_seq(&*self.reader()?)
     }
 
     /// The oldest sequence number still kept (pruning removes older ones); `None` when empty.
@@ -71,7 +71,7 @@ impl Outbox {
 
     /// Up to `limit` notices after `seq`, oldest first.
     pub fn feed_after(&self, seq: i64, limit: usize) -> Result<Vec<FeedEntry>, OutboxError> {
-        let db = self.db();
+        let db = self.reader()?;
         let mut statement = db.prepare_cached(
             "SELECT seq, event_id, kind, level, created_at FROM notices WHERE seq > ?1 ORDER BY seq LIMIT ?2",
         )?;
@@ -81,7 +81,7 @@ impl Outbox {
                 event_id: r.get(1)?,
                 kind: r.get(2)?,
                 level: r.get(3)?,
-                created_at: time(r.get(4)?),
+                created_at: time(r.get(4)?)?,
             })
         })?;
         rows.collect::<Result<_, _>>().map_err(OutboxError::from)
@@ -89,7 +89,7 @@ impl Outbox {
 
     /// One incident with its steps and curve, or `None` if unknown.
     pub fn incident_view(&self, event_id: &str) -> Result<Option<IncidentView>, OutboxError> {
-        let db = self.db();
+        let db = self.reader()?;
         let row = db
             .prepare_cached(
                 "SELECT level, resolved, domains, opened_at, updated_at, alert FROM incidents WHERE event_id = ?1",
@@ -121,8 +121,8 @@ impl Outbox {
             state,
             resolved,
             domains: serde_json::from_str(&domains).unwrap_or_default(),
-            opened_at: time(opened_at),
-            updated_at: time(updated_at),
+            opened_at: time(opened_at)?,
+            updated_at: time(updated_at)?,
             alert: serde_json::from_str(&alert).unwrap_or(Value::Null),
         };
         Ok(Some(view_of(&db, incident)?))
@@ -130,7 +130,7 @@ impl Outbox {
 
     /// Active incidents (not resolved, not closed) by level.
     pub fn open_counts(&self) -> Result<BTreeMap<String, i64>, OutboxError> {
-        let db = self.db();
+        let db = self.reader()?;
         let mut statement = db.prepare_cached(
             "SELECT level, COUNT(*) FROM incidents WHERE resolved = 0
              AND event_id NOT IN (SELECT event_id FROM steps WHERE step = 'closed') GROUP BY level",
@@ -153,7 +153,7 @@ impl Outbox {
     pub fn snapshot(&self) -> Result<Snapshot, OutboxError> {
         let seq = self.head_seq()?;
         let active: Vec<String> = {
-            let db = self.db();
+            let db = self.reader()?;
             let mut statement = db.prepare_cached(
                 "SELECT event_id FROM incidents WHERE resolved = 0
                  AND event_id NOT IN (SELECT event_id FROM steps WHERE step = 'closed')
@@ -173,7 +173,7 @@ impl Outbox {
 
     /// Receivers whose latest delivery attempt failed (retrying or dead-lettered).
     pub fn failing_receivers(&self) -> Result<Vec<String>, OutboxError> {
-        let db = self.db();
+        let db = self.reader()?;
         let mut statement = db.prepare_cached(
             "SELECT receiver FROM attempts a WHERE rowid = (SELECT MAX(rowid) FROM attempts b WHERE b.receiver = a.receiver)
              AND outcome IN ('failure', 'dead_letter') ORDER BY receiver",
@@ -217,7 +217,10 @@ fn view_of(db: &Connection, incident: Incident) -> Result<IncidentView, OutboxEr
     let departments = super::workflow::departments_of(db, &incident.event_id)?;
     Ok(IncidentView {
         departments,
-        escalated_at: escalated_at.map_or(incident.opened_at, time),
+        escalated_at: escalated_at
+            .map(time)
+            .transpose()?
+            .unwrap_or(incident.opened_at),
         incident,
         steps,
         curve,
@@ -255,7 +258,7 @@ fn steps_of(db: &Connection, event_id: &str) -> Result<Vec<Step>, OutboxError> {
     let rows = statement.query_map([event_id], |r| {
         Ok(Step {
             step: r.get(0)?,
-            at: time(r.get(1)?),
+            at: time(r.get(1)?)?,
             by: r.get(2)?,
             comment: r.get(3)?,
         })

@@ -152,7 +152,7 @@ fn rule_verdicts(
         .collect::<Result<_, _>>()?;
     let mut counts: BTreeMap<String, RuleVerdicts> = BTreeMap::new();
     for (rule, label, at) in rows {
-        let at = time(at);
+        let at = time(at)?;
         if from.is_some_and(|from| at < from) || to.is_some_and(|to| at >= to) {
             continue;
         }
@@ -173,7 +173,7 @@ impl Outbox {
         post_id: &str,
         platform: Option<&str>,
     ) -> Result<Option<KnownPost>, OutboxError> {
-        find_post(&self.db(), post_id, platform)
+        find_post(&*self.reader()?, post_id, platform)
     }
 
     /// Records a verdict; returns its id.
@@ -212,7 +212,7 @@ impl Outbox {
 
     /// Every verdict, oldest first.
     pub fn feedback(&self) -> Result<Vec<Feedback>, OutboxError> {
-        let db = self.db();
+        let db = self.reader()?;
         let mut statement = db.prepare_cached(
             "SELECT id, at, platform, post_id, label, domain, who, comment, text, event_id
              FROM feedback ORDER BY id",
@@ -221,7 +221,7 @@ impl Outbox {
             .query_map([], |r| {
                 Ok(Feedback {
                     id: r.get(0)?,
-                    at: time(r.get(1)?),
+                    at: time(r.get(1)?)?,
                     entry: NewFeedback {
                         platform: r.get(2)?,
                         post_id: r.get(3)?,
@@ -256,12 +256,12 @@ impl Outbox {
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
     ) -> Result<BTreeMap<String, RuleVerdicts>, OutboxError> {
-        rule_verdicts(&self.db(), from, to)
+        rule_verdicts(&*self.reader()?, from, to)
     }
 
     /// Verdicts of risk on posts no rule matched (misses), all time.
     pub fn missed_feedback(&self) -> Result<u64, OutboxError> {
-        let db = self.db();
+        let db = self.reader()?;
         let n: Option<i64> = db
             .query_row(
                 "SELECT COUNT(*) FROM feedback f WHERE f.label = 'risk'

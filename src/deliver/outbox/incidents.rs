@@ -55,7 +55,7 @@ pub struct Overdue {
     pub due_at: DateTime<Utc>,
 }
 
-/// Query filters of `GET /api/v1/alerts`.
+/// Query filters of `GET /api/v1/alerts`, and its page.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IncidentFilter {
@@ -63,23 +63,59 @@ pub struct IncidentFilter {
     pub state: Option<String>,
     pub domain: Option<String>,
     pub since: Option<DateTime<Utc>>,
+    /// Most incidents in one answer (default 100, at most 1000).
+    pub limit: Option<usize>,
+    /// Where the previous page ended (its `next_cursor`).
+    pub cursor: Option<String>,
 }
 
-impl IncidentFilter {
-    fn admits(&self, incident: &Incident) -> bool {
-        self.level.as_ref().is_none_or(|l| *l == incident.level)
-            && self.state.as_ref().is_none_or(|s| match s.as_str() {
-                "resolved" => incident.resolved,
-                // Open: no step taken and the event not resolved.
-                "open" => incident.state == "open" && !incident.resolved,
-                step => incident.state == step,
-            })
-            && self
-                .domain
-                .as_ref()
-                .is_none_or(|d| incident.domains.contains(d))
-            && self.since.is_none_or(|t| incident.updated_at >= t)
-    }
+/// Incidents per page unless `limit` says otherwise, and the most a page may hold.
+pub const DEFAULT_PAGE: usize = 100;
+pub const MAX_PAGE: usize = 1000;
+
+/// One page of incidents, newest update first.
+#[derive(Debug, Clone, Serialize)]
+pub struct IncidentPage {
+    pub incidents: Vec<Incident>,
+    /// Pass as `cursor` for the next page; `None` on the last one.
+    pub next_cursor: Option<String>,
+}
+
+/// The furthest step an incident has taken, in SQL (`open` when none).
+const STATE_SQL: &str = "COALESCE((SELECT s.step FROM steps s WHERE s.event_id = i.event_id
+    ORDER BY CASE s.step WHEN 'closed' THEN 4 WHEN 'responded' THEN 3 WHEN 'verified' THEN 2
+    WHEN 'ack' THEN 1 ELSE 0 END DESC LIMIT 1), 'open')";
+
+/// A page cursor: the last row's (updated_at, event_id), hex-encoded so it travels in a
+/// URL untouched.
+fn encode_cursor(updated_at: &str, event_id: &str) -> String {
+    hex::encode(format!("{updated_at}\t{event_id}"))
+}
+
+/// Whether `cursor` is one [`Outbox::incidents`] gave out.
+pub fn valid_cursor(cursor: &str) -> bool {
+    decode_cursor(cursor).is_some()
+}
+
+fn decode_cursor(cursor: &str) -> Option<(String, String)> {
+    let text = String::from_utf8(hex::decode(cursor).ok()?).ok()?;
+    let (updated_at, event_id) = text.split_once('\t')?;
+    Some((updated_at.to_owned(), event_id.to_owned()))
+}
+
+fn incident_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Incident> {
+    let domains: String = r.get(3)?;
+    let alert: String = r.get(7)?;
+    Ok(Incident {
+        event_id: r.get(0)?,
+        level: r.get(1)?,
+        resolved: r.get(2)?,
+        domains: serde_json::from_str(&domains).unwrap_or_default(),
+        opened_at: time(r.get(4)?)?,
+        updated_at: time(r.get(5)?)?,
+        state: r.get(6)?,
+        alert: serde_json::from_str(&alert).unwrap_or(Value::Null),
+    })
 }
 
 impl Outbox {
@@ -92,73 +128,89 @@ impl Outbox {
         upsert_incident(&self.db(), incident, now)
     }
 
-    /// Incidents, newest first, filtered.
-    pub fn incidents(&self, filter: &IncidentFilter) -> Result<Vec<Incident>, OutboxError> {
-        let db = self.db();
-        let mut statement = db.prepare(
-            "SELECT event_id, level, resolved, domains, opened_at, updated_at, alert FROM incidents ORDER BY updated_at DESC",
-        )?;
-        let rows = statement.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, bool>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, String>(6)?,
-            ))
-        })?;
-        let mut incidents = Vec::new();
-        for row in rows {
-            let (event_id, level, resolved, domains, opened_at, updated_at, alert) = row?;
-            let state = self.state_locked(&db, &event_id)?;
-            let incident = Incident {
-                domains: serde_json::from_str(&domains).unwrap_or_default(),
-                opened_at: time(opened_at),
-                updated_at: time(updated_at),
-                alert: serde_json::from_str(&alert).unwrap_or(Value::Null),
+    /// One page of incidents, newest update first, filtered: one query on a read
+    /// connection.
+    pub fn incidents(&self, filter: &IncidentFilter) -> Result<IncidentPage, OutboxError> {
+        let limit = filter.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+        let after = filter.cursor.as_deref().and_then(decode_cursor);
+        let state = filter.state.as_deref();
+        let sql = format!(
+            "SELECT * FROM (SELECT i.event_id, i.level, i.resolved, i.domains, i.opened_at, i.updated_at,
+                    {STATE_SQL} AS state, i.alert FROM incidents i)
+             WHERE (?1 IS NULL OR level = ?1)
+               AND (?2 IS NULL OR (?2 = 'resolved' AND resolved)
+                    OR (?2 = 'open' AND state = 'open' AND NOT resolved)
+                    OR (?2 NOT IN ('resolved', 'open') AND state = ?2))
+               AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(domains) WHERE value = ?3))
+               AND (?4 IS NULL OR updated_at >= ?4)
+               AND (?5 IS NULL OR updated_at < ?5 OR (updated_at = ?5 AND event_id < ?6))
+             ORDER BY updated_at DESC, event_id DESC LIMIT ?7"
+        );
+        let db = self.reader()?;
+        let mut statement = db.prepare_cached(&sql)?;
+        let rows = statement.query_map(
+            params![
+                filter.level,
                 state,
-                resolved,
-                level,
-                event_id,
-            };
-            if filter.admits(&incident) {
-                incidents.push(incident);
+                filter.domain,
+                filter.since.map(|t| t.to_rfc3339()),
+                after.as_ref().map(|a| a.0.clone()),
+                after.as_ref().map(|a| a.1.clone()),
+                limit as i64 + 1,
+            ],
+            incident_row,
+        )?;
+        let mut incidents: Vec<Incident> = rows.collect::<Result<_, _>>()?;
+        let next_cursor = if incidents.len() > limit {
+            incidents.truncate(limit);
+            incidents
+                .last()
+                .map(|i| encode_cursor(&i.updated_at.to_rfc3339(), &i.event_id))
+        } else {
+            None
+        };
+        Ok(IncidentPage {
+            incidents,
+            next_cursor,
+        })
+    }
+
+    /// Every incident the filter admits, page after page (the wall's snapshot).
+    pub fn all_incidents(&self, filter: &IncidentFilter) -> Result<Vec<Incident>, OutboxError> {
+        let mut filter = IncidentFilter {
+            limit: Some(MAX_PAGE),
+            ..filter.clone()
+        };
+        let mut all = Vec::new();
+        loop {
+            let page = self.incidents(&filter)?;
+            all.extend(page.incidents);
+            match page.next_cursor {
+                Some(cursor) => filter.cursor = Some(cursor),
+                None => return Ok(all),
             }
         }
-        Ok(incidents)
     }
 
+    /// One incident: one query.
     pub fn incident(&self, event_id: &str) -> Result<Option<Incident>, OutboxError> {
-        let filter = IncidentFilter::default();
-        Ok(self
-            .incidents(&filter)?
-            .into_iter()
-            .find(|i| i.event_id == event_id))
-    }
-
-    fn state_locked(&self, db: &Connection, event_id: &str) -> Result<String, OutboxError> {
-        let mut statement = db.prepare("SELECT step FROM steps WHERE event_id = ?1")?;
-        let taken: Vec<String> = statement
-            .query_map([event_id], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        Ok(STEPS
-            .iter()
-            .rev()
-            .find(|s| taken.iter().any(|t| t == *s))
-            .map_or("open", |s| *s)
-            .to_owned())
+        let sql = format!(
+            "SELECT i.event_id, i.level, i.resolved, i.domains, i.opened_at, i.updated_at,
+                    {STATE_SQL} AS state, i.alert FROM incidents i WHERE i.event_id = ?1"
+        );
+        let db = self.reader()?;
+        let incident = db.query_row(&sql, [event_id], incident_row).optional()?;
+        Ok(incident)
     }
 
     pub fn steps(&self, event_id: &str) -> Result<Vec<Step>, OutboxError> {
-        let db = self.db();
+        let db = self.reader()?;
         let mut statement =
             db.prepare("SELECT step, at, by, comment FROM steps WHERE event_id = ?1 ORDER BY at")?;
         let rows = statement.query_map([event_id], |r| {
             Ok(Step {
                 step: r.get(0)?,
-                at: time(r.get(1)?),
+                at: time(r.get(1)?)?,
                 by: r.get(2)?,
                 comment: r.get(3)?,
             })
@@ -191,37 +243,43 @@ impl Outbox {
             "INSERT OR IGNORE INTO steps (event_id, step, at, by, comment) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![event_id, step, at.to_rfc3339(), by, comment],
         )?;
-        Ok(Some((level, at - time(opened_at))))
+        Ok(Some((level, at - time(opened_at)?)))
     }
 
     /// Open incidents with a step not taken whose deadline has passed and that were not yet
-    /// chased: (event id, step, level, escalation receivers, latest alert).
+    /// chased: one query for the incidents with their steps and chases, on a read
+    /// connection.
     pub fn overdue(
         &self,
         now: DateTime<Utc>,
         deadline: impl Fn(&str, &str) -> Option<Duration>,
     ) -> Result<Vec<Overdue>, OutboxError> {
-        let db = self.db();
-        let mut statement = db.prepare(
-            "SELECT event_id, level, opened_at, escalation_receivers, alert FROM incidents",
+        let db = self.reader()?;
+        let mut statement = db.prepare_cached(
+            "SELECT i.event_id, i.level, i.opened_at, i.escalation_receivers, i.alert,
+                    (SELECT group_concat(step) FROM steps s WHERE s.event_id = i.event_id),
+                    (SELECT group_concat(step) FROM overdue_sent o WHERE o.event_id = i.event_id)
+             FROM incidents i
+             WHERE NOT EXISTS (SELECT 1 FROM steps s WHERE s.event_id = i.event_id AND s.step = 'closed')",
         )?;
-        let rows: Vec<(String, String, String, String, String)> = statement
-            .query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })?
-            .collect::<Result<_, _>>()?;
+        let rows = statement.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                time(r.get(2)?)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                r.get::<_, Option<String>>(6)?.unwrap_or_default(),
+            ))
+        })?;
         let mut overdue = Vec::new();
-        for (event_id, level, opened_at, receivers, alert) in rows {
-            let opened_at = time(opened_at);
-            let taken: Vec<String> = db
-                .prepare("SELECT step FROM steps WHERE event_id = ?1")?
-                .query_map([&event_id], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
-            if taken.iter().any(|s| s == "closed") {
-                continue;
-            }
+        for row in rows {
+            let (event_id, level, opened_at, receivers, alert, taken, chased) = row?;
+            let taken: Vec<&str> = taken.split(',').collect();
+            let chased: Vec<&str> = chased.split(',').collect();
             for step in STEPS {
-                if taken.iter().any(|s| s == step) {
+                if taken.contains(&step) || chased.contains(&step) {
                     continue;
                 }
                 let Some(limit) = deadline(&level, step) else {
@@ -230,24 +288,14 @@ impl Outbox {
                 if now < opened_at + limit {
                     continue;
                 }
-                let sent: bool = db
-                    .query_row(
-                        "SELECT 1 FROM overdue_sent WHERE event_id = ?1 AND step = ?2",
-                        params![event_id, step],
-                        |_| Ok(true),
-                    )
-                    .optional()?
-                    .unwrap_or(false);
-                if !sent {
-                    overdue.push(Overdue {
-                        event_id: event_id.clone(),
-                        step,
-                        level: level.clone(),
-                        receivers: serde_json::from_str(&receivers).unwrap_or_default(),
-                        alert: serde_json::from_str(&alert).unwrap_or(Value::Null),
-                        due_at: opened_at + limit,
-                    });
-                }
+                overdue.push(Overdue {
+                    event_id: event_id.clone(),
+                    step,
+                    level: level.clone(),
+                    receivers: serde_json::from_str(&receivers).unwrap_or_default(),
+                    alert: serde_json::from_str(&alert).unwrap_or(Value::Null),
+                    due_at: opened_at + limit,
+                });
             }
         }
         Ok(overdue)
@@ -283,4 +331,78 @@ pub(super) fn upsert_incident(
         ],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unparsable_stored_time_is_an_error_not_1970() {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = Outbox::open(dir.path()).unwrap();
+        let alert = serde_json::json!({});
+        let update = IncidentUpdate {
+            event_id: "evt-1",
+            level: "red",
+            resolved: false,
+            domains: &[],
+            escalation_receivers: &[],
+            alert: &alert,
+        };
+        outbox.upsert_incident(&update, Utc::now()).unwrap();
+        outbox
+            .db()
+            .execute("UPDATE incidents SET opened_at = 'yesterday'", [])
+            .unwrap();
+        let error = outbox.incident("evt-1").unwrap_err().to_string();
+        assert!(error.contains("yesterday"), "{error}");
+        assert!(outbox.incidents(&IncidentFilter::default()).is_err());
+    }
+
+    #[test]
+    fn incidents_come_in_pages_that_cover_them_all_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = Outbox::open(dir.path()).unwrap();
+        let alert = serde_json::json!({});
+        let start = Utc::now();
+        for i in 0..7 {
+            let id = format!("evt-{i}");
+            let update = IncidentUpdate {
+                event_id: &id,
+                level: if i % 2 == 0 { "red" } else { "yellow" },
+                resolved: false,
+                domains: &[],
+                escalation_receivers: &[],
+                alert: &alert,
+            };
+            // Two incidents share each update time: the cursor must tell them apart.
+            outbox
+                .upsert_incident(&update, start + Duration::seconds(i / 2))
+                .unwrap();
+        }
+        let mut seen = Vec::new();
+        let mut filter = IncidentFilter {
+            limit: Some(2),
+            ..IncidentFilter::default()
+        };
+        loop {
+            let page = outbox.incidents(&filter).unwrap();
+            assert!(page.incidents.len() <= 2);
+            seen.extend(page.incidents.into_iter().map(|i| i.event_id));
+            match page.next_cursor {
+                Some(cursor) => filter.cursor = Some(cursor),
+                None => break,
+            }
+        }
+        assert_eq!(
+            seen,
+            ["evt-6", "evt-5", "evt-4", "evt-3", "evt-2", "evt-1", "evt-0"]
+        );
+        let red = IncidentFilter {
+            level: Some("red".into()),
+            ..IncidentFilter::default()
+        };
+        assert_eq!(outbox.incidents(&red).unwrap().incidents.len(), 4);
+    }
 }

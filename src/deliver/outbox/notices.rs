@@ -2,11 +2,13 @@
 //! and dead letters.
 
 use chrono::{DateTime, Utc};
+use metrics::counter;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{time, IncidentUpdate, Outbox, OutboxError};
+use crate::telemetry::{OUTBOX_CONFLICTS, OUTBOX_DUPLICATES};
 
 /// A message for receivers: an alert, or a deadline-overdue reminder about one.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -52,92 +54,168 @@ pub struct AlertCommit<'a> {
     pub receivers: &'a [String],
 }
 
-/// How a receiver finished with a notice.
-#[derive(Debug, Clone, Copy)]
-pub enum Outcome<'a> {
-    Delivered,
-    Silenced,
-    DeadLetter(&'a str),
-}
-
 impl Outbox {
-    /// Commits a notice for `receivers`; an already committed `notice_id` (a restart
-    /// re-emitting the same alert) is ignored. Returns the sequence number if new.
+    /// Commits a notice for `receivers` (see [`insert_notice`] for an id already there).
+    /// Returns the sequence number if new.
     pub fn append(
         &self,
         notice: &NewNotice<'_>,
         receivers: &[String],
         now: DateTime<Utc>,
     ) -> Result<Option<i64>, OutboxError> {
-        let mut db = self.db();
-        let tx = db.transaction()?;
-        let seq = insert_notice(&tx, notice, receivers, now)?;
-        tx.commit()?;
-        Ok(seq)
+        let appended = (|| {
+            let mut db = self.db();
+            let tx = db.transaction()?;
+            let seq = insert_notice(&tx, notice, receivers, now)?;
+            tx.commit()?;
+            Ok(seq)
+        })();
+        self.commit_went(appended)
     }
 
-    /// The next notice for `receiver` after its cursor.
-    pub fn next_for(&self, receiver: &str) -> Result<Option<Notice>, OutboxError> {
-        let db = self.db();
-        let cursor: i64 = db
+    /// `receiver`'s stored cursor: every notice up to it is done.
+    pub fn cursor(&self, receiver: &str) -> Result<i64, OutboxError> {
+        Ok(self
+            .reader()?
             .query_row(
                 "SELECT seq FROM cursors WHERE receiver = ?1",
                 [receiver],
                 |r| r.get(0),
             )
             .optional()?
-            .unwrap_or(0);
+            .unwrap_or(0))
+    }
+
+    /// The next notice for `receiver` after its stored cursor.
+    pub fn next_for(&self, receiver: &str) -> Result<Option<Notice>, OutboxError> {
+        let cursor = self.cursor(receiver)?;
+        self.next_after(receiver, cursor)
+    }
+
+    /// The next notice for `receiver` after sequence `after` (a dispatcher's own cursor,
+    /// which runs ahead of the stored one), skipping notices it already finished out of
+    /// order (a success, silence or dead letter is recorded as an attempt).
+    pub fn next_after(&self, receiver: &str, after: i64) -> Result<Option<Notice>, OutboxError> {
+        let db = self.reader()?;
         db.query_row(
             "SELECT n.seq, n.notice_id, n.event_id, n.kind, n.level, n.body FROM notice_receivers r
-             JOIN notices n ON n.seq = r.seq WHERE r.receiver = ?1 AND r.seq > ?2 ORDER BY r.seq LIMIT 1",
-            params![receiver, cursor],
-            |row| {
-                let body: String = row.get(5)?;
-                Ok(Notice {
-                    seq: row.get(0)?,
-                    notice_id: row.get(1)?,
-                    event_id: row.get(2)?,
-                    kind: row.get(3)?,
-                    level: row.get(4)?,
-                    body: serde_json::from_str(&body).unwrap_or(Value::Null),
-                })
-            },
+             JOIN notices n ON n.seq = r.seq WHERE r.receiver = ?1 AND r.seq > ?2
+             AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.notice_id = n.notice_id AND a.receiver = ?1
+                             AND a.outcome IN ('success', 'silenced', 'dead_letter'))
+             ORDER BY r.seq LIMIT 1",
+            params![receiver, after],
+            notice_row,
         )
         .optional()
         .map_err(OutboxError::from)
     }
 
-    /// Notices not yet past `receiver`'s cursor.
+    /// Notices not yet past `receiver`'s stored cursor.
     pub fn pending(&self, receiver: &str) -> Result<i64, OutboxError> {
-        let db = self.db();
-        Ok(db.query_row(
-            "SELECT COUNT(*) FROM notice_receivers WHERE receiver = ?1 AND seq > COALESCE((SELECT seq FROM cursors WHERE receiver = ?1), 0)",
-            [receiver],
+        let cursor = self.cursor(receiver)?;
+        self.pending_after(receiver, cursor)
+    }
+
+    /// Notices for `receiver` after sequence `after`.
+    pub fn pending_after(&self, receiver: &str, after: i64) -> Result<i64, OutboxError> {
+        Ok(self.reader()?.query_row(
+            "SELECT COUNT(*) FROM notice_receivers WHERE receiver = ?1 AND seq > ?2",
+            params![receiver, after],
             |r| r.get(0),
         )?)
     }
 
-    /// Moves `receiver` past `seq` (delivered, silenced or dead-lettered) and records how.
-    pub fn finish(
+    /// Committed notices after sequence `after`, oldest first, at most `limit`: what a
+    /// live view (the wall display's socket) replays from its last sequence.
+    pub fn notices_after(&self, after: i64, limit: usize) -> Result<Vec<Notice>, OutboxError> {
+        let db = self.reader()?;
+        let mut statement = db.prepare_cached(
+            "SELECT seq, notice_id, event_id, kind, level, body FROM notices WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let rows = statement.query_map(params![after, limit as i64], notice_row)?;
+        rows.collect::<Result<_, _>>().map_err(OutboxError::from)
+    }
+
+    /// Records `notice` as a dead letter of `receiver`.
+    pub fn dead_letter(
         &self,
         receiver: &str,
         notice: &Notice,
-        outcome: Outcome<'_>,
+        error: &str,
         now: DateTime<Utc>,
     ) -> Result<(), OutboxError> {
+        self.db().execute(
+            "INSERT OR REPLACE INTO dead_letters (notice_id, receiver, at, error) VALUES (?1, ?2, ?3, ?4)",
+            params![notice.notice_id, receiver, now.to_rfc3339(), error],
+        )?;
+        Ok(())
+    }
+
+    /// Sends a dead letter again: a copy of the notice, as `{notice_id}!retry{n}`, for the
+    /// receivers it was dead for (all, or only `receiver`), whose dead letters are then
+    /// cleared. Returns the new notice's id and sequence, or `None` if there is no such
+    /// dead letter.
+    pub fn retry_dead_letter(
+        &self,
+        notice_id: &str,
+        receiver: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(String, i64)>, OutboxError> {
         let mut db = self.db();
         let tx = db.transaction()?;
-        if let Outcome::DeadLetter(error) = outcome {
+        let receivers: Vec<String> = tx
+            .prepare("SELECT receiver FROM dead_letters WHERE notice_id = ?1 AND (?2 IS NULL OR receiver = ?2) ORDER BY receiver")?
+            .query_map(params![notice_id, receiver], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        if receivers.is_empty() {
+            return Ok(None);
+        }
+        let original = tx
+            .query_row(
+                "SELECT seq, notice_id, event_id, kind, level, body FROM notices WHERE notice_id = ?1",
+                [notice_id],
+                notice_row,
+            )
+            .optional()?;
+        let Some(original) = original else {
+            return Ok(None);
+        };
+        let retries: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM notices WHERE notice_id LIKE ?1 ESCAPE '\\'",
+            [format!(
+                "{}!retry%",
+                notice_id
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            )],
+            |r| r.get(0),
+        )?;
+        let retry_id = format!("{notice_id}!retry{}", retries + 1);
+        let copy = NewNotice {
+            notice_id: &retry_id,
+            event_id: &original.event_id,
+            kind: &original.kind,
+            level: &original.level,
+            body: &original.body,
+        };
+        let seq = insert_notice(&tx, &copy, &receivers, now)?;
+        for receiver in &receivers {
             tx.execute(
-                "INSERT OR REPLACE INTO dead_letters (notice_id, receiver, at, error) VALUES (?1, ?2, ?3, ?4)",
-                params![notice.notice_id, receiver, now.to_rfc3339(), error],
+                "DELETE FROM dead_letters WHERE notice_id = ?1 AND receiver = ?2",
+                params![notice_id, receiver],
             )?;
         }
-        tx.execute(
-            "INSERT INTO cursors (receiver, seq) VALUES (?1, ?2) ON CONFLICT (receiver) DO UPDATE SET seq = MAX(seq, ?2)",
-            params![receiver, notice.seq],
-        )?;
         tx.commit()?;
+        Ok(seq.map(|seq| (retry_id, seq)))
+    }
+
+    /// Stores `receiver`'s cursor: every notice up to `seq` is done. It never moves back.
+    pub fn store_cursor(&self, receiver: &str, seq: i64) -> Result<(), OutboxError> {
+        self.db().execute(
+            "INSERT INTO cursors (receiver, seq) VALUES (?1, ?2) ON CONFLICT (receiver) DO UPDATE SET seq = MAX(seq, ?2)",
+            params![receiver, seq],
+        )?;
         Ok(())
     }
 
@@ -158,7 +236,7 @@ impl Outbox {
     }
 
     pub fn dead_letters(&self) -> Result<Vec<Value>, OutboxError> {
-        let db = self.db();
+        let db = self.reader()?;
         let mut statement =
             db.prepare("SELECT notice_id, receiver, at, error FROM dead_letters ORDER BY at")?;
         let rows = statement.query_map([], |r| {
@@ -168,7 +246,7 @@ impl Outbox {
     }
 
     pub fn attempts(&self, event_id: &str) -> Result<Vec<Attempt>, OutboxError> {
-        let db = self.db();
+        let db = self.reader()?;
         let mut statement = db.prepare(
             "SELECT a.notice_id, a.receiver, a.attempt, a.at, a.outcome, a.detail FROM attempts a
              JOIN notices n ON n.notice_id = a.notice_id WHERE n.event_id = ?1 ORDER BY a.rowid",
@@ -178,7 +256,7 @@ impl Outbox {
                 notice_id: r.get(0)?,
                 receiver: r.get(1)?,
                 attempt: r.get(2)?,
-                at: time(r.get(3)?),
+                at: time(r.get(3)?)?,
                 outcome: r.get(4)?,
                 detail: r.get(5)?,
             })
@@ -187,25 +265,140 @@ impl Outbox {
     }
 }
 
+fn notice_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Notice> {
+    let body: String = row.get(5)?;
+    Ok(Notice {
+        seq: row.get(0)?,
+        notice_id: row.get(1)?,
+        event_id: row.get(2)?,
+        kind: row.get(3)?,
+        level: row.get(4)?,
+        body: serde_json::from_str(&body).unwrap_or(Value::Null),
+    })
+}
+
+/// Commits one notice. A `notice_id` already in the outbox is never dropped silently:
+/// - the same notice again (same event, kind and level: a restart or a replay re-emitting
+///   an alert) is skipped on purpose — that is what the id is for — and counted as a
+///   duplicate;
+/// - a *different* notice under an existing id is a bug upstream (ids must be unique for
+///   ever): it is logged as an error, counted as a conflict, and still committed, under
+///   `{notice_id}!{n}`, so that nobody misses it.
 pub(super) fn insert_notice(
     db: &Connection,
     notice: &NewNotice<'_>,
     receivers: &[String],
     now: DateTime<Utc>,
 ) -> Result<Option<i64>, OutboxError> {
-    let inserted = db.execute(
-        "INSERT OR IGNORE INTO notices (notice_id, event_id, kind, level, created_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![notice.notice_id, notice.event_id, notice.kind, notice.level, now.to_rfc3339(), notice.body.to_string()],
-    )?;
-    if inserted == 0 {
-        return Ok(None);
+    let mut notice_id = notice.notice_id.to_owned();
+    for attempt in 1u32.. {
+        let inserted = db.execute(
+            "INSERT INTO notices (notice_id, event_id, kind, level, created_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (notice_id) DO NOTHING",
+            params![notice_id, notice.event_id, notice.kind, notice.level, now.to_rfc3339(), notice.body.to_string()],
+        )?;
+        if inserted == 1 {
+            break;
+        }
+        let existing: (String, String, String) = db.query_row(
+            "SELECT event_id, kind, level FROM notices WHERE notice_id = ?1",
+            [&notice_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        if attempt == 1
+            && (
+                existing.0.as_str(),
+                existing.1.as_str(),
+                existing.2.as_str(),
+            ) == (notice.event_id, notice.kind, notice.level)
+        {
+            tracing::info!(notice = %notice_id, "notice already committed; skipped as a duplicate");
+            counter!(OUTBOX_DUPLICATES).increment(1);
+            return Ok(None);
+        }
+        if attempt == 1 {
+            tracing::error!(
+                notice = %notice_id,
+                event = %notice.event_id,
+                kind = %notice.kind,
+                level = %notice.level,
+                existing_kind = %existing.1,
+                existing_level = %existing.2,
+                "a different notice already has this id; committing it under a new one"
+            );
+            counter!(OUTBOX_CONFLICTS).increment(1);
+        }
+        notice_id = format!("{}!{}", notice.notice_id, attempt + 1);
     }
     let seq = db.last_insert_rowid();
     for receiver in receivers {
         db.execute(
-            "INSERT OR IGNORE INTO notice_receivers (seq, receiver) VALUES (?1, ?2)",
+            "INSERT INTO notice_receivers (seq, receiver) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
             params![seq, receiver],
         )?;
     }
     Ok(Some(seq))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn notice<'a>(id: &'a str, kind: &'a str, level: &'a str, body: &'a Value) -> NewNotice<'a> {
+        NewNotice {
+            notice_id: id,
+            event_id: "evt-1",
+            kind,
+            level,
+            body,
+        }
+    }
+
+    #[test]
+    fn a_notice_id_already_taken_is_never_dropped_silently() {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = Outbox::open(dir.path()).unwrap();
+        let receivers = vec!["hook".to_owned()];
+        let now = Utc::now();
+        let body = json!({"alert": {"n": 1}});
+        let first = outbox
+            .append(
+                &notice("evt-1#1", "opened", "yellow", &body),
+                &receivers,
+                now,
+            )
+            .unwrap();
+        assert!(first.is_some());
+        // The same alert again (a restart re-emitting it): skipped on purpose.
+        let again = json!({"alert": {"n": 1, "emitted_at": "later"}});
+        let duplicate = outbox
+            .append(
+                &notice("evt-1#1", "opened", "yellow", &again),
+                &receivers,
+                now,
+            )
+            .unwrap();
+        assert_eq!(duplicate, None);
+        // A different alert under the same id: committed under a new id, not lost.
+        let other = json!({"alert": {"n": 2}});
+        let conflict = outbox
+            .append(
+                &notice("evt-1#1", "escalated", "red", &other),
+                &receivers,
+                now,
+            )
+            .unwrap();
+        assert!(conflict > first);
+        assert_eq!(outbox.pending("hook").unwrap(), 2);
+        let db = outbox.db();
+        let ids: Vec<String> = db
+            .prepare("SELECT notice_id FROM notices ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(ids, ["evt-1#1", "evt-1#1!2"]);
+    }
 }

@@ -39,7 +39,7 @@ impl Outbox {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<ReportIncident>, OutboxError> {
-        let db = self.db();
+        let db = self.reader()?;
         // Timestamps are RFC 3339 text; a second of margin each side, then exact in Rust.
         let mut statement = db.prepare(
             "SELECT event_id, level, resolved, domains, opened_at, updated_at, alert FROM incidents
@@ -69,7 +69,7 @@ impl Outbox {
             db.prepare_cached("SELECT step, at, by, comment FROM steps WHERE event_id = ?1")?;
         let mut incidents = Vec::new();
         for (event_id, level, resolved, domains, opened_at, updated_at, alert) in rows {
-            let opened_at = time(opened_at);
+            let opened_at = time(opened_at)?;
             if opened_at < from || opened_at >= to {
                 continue;
             }
@@ -89,7 +89,7 @@ impl Outbox {
                 .query_map([&event_id], |r| {
                     Ok(Step {
                         step: r.get(0)?,
-                        at: time(r.get(1)?),
+                        at: time(r.get(1)?)?,
                         by: r.get(2)?,
                         comment: r.get(3)?,
                     })
@@ -112,7 +112,7 @@ impl Outbox {
                     resolved,
                     domains: serde_json::from_str(&domains).unwrap_or_default(),
                     opened_at,
-                    updated_at: time(updated_at),
+                    updated_at: time(updated_at)?,
                     alert,
                 },
                 steps,

@@ -50,7 +50,7 @@ impl Outbox {
     }
 
     pub fn silences(&self) -> Result<Vec<Silence>, OutboxError> {
-        let db = self.db();
+        let db = self.reader()?;
         let mut statement = db.prepare("SELECT id, matchers, starts_at, ends_at, created_by, comment FROM silences ORDER BY id")?;
         let rows = statement.query_map([], |r| {
             let matchers: String = r.get(1)?;
@@ -58,8 +58,8 @@ impl Outbox {
                 id: r.get(0)?,
                 matchers: serde_json::from_str(&matchers).unwrap_or_default(),
                 event_id: None,
-                starts_at: time(r.get(2)?),
-                ends_at: time(r.get(3)?),
+                starts_at: time(r.get(2)?)?,
+                ends_at: time(r.get(3)?)?,
                 created_by: r.get(4)?,
                 comment: r.get(5)?,
             })

@@ -147,7 +147,7 @@ impl Outbox {
         let Some((level, opened_at)) = incident else {
             return Ok(StepOutcome::UnknownIncident);
         };
-        let opened_at = time(opened_at);
+        let opened_at = time(opened_at)?;
         if take.at < opened_at {
             return Ok(StepOutcome::BeforeOpened { opened_at });
         }
@@ -242,7 +242,7 @@ impl Outbox {
             let Some(limit) = deadline(&level) else {
                 continue;
             };
-            let due_at = time(opened_at) + limit;
+            let due_at = time(opened_at)? + limit;
             if now < due_at {
                 continue;
             }
@@ -273,7 +273,8 @@ fn taken_at(
     Ok(tx
         .query_row(query, params![event_id, key], |r| r.get::<_, String>(0))
         .optional()?
-        .map(time))
+        .map(time)
+        .transpose()?)
 }
 
 /// Inserts the step row unless taken; whether it was new.
@@ -306,7 +307,7 @@ pub(super) fn departments_of(
     let rows = statement.query_map([event_id], |r| {
         Ok(DepartmentAck {
             department: r.get(0)?,
-            at: r.get::<_, Option<String>>(1)?.map(time),
+            at: r.get::<_, Option<String>>(1)?.map(time).transpose()?,
             by: r.get(2)?,
         })
     })?;

@@ -1,0 +1,454 @@
+//! Receivers: a generic JSON webhook and the DingTalk, WeCom and Feishu group robots, one
+//! file per kind behind [`Protocol`]: each knows its payload, its signature, its default
+//! rate limit and how it says "refused" inside a 200. What they share (the client, the
+//! rate limiter, redaction, error classes) lives here.
+
+mod dingtalk;
+mod feishu;
+mod rate_limit;
+mod text;
+mod webhook;
+mod wecom;
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use serde_json::Value;
+use sha2::Sha256;
+use tokio::time::Instant;
+
+use super::outbox::Notice;
+use super::redact::Secrets;
+use rate_limit::SlidingWindow;
+
+pub use dingtalk::dingtalk_sign;
+pub use feishu::feishu_sign;
+pub use text::markdown;
+pub use webhook::webhook_payload;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReceiverKind {
+    Webhook,
+    Dingtalk,
+    Wecom,
+    Feishu,
+}
+
+/// `[[receivers]]` in the configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiverConfig {
+    pub name: String,
+    pub kind: ReceiverKind,
+    pub url: String,
+    /// HMAC secret: the generic webhook's signature key, or the robot's 加签 secret.
+    #[serde(default)]
+    pub secret: String,
+    /// Extra HTTP headers (generic webhook).
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+    /// Who the robots @mention, and for which levels (默认：红色预警 @所有人).
+    #[serde(default)]
+    pub mention: MentionConfig,
+    /// At most `messages` per `per_seconds`; DingTalk and WeCom robots allow 20 a minute,
+    /// which is the default for them.
+    #[serde(default)]
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// `mention = { levels = ["red"], all = true, mobiles = [], user_ids = [] }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MentionConfig {
+    /// Levels whose notices (alerts and overdue reminders) @mention.
+    #[serde(default = "default_mention_levels")]
+    pub levels: Vec<String>,
+    /// @all: DingTalk `isAtAll`, Feishu `<at id=all>`.
+    #[serde(default = "default_true")]
+    pub all: bool,
+    /// Phone numbers: DingTalk `atMobiles`.
+    #[serde(default)]
+    pub mobiles: Vec<String>,
+    /// User ids: DingTalk `atUserIds`, WeCom `<@userid>`, Feishu `<at id=…>` (open_id).
+    #[serde(default)]
+    pub user_ids: Vec<String>,
+}
+
+impl Default for MentionConfig {
+    fn default() -> MentionConfig {
+        MentionConfig {
+            levels: default_mention_levels(),
+            all: true,
+            mobiles: Vec::new(),
+            user_ids: Vec::new(),
+        }
+    }
+}
+
+fn default_mention_levels() -> Vec<String> {
+    vec!["red".to_owned()]
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl ReceiverConfig {
+    /// Whom `notice` @mentions, if its level asks for it.
+    pub fn mentions(&self, notice: &Notice) -> Option<&MentionConfig> {
+        let mention = &self.mention;
+        let wanted = mention.levels.contains(&notice.level);
+        let anyone = mention.all || !mention.mobiles.is_empty() || !mention.user_ids.is_empty();
+        (wanted && anyone).then_some(mention)
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    pub messages: usize,
+    pub per_seconds: f64,
+}
+
+fn default_timeout_ms() -> u64 {
+    10_000
+}
+
+/// What differs between kinds of receivers.
+trait Protocol: Send + Sync {
+    /// The HTTP request that delivers `notice` (signed as the kind requires).
+    fn request(
+        &self,
+        client: &reqwest::Client,
+        config: &ReceiverConfig,
+        notice: &Notice,
+        now: DateTime<Utc>,
+    ) -> reqwest::RequestBuilder;
+
+    /// A refusal inside a 2xx answer, if the kind has such a thing.
+    fn refusal(&self, _answer: &str) -> Option<SendError> {
+        None
+    }
+
+    /// The rate limit the kind's service enforces, when the configuration names none.
+    fn default_rate_limit(&self) -> Option<RateLimit> {
+        None
+    }
+}
+
+fn protocol(kind: ReceiverKind) -> &'static dyn Protocol {
+    match kind {
+        ReceiverKind::Webhook => &webhook::Webhook,
+        ReceiverKind::Dingtalk => &dingtalk::Dingtalk,
+        ReceiverKind::Wecom => &wecom::Wecom,
+        ReceiverKind::Feishu => &feishu::Feishu,
+    }
+}
+
+/// Error codes of `kind` that sending again cannot fix.
+pub fn permanent_errcode(kind: ReceiverKind, code: i64) -> bool {
+    match kind {
+        ReceiverKind::Webhook => false,
+        ReceiverKind::Dingtalk => dingtalk::permanent(code),
+        ReceiverKind::Wecom => wecom::permanent(code),
+        ReceiverKind::Feishu => feishu::permanent(code),
+    }
+}
+
+/// A receiver ready to send: its client and its rate limiter.
+pub struct Receiver {
+    pub config: ReceiverConfig,
+    /// Taken out of every error this receiver reports.
+    secrets: Secrets,
+    client: reqwest::Client,
+    limiter: Option<Mutex<SlidingWindow>>,
+}
+
+impl Receiver {
+    pub fn new(config: ReceiverConfig) -> Result<Receiver, String> {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_millis(config.timeout_ms))
+            .build()
+            .map_err(|e| format!("receiver {}: {e}", config.name))?;
+        let rate_limit = config
+            .rate_limit
+            .or_else(|| protocol(config.kind).default_rate_limit());
+        let limiter = rate_limit.map(|r| {
+            Mutex::new(SlidingWindow::new(
+                r.messages,
+                Duration::from_secs_f64(r.per_seconds),
+            ))
+        });
+        Ok(Receiver {
+            secrets: Secrets::of(&config),
+            config,
+            client,
+            limiter,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.config.name
+    }
+
+    /// Waits until the rate limit allows one more message, and counts it.
+    pub async fn wait_for_slot(&self) {
+        let Some(limiter) = &self.limiter else { return };
+        loop {
+            let wait = limiter
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .try_take(Instant::now());
+            match wait {
+                None => return,
+                Some(wait) => tokio::time::sleep(wait).await,
+            }
+        }
+    }
+
+    /// Sends one notice. `Err` says what went wrong (transport, status, errcode; with
+    /// every secret redacted, the answer capped) and whether trying again can help.
+    pub async fn send(&self, notice: &Notice) -> Result<(), SendError> {
+        self.send_unredacted(notice)
+            .await
+            .map_err(|error| SendError {
+                message: self.secrets.redact(&error.message),
+                permanent: error.permanent,
+            })
+    }
+
+    async fn send_unredacted(&self, notice: &Notice) -> Result<(), SendError> {
+        let request =
+            protocol(self.config.kind).request(&self.client, &self.config, notice, Utc::now());
+        let response = request.send().await.map_err(|e| {
+            SendError::transient(format!("request failed: {}", causes(&e.without_url())))
+        })?;
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        let excerpt: String = text.chars().take(MAX_ANSWER_CHARS).collect();
+        if !status.is_success() {
+            let message = format!("HTTP {status}: {excerpt}");
+            // 4xx says the request itself is wrong (bad token, bad payload): sending it
+            // again cannot help. 408 and 429 are the exceptions: come back later.
+            let permanent = status.is_client_error()
+                && status != reqwest::StatusCode::REQUEST_TIMEOUT
+                && status != reqwest::StatusCode::TOO_MANY_REQUESTS;
+            return Err(SendError { message, permanent });
+        }
+        // The robots answer 200 with an error code inside when they refuse a message.
+        match protocol(self.config.kind).refusal(&text) {
+            Some(refusal) => Err(refusal),
+            None => Ok(()),
+        }
+    }
+}
+
+/// An error and its causes, `: `-separated (reqwest's own message says only "error
+/// sending request"; the cause says "connection refused").
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Most characters of a receiver's answer kept in an error (attempts, dead letters, logs).
+const MAX_ANSWER_CHARS: usize = 200;
+
+/// Why a send failed, and whether trying again can help.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct SendError {
+    pub message: String,
+    /// The receiver refused this request for good (bad signature or token, malformed
+    /// message): it goes to the dead letters at once instead of blocking the queue.
+    pub permanent: bool,
+}
+
+impl SendError {
+    pub(super) fn transient(message: String) -> SendError {
+        SendError {
+            message,
+            permanent: false,
+        }
+    }
+}
+
+/// A robot's answer: `{"errcode": 0}` (DingTalk, WeCom) or `{"code": 0}` (Feishu) is
+/// success; any other code a refusal, permanent when `permanent` says so.
+fn robot_refusal(answer: &str, permanent: fn(i64) -> bool) -> Option<SendError> {
+    let excerpt: String = answer.chars().take(MAX_ANSWER_CHARS).collect();
+    let Ok(parsed) = serde_json::from_str::<Value>(answer) else {
+        return Some(SendError::transient(format!(
+            "unreadable answer: {excerpt}"
+        )));
+    };
+    let code = parsed
+        .get("errcode")
+        .or_else(|| parsed.get("code"))
+        .or_else(|| parsed.get("StatusCode"));
+    match code.and_then(Value::as_i64) {
+        Some(0) => None,
+        Some(code) => Some(SendError {
+            message: format!("refused with code {code}: {excerpt}"),
+            permanent: permanent(code),
+        }),
+        None => Some(SendError::transient(format!(
+            "answer without a code: {excerpt}"
+        ))),
+    }
+}
+
+pub fn hmac(key: &[u8], message: &[u8]) -> Vec<u8> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(message);
+    mac.finalize().into_bytes().to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_robot_tells_permanent_refusals_from_passing_ones() {
+        let refusal = |kind, answer: &str| protocol(kind).refusal(answer);
+        let ding = ReceiverKind::Dingtalk;
+        assert_eq!(refusal(ding, r#"{"errcode":0,"errmsg":"ok"}"#), None);
+        assert!(
+            refusal(ding, r#"{"errcode":310000,"errmsg":"sign not match"}"#)
+                .unwrap()
+                .permanent
+        );
+        assert!(
+            !refusal(ding, r#"{"errcode":130101,"errmsg":"send too fast"}"#)
+                .unwrap()
+                .permanent
+        );
+        assert!(
+            refusal(ReceiverKind::Wecom, r#"{"errcode":93000}"#)
+                .unwrap()
+                .permanent
+        );
+        assert!(
+            !refusal(ReceiverKind::Wecom, r#"{"errcode":45009}"#)
+                .unwrap()
+                .permanent
+        );
+        assert!(
+            refusal(
+                ReceiverKind::Feishu,
+                r#"{"code":19021,"msg":"sign match fail"}"#
+            )
+            .unwrap()
+            .permanent
+        );
+        assert!(
+            !refusal(ReceiverKind::Feishu, r#"{"code":11232}"#)
+                .unwrap()
+                .permanent
+        );
+        assert!(!refusal(ding, "<html>busy</html>").unwrap().permanent);
+        assert_eq!(refusal(ReceiverKind::Webhook, "anything"), None);
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn config(kind: &str) -> ReceiverConfig {
+        toml::from_str(&format!(
+            "name = \"r\"\nkind = {kind:?}\nurl = \"http://127.0.0.1/\"\n"
+        ))
+        .unwrap()
+    }
+
+    fn notice(level: &str, title: &str) -> Notice {
+        Notice {
+            seq: 1,
+            notice_id: "evt-weibo-1@20261128T0200#2".into(),
+            event_id: "evt-weibo-1".into(),
+            kind: "escalated".into(),
+            level: level.into(),
+            body: json!({
+                "alert": {
+                    "level": level, "level_zh": "特大", "title": title,
+                    "domains": ["执法办案"], "rules": [{"id": "law.violence", "name": "暴力执法"}],
+                    "why": [{"signal": "posts_per_min_5m", "value": 5.3, "threshold": 1.0}],
+                    "figures": {"total_posts": 31},
+                    "first_post": {"platform": "weibo", "id": "5241075719150801",
+                                   "published_at": "2026-11-28T02:00:00Z", "region": "江州"},
+                    "top_posts": [],
+                },
+                "overdue": null,
+            }),
+        }
+    }
+
+    #[test]
+    fn red_notices_mention_everyone_in_each_robots_own_format() {
+        let red = notice("red", "某地辅警当街掌掴外卖员");
+        let ding = dingtalk::body(&config("dingtalk"), &red);
+        assert_eq!(ding["msgtype"], "markdown");
+        assert_eq!(ding["at"]["isAtAll"], true);
+        let text = ding["markdown"]["text"].as_str().unwrap();
+        for part in [
+            "暴力执法",
+            "5 分钟发帖速率 5.3 条/分 ≥ 1",
+            "微博",
+            "江州",
+            "11-28 10:00",
+            "https://m.weibo.cn/status/5241075719150801",
+        ] {
+            assert!(text.contains(part), "{part} in {text}");
+        }
+        assert!(!text.contains("law.violence"), "rule names, not ids");
+        let card = feishu::body(&config("feishu"), &red);
+        assert_eq!(card["msg_type"], "interactive");
+        assert_eq!(card["card"]["header"]["template"], "red");
+        let content = card["card"]["elements"][0]["content"].as_str().unwrap();
+        assert!(content.starts_with("<at id=all></at>"), "{content}");
+        let wecom = wecom::body(&config("wecom"), &red);
+        assert_eq!(wecom["msgtype"], "markdown");
+
+        let yellow = notice("yellow", "窗口刁难");
+        assert_eq!(
+            dingtalk::body(&config("dingtalk"), &yellow)["at"]["isAtAll"],
+            false
+        );
+        let card = feishu::body(&config("feishu"), &yellow);
+        assert!(!card["card"]["elements"][0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("<at"));
+    }
+
+    #[test]
+    fn every_robot_message_fits_its_documented_size() {
+        let huge = notice("red", &"超长标题".repeat(20_000));
+        let ding = dingtalk::body(&config("dingtalk"), &huge).to_string();
+        assert!(ding.len() <= dingtalk::MAX_BYTES, "{}", ding.len());
+        let wecom = wecom::body(&config("wecom"), &huge);
+        let content = wecom["markdown"]["content"].as_str().unwrap();
+        assert!(
+            content.len() <= wecom::MAX_CONTENT_BYTES,
+            "{}",
+            content.len()
+        );
+        let card = feishu::body(&config("feishu"), &huge).to_string();
+        assert!(card.len() <= feishu::MAX_BYTES, "{}", card.len());
+        assert!(content.ends_with("已截断）"));
+    }
+}

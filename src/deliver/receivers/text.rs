@@ -1,0 +1,234 @@
+//! The text a duty officer reads in a group: one notice as a title and markdown, in
+//! Chinese: what happened, rule names (not ids), the signals in words and units, when and
+//! where it was posted, links to the first and top posts, the next deadline; overdue
+//! reminders say which step and when it was due.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde_json::Value;
+
+use super::super::outbox::Notice;
+
+/// Beijing time, in which the centre reads every time.
+fn beijing(at: &str) -> Option<String> {
+    let at: DateTime<Utc> = at.parse().ok()?;
+    let offset = FixedOffset::east_opt(8 * 3600)?;
+    Some(at.with_timezone(&offset).format("%m-%d %H:%M").to_string())
+}
+
+fn step_zh(step: &str) -> &'static str {
+    match step {
+        "ack" => "首接签收",
+        "verified" => "核实",
+        "responded" => "首次回应",
+        "closed" => "发布核心事实",
+        "joint_response" => "联合响应",
+        _ => "处置",
+    }
+}
+
+fn platform_zh(platform: &str) -> &str {
+    match platform {
+        "weibo" => "微博",
+        "douyin" => "抖音",
+        "kuaishou" => "快手",
+        "zhihu" => "知乎",
+        "tieba" => "贴吧",
+        "wechat" | "weixin" => "微信公众号",
+        "bilibili" => "B站",
+        "xiaohongshu" => "小红书",
+        "toutiao" => "今日头条",
+        other => other,
+    }
+}
+
+/// `posts_per_min_5m` → ("5 分钟发帖速率", "条/分"); unknown signals keep their name.
+fn signal_zh(signal: &str) -> (String, &'static str) {
+    let (name, window) = match signal.rsplit_once('_') {
+        Some((name, window)) if window.ends_with('m') => (name, window.trim_end_matches('m')),
+        _ => (signal, ""),
+    };
+    let (what, unit) = match name {
+        "posts" => ("发帖数", "条"),
+        "posts_per_min" => ("发帖速率", "条/分"),
+        "interactions_per_min" => ("互动速率", "次/分"),
+        "interactions" => ("互动数", "次"),
+        "authors" => ("发帖账号数", "个"),
+        "reach" => ("覆盖粉丝数", "人"),
+        "platforms" => ("平台数", "个"),
+        "acceleration" => ("发帖加速度", "条/分²"),
+        "max_followers" => ("最大账号粉丝数", "人"),
+        "verified_followers" => ("认证账号粉丝数", "人"),
+        "base" => ("规则基础等级", ""),
+        "domain_floor" => ("领域最低等级", ""),
+        _ => return (signal.to_owned(), ""),
+    };
+    let what = if window.is_empty() {
+        what.to_owned()
+    } else {
+        format!("{window} 分钟{what}")
+    };
+    (what, unit)
+}
+
+/// One reason of the why, in words: "5 分钟发帖速率 5.3 条/分 ≥ 1.0".
+fn reason_zh(reason: &Value) -> Option<String> {
+    let signal = reason["signal"].as_str()?;
+    let (what, unit) = signal_zh(signal);
+    match (reason["value"].as_f64(), reason["threshold"].as_f64()) {
+        (Some(value), Some(threshold)) => Some(format!(
+            "{what} {} {unit} ≥ {}",
+            round(value),
+            round(threshold)
+        )),
+        _ => reason["text"].as_str().map(|t| format!("{what}：{t}")),
+    }
+}
+
+fn round(value: f64) -> String {
+    if value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.1}")
+    }
+}
+
+/// A link to a post: its URL, or for Weibo one built from the post id.
+fn post_link(post: &Value) -> Option<String> {
+    if let Some(url) = post["url"].as_str().filter(|u| !u.is_empty()) {
+        return Some(url.to_owned());
+    }
+    let id = post["id"].as_str()?;
+    (post["platform"] == "weibo").then(|| format!("https://m.weibo.cn/status/{id}"))
+}
+
+/// A title and a markdown text a duty officer reads on a phone.
+pub fn markdown(notice: &Notice) -> (String, String) {
+    let alert = &notice.body["alert"];
+    let level_zh = alert["level_zh"].as_str().unwrap_or("");
+    let color = match alert["level"].as_str().unwrap_or("") {
+        "red" => "红色",
+        "orange" => "橙色",
+        "yellow" => "黄色",
+        _ => "",
+    };
+    let overdue = &notice.body["overdue"];
+    let what = match (notice.kind.as_str(), overdue["step"].as_str()) {
+        ("overdue", Some(step)) => format!("超时未{}", step_zh(step)),
+        ("opened", _) => "新发现".into(),
+        ("escalated", _) => "提级".into(),
+        ("updated", _) => "持续发酵".into(),
+        ("resolved", _) => "已平息".into(),
+        (other, _) => other.to_owned(),
+    };
+    let title = format!("【{color}预警·{level_zh}】{what}");
+    let mut text = format!(
+        "### {title}\n\n**{}**\n\n",
+        alert["title"].as_str().unwrap_or("")
+    );
+    if let (Some(step), Some(due)) = (overdue["step"].as_str(), overdue["due_at"].as_str()) {
+        text.push_str(&format!(
+            "- 超时环节：{}，应于 {} 前完成\n",
+            step_zh(step),
+            beijing(due).unwrap_or_else(|| due.to_owned())
+        ));
+    }
+    let domains: Vec<&str> = alert["domains"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let rules: Vec<&str> = alert["rules"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["name"].as_str().or_else(|| r["id"].as_str()))
+        .collect();
+    text.push_str(&format!(
+        "- 领域：{}\n- 命中规则：{}\n",
+        domains.join("、"),
+        rules.join("、")
+    ));
+    let why: Vec<String> = alert["why"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(reason_zh)
+        .collect();
+    if !why.is_empty() {
+        text.push_str(&format!("- 研判依据：{}\n", why.join("；")));
+    }
+    let first = &alert["first_post"];
+    let platforms: Vec<&str> = std::iter::once(first)
+        .chain(alert["top_posts"].as_array().into_iter().flatten())
+        .filter_map(|p| p["platform"].as_str())
+        .map(platform_zh)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    text.push_str(&format!(
+        "- 帖子：{} 条 · 平台：{}\n",
+        alert["figures"]["total_posts"],
+        platforms.join("、")
+    ));
+    if let Some(at) = first["published_at"].as_str().and_then(beijing) {
+        text.push_str(&format!("- 首发时间：{at}（北京时间）\n"));
+    }
+    if let Some(region) = first["region"].as_str().filter(|r| !r.is_empty()) {
+        text.push_str(&format!("- 属地：{region}\n"));
+    }
+    if let Some(link) = post_link(first) {
+        text.push_str(&format!("- [首帖]({link})\n"));
+    }
+    if let Some(link) = alert["top_posts"]
+        .as_array()
+        .and_then(|t| t.first())
+        .and_then(post_link)
+    {
+        text.push_str(&format!("- [热帖]({link})\n"));
+    }
+    if let Some(due) = notice.body["next_deadline"]["due_at"].as_str() {
+        let step = notice.body["next_deadline"]["step"].as_str().unwrap_or("");
+        text.push_str(&format!(
+            "- 下一时限：{} {} 前\n",
+            step_zh(step),
+            beijing(due).unwrap_or_else(|| due.to_owned())
+        ));
+    }
+    text.push_str(&format!(
+        "\n事件 `{}` · 通知 `{}`\n",
+        notice.event_id, notice.notice_id
+    ));
+    (title, text)
+}
+
+/// `text` cut to at most `max` bytes of UTF-8 at a character boundary, marked when cut:
+/// each robot refuses (or silently truncates) messages over its documented size.
+pub fn fit(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    const CUT: &str = "\n…（内容过长，已截断）";
+    let marker = if max > CUT.len() * 4 { CUT } else { "" };
+    let mut end = max - marker.len();
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{marker}", &text[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signals_read_in_chinese_with_units() {
+        let reason =
+            serde_json::json!({"signal": "posts_per_min_5m", "value": 5.3, "threshold": 1.0});
+        assert_eq!(reason_zh(&reason).unwrap(), "5 分钟发帖速率 5.3 条/分 ≥ 1");
+        assert_eq!(fit("警察打人", 7), "警察");
+        let cut = fit(&"警".repeat(2000), 400);
+        assert!(cut.len() <= 400, "{}", cut.len());
+        assert!(cut.ends_with("已截断）"));
+    }
+}

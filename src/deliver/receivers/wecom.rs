@@ -1,0 +1,67 @@
+//! WeCom group robots (企业微信群机器人): markdown, the `key` in the URL, 20 messages a
+//! minute, refusals as an `errcode` inside a 200.
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use super::text::{fit, markdown};
+use super::{robot_refusal, Protocol, RateLimit, ReceiverConfig, SendError};
+use crate::deliver::outbox::Notice;
+
+pub(super) struct Wecom;
+
+impl Protocol for Wecom {
+    fn request(
+        &self,
+        client: &reqwest::Client,
+        config: &ReceiverConfig,
+        notice: &Notice,
+        _now: DateTime<Utc>,
+    ) -> reqwest::RequestBuilder {
+        let body = body(config, notice);
+        client
+            .post(&config.url)
+            .header("Content-Type", "application/json")
+            .body(body.to_string())
+    }
+
+    fn refusal(&self, answer: &str) -> Option<SendError> {
+        robot_refusal(answer, permanent)
+    }
+
+    fn default_rate_limit(&self) -> Option<RateLimit> {
+        Some(RateLimit {
+            messages: 20,
+            per_seconds: 60.0,
+        })
+    }
+}
+
+/// Most bytes of markdown content WeCom accepts (its documented 4,096).
+pub const MAX_CONTENT_BYTES: usize = 4_096;
+
+/// The `markdown` message. WeCom's markdown can @mention user ids only (`<@userid>`); it
+/// has no @all nor mobiles (those exist for `text` messages, which render no markdown).
+pub fn body(config: &ReceiverConfig, notice: &Notice) -> Value {
+    let (_, text) = markdown(notice);
+    let mut tail = String::new();
+    if let Some(mention) = config.mentions(notice) {
+        for user in &mention.user_ids {
+            tail.push_str(&format!("<@{user}>"));
+        }
+    }
+    let content = fit(&text, MAX_CONTENT_BYTES - tail.len()) + &tail;
+    json!({ "msgtype": "markdown", "markdown": { "content": content } })
+}
+
+/// Error codes that sending again cannot fix (WeCom's documentation); others, such as
+/// 45009 (too fast) and -1 (busy), are retried.
+pub fn permanent(code: i64) -> bool {
+    // 93000: invalid webhook key; 93004: robot disabled; 93008: not in the group;
+    // 40008: invalid message type; 40058/40035: invalid parameter; 44004: empty
+    // content; 45002: content too long.
+    matches!(
+        code,
+        93000 | 93004 | 93008 | 40008 | 40035 | 40058 | 44004 | 45002
+    )
+}
