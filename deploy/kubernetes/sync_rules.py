@@ -15,7 +15,9 @@ doc = docs[-1]
 start = doc.index("apiVersion: v1\ndata:\n")
 end = doc.index("kind: ConfigMap\n")
 data = []
-for name in sorted(os.listdir(rules)):
+# Text files only: the model (model.bin) is over a ConfigMap's 1 MiB limit, and corpus/
+# is training input, not rules.
+for name in sorted(n for n in os.listdir(rules) if n.endswith((".toml", ".md"))):
     text = open(os.path.join(rules, name), encoding="utf-8").read()
     data.append(f"  {name}: |\n")
     for line in text.rstrip("\n").split("\n"):

@@ -125,7 +125,7 @@ impl Outbox {
 
     /// The departments `event_id` needs, in the order named, with their acknowledgements.
     pub fn departments(&self, event_id: &str) -> Result<Vec<DepartmentAck>, OutboxError> {
-        departments_of(&self.db(), event_id)
+        departments_of(&*self.reader()?, event_id)
     }
 
     /// Takes a step once: validated against the incident's opening, recorded with its
@@ -224,7 +224,7 @@ impl Outbox {
         now: DateTime<Utc>,
         deadline: impl Fn(&str) -> Option<Duration>,
     ) -> Result<Vec<JointOverdue>, OutboxError> {
-        let db = self.db();
+        let db = self.reader()?;
         let mut statement = db.prepare(
             "SELECT i.event_id, i.level, i.opened_at, i.escalation_receivers, i.alert FROM incidents i
              WHERE i.resolved = 0
