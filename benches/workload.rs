@@ -17,16 +17,24 @@ pub fn manifest() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The shipped pack's literal terms and regexes.
+/// The shipped pack's literal terms and regexes, with its `@lexicon` references expanded
+/// into plain terms and alternations, so every tool (ripgrep, aho-corasick, RegexSet) gets
+/// the same patterns as the engine's compiler builds.
 pub fn pack_terms() -> (Vec<String>, Vec<String>) {
     let files =
         fenghuo::rules::file::read_dir(&manifest().join("rules")).expect("the rule pack reads");
+    let mut lexicons = std::collections::BTreeMap::new();
+    for (_, file) in &files {
+        lexicons.extend(file.lexicon.clone());
+    }
     let (mut literals, mut regexes) = (Vec::new(), Vec::new());
     for (_, file) in files {
         for rule in file.rules {
-            literals.extend(rule.keywords.iter().map(|k| normalize(k)));
-            literals.extend(rule.must.iter().flatten().map(|k| normalize(k)));
-            regexes.extend(rule.regex.iter().cloned());
+            let terms = rule.keywords.iter().chain(rule.must.iter().flatten());
+            for term in terms {
+                literals.extend(expand_term(term, &lexicons, 0).iter().map(|k| normalize(k)));
+            }
+            regexes.extend(rule.regex.iter().map(|r| expand_regex(r, &lexicons)));
         }
     }
     literals.sort();
@@ -35,6 +43,52 @@ pub fn pack_terms() -> (Vec<String>, Vec<String>) {
     regexes.sort();
     regexes.dedup();
     (literals, regexes)
+}
+
+/// A term, or the plain terms of the lexicon it names (lexicons may name lexicons; the
+/// compiler has already refused cycles, the depth bound only guards this copy).
+fn expand_term(
+    term: &str,
+    lexicons: &std::collections::BTreeMap<String, Vec<String>>,
+    depth: usize,
+) -> Vec<String> {
+    match term
+        .trim()
+        .strip_prefix('@')
+        .and_then(|name| lexicons.get(name))
+    {
+        Some(terms) if depth < 8 => terms
+            .iter()
+            .flat_map(|t| expand_term(t, lexicons, depth + 1))
+            .collect(),
+        _ => vec![term.to_owned()],
+    }
+}
+
+/// A regex with each `@name` replaced by `(?:term|term…)` of that lexicon's terms.
+fn expand_regex(regex: &str, lexicons: &std::collections::BTreeMap<String, Vec<String>>) -> String {
+    let mut out = String::new();
+    let mut rest = regex;
+    while let Some(at) = rest.find('@') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let len = after
+            .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+            .unwrap_or(after.len());
+        match lexicons.get(&after[..len]) {
+            Some(_) => {
+                let terms: Vec<String> = expand_term(&format!("@{}", &after[..len]), lexicons, 0)
+                    .iter()
+                    .map(|t| regex::escape(t))
+                    .collect();
+                out.push_str(&format!("(?:{})", terms.join("|")));
+            }
+            None => out.push_str(&rest[at..at + 1 + len]),
+        }
+        rest = &after[len..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `count` distinct keywords: the pack's literals, then 3–4 character words drawn from
