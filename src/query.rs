@@ -1,6 +1,6 @@
 //! Adding a query parameter to a URL (WebSocket resume cursors, robot signatures).
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// What a query value keeps as is: RFC 3986's unreserved characters.
 const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
@@ -14,6 +14,14 @@ pub fn with_query_param(url: &str, name: &str, value: &str) -> String {
     let separator = if url.contains('?') { '&' } else { '?' };
     let encoded = utf8_percent_encode(value, UNRESERVED);
     format!("{url}{separator}{name}={encoded}")
+}
+
+/// A query value as sent: `+` is a space, `%XX` escapes undone (invalid ones kept as they
+/// are), invalid UTF-8 replaced.
+pub fn decode_query_value(value: &str) -> String {
+    percent_decode_str(&value.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]

@@ -58,7 +58,7 @@ fn given_token(request: &Request) -> Option<String> {
             .split('&')
             .filter_map(|pair| pair.split_once('='))
             .find(|(name, _)| *name == "token")
-            .map(|(_, value)| percent_decode(value))
+            .map(|(_, value)| crate::query::decode_query_value(value))
     });
     from_query
         .or_else(|| cookie(request.headers(), COOKIE))
@@ -80,34 +80,7 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(n, _)| *n == name)
-        .map(|(_, v)| percent_decode(v))
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (b'+', _) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+        .map(|(_, v)| crate::query::decode_query_value(v))
 }
 
 /// Admits a request to the wall, its socket and reports when the wall is open or the

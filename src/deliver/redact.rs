@@ -46,7 +46,7 @@ impl Secrets {
             if let Some((name, value)) = pair.split_once('=') {
                 if SECRET_PARAMS.contains(&name.to_ascii_lowercase().as_str()) {
                     secrets.push(value.to_owned());
-                    secrets.push(percent_decode(value));
+                    secrets.push(crate::query::decode_query_value(value));
                 }
             }
         }
@@ -117,34 +117,6 @@ fn redact_query_values(text: &str) -> String {
     }
     out.push_str(rest);
     out
-}
-
-/// Undoes `%XX` escapes (invalid ones are kept as they are).
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (b'+', _) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
