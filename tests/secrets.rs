@@ -22,11 +22,9 @@ const SECRETS: [&str; 8] = [
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_configured_secret_appears_in_logs_api_answers_or_metrics() {
     let echo = TestReceiver::start(Behaviour::EchoRequest).await;
-    // A port nobody listens on: the robot is unreachable.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    // A robot that never answers (held for the whole test: a port merely closed could be
+    // taken by another test's server meanwhile and answer for it).
+    let silent = TestReceiver::start(Behaviour::Hang).await;
     let [access_key, hmac, bearer, ding_token, ding_secret, wecom_key, feishu_hook, feishu_secret] =
         SECRETS;
     let receivers = format!(
@@ -40,8 +38,9 @@ headers = {{ Authorization = "Bearer {bearer}" }}
 [[receivers]]
 name = "ding"
 kind = "dingtalk"
-url = "http://{closed}/robot/send?access_token={ding_token}"
+url = "http://{silent}/robot/send?access_token={ding_token}"
 secret = "{ding_secret}"
+timeout_ms = 300
 [[receivers]]
 name = "wecom"
 kind = "wecom"
@@ -53,6 +52,7 @@ url = "{echo}/open-apis/bot/v2/hook/{feishu_hook}"
 secret = "{feishu_secret}"
 "#,
         echo = format!("http://{}", echo.addr),
+        silent = silent.addr,
     );
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("fenghuo.toml");
@@ -69,7 +69,7 @@ secret = "{feishu_secret}"
     let (status, _) = http(addr, "POST", "/api/v1/ingest", &[], post.as_bytes()).await;
     assert_eq!(status, 202);
 
-    // The three echoing receivers refuse at once; the unreachable robot gives up after 1 s.
+    // The three echoing receivers refuse at once; the silent robot times out and gives up after 1 s.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     let letters = loop {
         let (_, body) = http(addr, "GET", "/api/v1/dead-letters", &[], b"").await;
