@@ -326,3 +326,78 @@ fn unmatched_reposts_of_a_tracked_post_count_toward_its_event() {
         "an unmatched post outside any chain opens nothing"
     );
 }
+
+/// Three stories the tracker keeps apart (different places, acts and words).
+const STORIES: [&str; 3] = [
+    STORY,
+    "网传江州火车站民警开枪击伤一名男子，现场视频在网上流传，警方尚未通报",
+    "有网友反映城西派出所窗口办事民警态度恶劣，群众排队三小时无人理睬",
+];
+
+/// One step of a feed: a post of story `story` (a repost of the story's first post from a
+/// large account when `repost`), `gap` minutes after the previous step.
+#[derive(Debug, Clone)]
+struct Step {
+    story: usize,
+    gap: i64,
+    repost: bool,
+}
+
+fn steps() -> impl proptest::strategy::Strategy<Value = Vec<Step>> {
+    use proptest::prelude::*;
+    proptest::collection::vec(
+        (
+            0..STORIES.len(),
+            // Mostly bursts, sometimes an hour and more of quiet (the event resolves and a
+            // later post re-opens it), sometimes the same minute.
+            prop_oneof![4 => 0i64..3, 1 => 55i64..130],
+            proptest::bool::weighted(0.4),
+        )
+            .prop_map(|(story, gap, repost)| Step { story, gap, repost }),
+        1..80,
+    )
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Issue 15, item 12: whatever the feed does (bursts that escalate, quiet hours that
+    /// resolve, re-sent posts that re-open), no two alerts ever share an id.
+    #[test]
+    fn alert_ids_are_unique_across_resolve_and_reopen(steps in steps()) {
+        let mut grader = grader(config());
+        let mut alerts = Vec::new();
+        let mut minute = 0;
+        for (i, step) in steps.iter().enumerate() {
+            minute += step.gap;
+            let first = format!("s{}-first", step.story);
+            let mut post = if step.repost {
+                let mut repost = spec("weibo", format!("s{}-r{i}", step.story), "转发微博", minute);
+                repost.followers = 1_000_000;
+                repost.verified = true;
+                repost.repost_of = Some(&first);
+                repost
+            } else {
+                // The story's first post again (a re-send) or a new post telling it.
+                let id = if i % 3 == 0 { first.clone() } else { format!("s{}-p{i}", step.story) };
+                spec("weibo", id, STORIES[step.story], minute)
+            };
+            post.likes = i as u64 * 10;
+            alerts.extend(grader.on_match(&record(&post)));
+            alerts.extend(grader.advance(minute_of(start()) + minute));
+        }
+        alerts.extend(grader.advance(minute_of(start()) + minute + 24 * 60));
+        let mut seen = std::collections::HashMap::new();
+        for alert in &alerts {
+            if let Some(earlier) = seen.insert(alert.alert_id.clone(), (alert.kind, alert.level)) {
+                proptest::prop_assert!(
+                    false,
+                    "{} given twice: {:?} then {:?}",
+                    alert.alert_id,
+                    earlier,
+                    (alert.kind, alert.level)
+                );
+            }
+        }
+    }
+}
