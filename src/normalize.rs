@@ -30,15 +30,33 @@ pub fn normalize(text: &str) -> String {
 pub fn normalize_into(parts: &[&str], out: &mut String) {
     let mut fold = Fold::new(out);
     // Most posts hold only characters whose NFKC form is themselves or a fixed shift
-    // (full-width ASCII); those skip the general NFKC machinery. The first other character
-    // starts the text over through it, so the result is always exactly NFKC.
-    if !parts.iter().all(|part| fold.simple(part)) {
-        fold = Fold::new(out);
-        for c in parts.concat().nfkc() {
+    // (full-width ASCII); those skip the general NFKC machinery, and their folded text is
+    // NFKC. The first other character starts the text over through it.
+    if parts.iter().all(|part| fold.simple(part)) {
+        let traditional = fold.maybe_traditional;
+        fold_scripts(out, traditional);
+        return;
+    }
+    fold = Fold::new(out);
+    for c in parts.concat().nfkc() {
+        fold.push(c);
+    }
+    let mut traditional = fold.maybe_traditional;
+    // Folding can undo NFKC: lowercasing `İ` gives `i` + U+0307, which must then move
+    // behind a following combining mark of lower class, and dropping an invisible
+    // character lets the marks on either side of it compose. Fold again until the text
+    // is NFKC (once, in practice), so that normalizing normalized text changes nothing.
+    for _ in 0..4 {
+        if unicode_normalization::is_nfkc(out) {
+            break;
+        }
+        let folded = std::mem::take(out);
+        let mut fold = Fold::new(out);
+        for c in folded.nfkc() {
             fold.push(c);
         }
+        traditional |= fold.maybe_traditional;
     }
-    let traditional = fold.maybe_traditional;
     fold_scripts(out, traditional);
 }
 
@@ -294,6 +312,22 @@ fn is_cjk(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::normalize;
+
+    /// Found by `make fuzz` (fuzz/artifacts/normalize/): folding broke NFKC, so a second
+    /// normalization changed the text again.
+    #[test]
+    fn folding_never_leaves_text_a_second_pass_would_change() {
+        for text in [
+            // `İ` lowercases to `i` + U+0307 (class 230) before U+031F (class 220).
+            "İ\u{31F}\u{31F}",
+            // The zero-width space dropped between `e` and an acute accent.
+            "E\u{200B}\u{301}",
+            "ǅ\u{200D}\u{30C}\u{323}",
+        ] {
+            let once = normalize(text);
+            assert_eq!(normalize(&once), once, "{text:?}");
+        }
+    }
 
     #[test]
     fn separators_between_cjk_are_removed() {
