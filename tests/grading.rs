@@ -400,4 +400,51 @@ proptest::proptest! {
             }
         }
     }
+
+}
+
+/// A post the learned scorer alone matched (`model.risk`, in the domain it read) joins the
+/// story its who/what points to in that domain, instead of opening an event of its own; in
+/// another domain, or sharing no actor or act, it stays apart.
+#[test]
+fn a_scorer_only_post_joins_the_story_of_its_domain_it_tells() {
+    let scorer_only = |id: &str, text: &'static str, domain: &str| {
+        let mut record = record(&spec("douyin", id, text, 2));
+        record.rules[0].rule = RuleRef {
+            id: fenghuo::models::MODEL_RULE_ID.into(),
+            name: "风险模型".into(),
+            domain: domain.into(),
+            severity: Severity::Medium,
+            tags: Vec::new(),
+        };
+        record
+    };
+    let mut grader = grader(config());
+    let story = grader
+        .place(&record(&spec("weibo", "w1", STORY, 0)))
+        .event_id
+        .unwrap();
+    let joined = grader.place(&scorer_only(
+        "d1",
+        "视频看了三遍，越看越气，那个辅警先动的手",
+        "执法办案",
+    ));
+    assert_eq!(joined.event_id.as_deref(), Some(story.as_str()));
+    let other_domain = grader.place(&scorer_only(
+        "d2",
+        "视频看了三遍，越看越气，那个辅警先动的手",
+        "窗口服务",
+    ));
+    assert_ne!(other_domain.event_id.as_deref(), Some(story.as_str()));
+    let nothing_shared = grader.place(&scorer_only(
+        "d3",
+        "这种事情怎么能这样处理呢，必须给个说法",
+        "执法办案",
+    ));
+    assert_ne!(nothing_shared.event_id.as_deref(), Some(story.as_str()));
+    assert_eq!(
+        grader.tracker().event(&story).unwrap().total_posts,
+        2,
+        "the story counts the post that joined"
+    );
 }

@@ -58,38 +58,42 @@ const MAX_SIMHASHES: usize = 8;
 /// Why an event stopped being tracked: the alert's resolution.
 pub use crate::models::Resolution as Closed;
 
-type PostKey = (String, String);
+pub(super) type PostKey = (String, String);
 
 pub struct Tracker {
-    config: TrackerConfig,
-    events: HashMap<String, Event>,
+    pub(super) config: TrackerConfig,
+    pub(super) events: HashMap<String, Event>,
     /// Every remembered post: its event and its last reported counts.
-    posts: HashMap<PostKey, (String, Counts)>,
+    pub(super) posts: HashMap<PostKey, (String, Counts)>,
     /// Post keys of each event, to forget them with the event.
-    event_posts: HashMap<String, Vec<PostKey>>,
+    pub(super) event_posts: HashMap<String, Vec<PostKey>>,
     /// Post ids (own, reposted, thread roots) → the event their chain belongs to.
-    chains: HashMap<PostKey, String>,
+    pub(super) chains: HashMap<PostKey, String>,
     /// The keys of `chains` as 64-bit hashes: the workers send every unmatched repost and
     /// reply, and this drops the ones in no tracked chain without allocating. Only this
     /// thread reads and writes it, in input order, so membership never races.
-    chained: ChainedPosts,
+    pub(super) chained: ChainedPosts,
     /// Chain keys of each event, to forget them with the event.
-    event_links: HashMap<String, Vec<PostKey>>,
+    pub(super) event_links: HashMap<String, Vec<PostKey>>,
     /// (last active minute, event id): the order of expiry and eviction.
-    by_activity: BTreeSet<(i64, String)>,
+    pub(super) by_activity: BTreeSet<(i64, String)>,
     /// Rule id → the most recently joined events under that rule, newest last (the
     /// candidates a new post may join by similarity). Bounded, so a flood of events under
     /// one rule costs each post at most `MAX_CANDIDATES` comparisons.
-    by_rule: HashMap<String, VecDeque<String>>,
+    pub(super) by_rule: HashMap<String, VecDeque<String>>,
+    /// Domain → the most recently joined events with a rule in it, newest last: the
+    /// candidates of a post the learned scorer alone matched (`model.risk` names a domain,
+    /// no rule), and of a rule's post whose story a scorer-only post opened.
+    pub(super) by_domain: HashMap<String, VecDeque<String>>,
     /// Fine place (finer than a city; a known one by its district) → the most recently
     /// joined events naming it, newest last: candidates for a post that tells the same
     /// place in other words and rules.
-    by_place: HashMap<PlaceKey, VecDeque<String>>,
+    pub(super) by_place: HashMap<PlaceKey, VecDeque<String>>,
     /// The bureau's files (gazetteer), hot-reloaded.
-    local: Arc<ArcSwap<Local>>,
+    pub(super) local: Arc<ArcSwap<Local>>,
     /// The event clock: the newest minute seen (or advanced to while idle).
-    clock: i64,
-    evicted: u64,
+    pub(super) clock: i64,
+    pub(super) evicted: u64,
 }
 
 impl Tracker {
@@ -102,6 +106,7 @@ impl Tracker {
             event_posts: HashMap::new(),
             by_activity: BTreeSet::new(),
             by_rule: HashMap::new(),
+            by_domain: HashMap::new(),
             by_place: HashMap::new(),
             local: Arc::new(ArcSwap::from_pointee(Local::default())),
             chains: HashMap::new(),
@@ -203,6 +208,14 @@ impl Tracker {
             Some(id) => id,
             None => {
                 let id = format!("evt-{}-{}", post.platform, post.id);
+                tracing::debug!(
+                    event = %id,
+                    rules = ?record.rules.iter().map(|r| (&r.rule.id, &r.rule.domain)).collect::<Vec<_>>(),
+                    places = ?identity.places.iter().map(|m| &m.key).collect::<Vec<_>>(),
+                    actors = identity.actors,
+                    acts = identity.acts,
+                    "event opened"
+                );
                 self.events
                     .insert(id.clone(), Event::new(id.clone(), record, hash));
                 id
@@ -224,6 +237,10 @@ impl Tracker {
         for rule in &record.rules {
             let events = self.by_rule.entry(rule.rule.id.clone()).or_default();
             push_candidate(events, &event_id);
+            if !rule.rule.domain.is_empty() {
+                let events = self.by_domain.entry(rule.rule.domain.clone()).or_default();
+                push_candidate(events, &event_id);
+            }
         }
         for mention in &identity.places {
             if local.gazetteer.is_fine(&mention.key) {
@@ -329,6 +346,11 @@ impl Tracker {
     ///
     /// - never one whose places conflict with the post's (different districts, different
     ///   cities, or two unlisted places of one kind with different names);
+    /// - "the same rule" below means a rule the event holds, or — for a post the learned
+    ///   scorer alone matched (`model.risk`, no specific rule), or an event only it opened —
+    ///   a rule of the same known domain ([`crate::models::RuleRef::agrees_with`]): such a
+    ///   post joins the story its who/where/what points to instead of opening its own: under
+    ///   its domain, one sharing a kind of act or actor (its few words seldom share trigrams);
     /// - a near-duplicate text (SimHash) under one of the same rules;
     /// - a shared place (finer than a city) and a shared rule or kind of act (or domain, at
     ///   the very same spot);
@@ -346,32 +368,56 @@ impl Tracker {
         identity: &Identity,
         gazetteer: &Gazetteer,
     ) -> Option<String> {
+        // A scorer-only post is compared with the events of its domain; a rule's post also
+        // with those of its rule's domain that hold a scorer-only match.
+        let by_domain = record
+            .rules
+            .iter()
+            .filter(|rule| !rule.rule.domain.is_empty())
+            .filter_map(|rule| self.by_domain.get(&rule.rule.domain))
+            .flatten()
+            .filter(|id| {
+                self.events.get(*id).is_some_and(|event| {
+                    record.rules.iter().any(|r| {
+                        event
+                            .rules
+                            .values()
+                            .any(|e| (r.rule.is_model() || e.is_model()) && r.rule.agrees_with(e))
+                    })
+                })
+            });
         let mut ids: Vec<&String> = record
             .rules
             .iter()
             .filter_map(|rule| self.by_rule.get(&rule.rule.id))
+            .flatten()
+            .chain(by_domain)
             .chain(
                 identity
                     .places
                     .iter()
-                    .filter_map(|m| self.by_place.get(&area_of(&m.key, gazetteer))),
+                    .filter_map(|m| self.by_place.get(&area_of(&m.key, gazetteer)))
+                    .flatten(),
             )
-            .flatten()
             .collect();
         // An event under several of the post's rules or places is compared once.
         ids.sort_unstable();
         ids.dedup();
         let post_places: Vec<&PlaceKey> = identity.places.iter().map(|m| &m.key).collect();
+        // The scorer matched it alone: no rule's terms tell its story, so the who or what it
+        // shares with an event of its domain (and places that do not conflict) is the
+        // evidence there is; its words are often few, so trigram overlap is not required.
+        let scorer_only = record.rules.iter().all(|r| r.rule.is_model());
         let mut best: Option<(u8, f64, &str)> = None;
         for event in ids.into_iter().filter_map(|id| self.events.get(id)) {
             let places = gazetteer.relate_sets(post_places.iter().copied(), event.places.keys());
             if places == Relation::Conflict {
                 continue;
             }
-            let shared_rule = record
-                .rules
-                .iter()
-                .any(|r| event.rules.contains_key(&r.rule.id));
+            let shared_rule = record.rules.iter().any(|r| {
+                (!r.rule.is_model() && event.rules.contains_key(&r.rule.id))
+                    || event.rules.values().any(|e| r.rule.agrees_with(e))
+            });
             let same_act = identity.acts & event.acts != 0;
             let same_actor = identity.actors & event.actors != 0;
             let near = event
@@ -396,7 +442,8 @@ impl Tracker {
                 2
             } else if shared_rule
                 && ((same_act && same_actor)
-                    || (overlap >= self.config.story_overlap && (same_act || same_actor)))
+                    || (overlap >= self.config.story_overlap && (same_act || same_actor))
+                    || (scorer_only && (same_act || same_actor)))
             {
                 1
             } else {
@@ -459,7 +506,7 @@ impl Tracker {
         evicted
     }
 
-    fn remove(&mut self, id: &str) -> Option<Event> {
+    pub(super) fn remove(&mut self, id: &str) -> Option<Event> {
         let event = self.events.remove(id)?;
         self.by_activity.remove(&(event.last_minute, id.to_owned()));
         for key in self.event_posts.remove(id).unwrap_or_default() {
@@ -469,11 +516,16 @@ impl Tracker {
             self.chains.remove(&key);
             self.chained.remove(&key.0, &key.1);
         }
-        for rule in event.rules.keys() {
-            if let Some(events) = self.by_rule.get_mut(rule) {
-                events.retain(|eid| eid != id);
-                if events.is_empty() {
-                    self.by_rule.remove(rule);
+        for (rule, reference) in &event.rules {
+            for (index, key) in [
+                (&mut self.by_rule, rule),
+                (&mut self.by_domain, &reference.domain),
+            ] {
+                if let Some(events) = index.get_mut(key) {
+                    events.retain(|eid| eid != id);
+                    if events.is_empty() {
+                        index.remove(key);
+                    }
                 }
             }
         }
@@ -494,7 +546,7 @@ impl Tracker {
 
 /// The key a place is indexed under: a known place's district (so that a post naming the
 /// district, or another place in it, finds the event), else the place itself.
-fn area_of(key: &PlaceKey, gazetteer: &Gazetteer) -> PlaceKey {
+pub(super) fn area_of(key: &PlaceKey, gazetteer: &Gazetteer) -> PlaceKey {
     match key {
         PlaceKey::Known(name) => gazetteer
             .district_of(name)
@@ -504,7 +556,7 @@ fn area_of(key: &PlaceKey, gazetteer: &Gazetteer) -> PlaceKey {
 }
 
 /// Moves `event_id` to the newest end of a candidate list, bounded by `MAX_CANDIDATES`.
-fn push_candidate(events: &mut VecDeque<String>, event_id: &str) {
+pub(super) fn push_candidate(events: &mut VecDeque<String>, event_id: &str) {
     if let Some(position) = events.iter().position(|e| e == event_id) {
         events.remove(position);
     }

@@ -333,7 +333,7 @@ fn model_match(score: &Score) -> Option<MatchedRule> {
 }
 
 /// The rule id under which a match of the model alone travels.
-pub const MODEL_RULE_ID: &str = "model.risk";
+pub use crate::models::MODEL_RULE_ID;
 
 impl std::fmt::Debug for Matcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

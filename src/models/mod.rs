@@ -41,7 +41,7 @@ pub use match_record::{MatchRecord, MatchedRule, Score, TermHit};
 pub use place::{Evidence, PlaceKind, Whereabouts};
 pub use post::{Author, Counts, Post};
 pub use response::OfficialResponse;
-pub use rule_ref::{RuleRef, Severity};
+pub use rule_ref::{RuleRef, Severity, MODEL_RULE_ID};
 pub use step::{Step, UnknownStep};
 
 #[cfg(test)]
