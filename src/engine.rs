@@ -23,6 +23,7 @@ use crate::deliver::outbox::Outbox;
 use crate::deliver::receivers::Receiver;
 use crate::events::local::LocalStore;
 use crate::events::order::InOrder;
+use crate::grade::checkpoint::CheckpointFile;
 use crate::grade::store::PolicyStore;
 use crate::grade::thread::GradeStage;
 use crate::grade::{Alert, Grader};
@@ -71,6 +72,54 @@ const OUTPUT_CAPACITY: usize = 4096;
 
 fn io(context: &'static str) -> impl FnOnce(std::io::Error) -> EngineError {
     move |source| EngineError::Io { context, source }
+}
+
+/// Restores the grading stage from the storage directory's checkpoint (when checkpoints are
+/// on), reconciled with the incidents the outbox holds: returns where to keep saving it
+/// and the alerts the restore causes (incidents left open that it does not know, resolved).
+/// Restored events that stay quiet resolve as any do (`quiet_minutes` of event time: the
+/// next posts move the clock, or with `clock = "wall"` the idle time does). A
+/// checkpoint that cannot be read is moved aside (`.bad`) and the tracker starts empty.
+fn restore_checkpoint(
+    grader: &mut Grader,
+    config: &Config,
+    outbox: &Outbox,
+) -> (Option<(CheckpointFile, std::time::Duration)>, Vec<Alert>) {
+    if config.events.checkpoint_secs == 0 {
+        return (None, Vec::new());
+    }
+    // A file replay starts from its first line again: restoring would count its posts twice
+    // and put them behind the restored clock. Its engine starts fresh, as a replay should.
+    let replays = config
+        .sources
+        .iter()
+        .any(|s| matches!(s, crate::ingest::source::SourceConfig::Replay(_)));
+    if replays && config.cluster.role != Role::Track {
+        tracing::info!("a replay source restarts its file: no tracker checkpoint");
+        return (None, Vec::new());
+    }
+    let file = CheckpointFile::in_dir(&config.storage.dir);
+    let checkpoint = match file.read() {
+        Ok(checkpoint) => checkpoint,
+        Err(e) => {
+            tracing::error!(error = %e, "tracker checkpoint unreadable; moved aside, starting empty");
+            let _ = std::fs::rename(file.path(), file.path().with_extension("json.bad"));
+            None
+        }
+    };
+    let committed = match outbox.all_incidents(&Default::default()) {
+        Ok(incidents) => incidents
+            .into_iter()
+            .filter_map(|incident| serde_json::from_value::<Alert>(incident.alert).ok())
+            .collect(),
+        Err(e) => {
+            tracing::error!(error = %e, "incidents unreadable; the checkpoint is restored as saved");
+            Vec::new()
+        }
+    };
+    let alerts = grader.restore(checkpoint, committed);
+    let every = std::time::Duration::from_secs(config.events.checkpoint_secs);
+    (Some((file, every)), alerts)
 }
 
 /// A running engine.
@@ -181,12 +230,15 @@ impl Engine {
             let sink = HitsSink::new(&config.cluster)?;
             sink.spawn(in_order).map_err(io("starting the hits sink"))?
         } else {
+            let (checkpoint, restored) = restore_checkpoint(&mut grader, config, &outbox);
             let grade = GradeStage {
                 grader,
                 matches: in_order,
                 matches_out,
                 alerts_out: alert_tx,
                 clock: config.grading.clock,
+                checkpoint,
+                restored,
             };
             grade.spawn().map_err(io("starting the grader"))?
         };

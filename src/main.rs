@@ -324,6 +324,8 @@ fn run(command: Command) -> Result<ExitCode> {
                 watch = false
                 [grading]
                 clock = "feed"
+                [events]
+                checkpoint_secs = 0
                 [output]
                 when_full = "wait"
             };

@@ -51,6 +51,7 @@ pub const OUTBOX_CURSOR_FAILURES: &str = "fenghuo_outbox_cursor_failures_total";
 pub const DEADLINES_OVERDUE: &str = "fenghuo_deadlines_overdue_total";
 pub const DEADLINE_STEP_SECONDS: &str = "fenghuo_deadline_step_seconds";
 pub const INGEST_TO_ALERT_SECONDS: &str = "fenghuo_ingest_to_alert_seconds";
+pub const CHECKPOINT_FAILURES: &str = "fenghuo_checkpoint_failures_total";
 pub const SOURCE_CONNECTED: &str = "fenghuo_source_connected";
 pub const SOURCE_RECONNECTS: &str = "fenghuo_source_reconnects_total";
 pub const OUTPUT_WRITE_ERRORS: &str = "fenghuo_output_write_errors_total";
@@ -324,6 +325,10 @@ pub const DESCRIPTIONS: &[(&str, &str)] = &[
     (
         INGEST_TO_ALERT_SECONDS,
         "Time from a post's receipt to the alert it caused.",
+    ),
+    (
+        CHECKPOINT_FAILURES,
+        "Failed writes of the tracker's checkpoint (the previous one stays; retried).",
     ),
     (
         SOURCE_CONNECTED,

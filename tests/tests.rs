@@ -25,6 +25,7 @@ mod properties;
 mod push;
 mod replay;
 mod reports;
+mod restart;
 mod rule_pack;
 mod rules_test_abuse;
 mod safe_defaults;

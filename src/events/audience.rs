@@ -52,6 +52,13 @@ impl Audience {
         tally.reach = tally.reach.saturating_add(now.followers);
     }
 
+    /// Every author remembered: (key, minute last seen, most followers), for a checkpoint.
+    pub fn authors(&self) -> impl Iterator<Item = (&str, i64, u64)> + '_ {
+        self.authors
+            .iter()
+            .map(|(key, seen)| (key.as_str(), seen.last_minute, seen.followers))
+    }
+
     /// Authors last seen after minute `since`.
     pub fn since(&self, since: i64) -> Tally {
         self.by_last_minute

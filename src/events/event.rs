@@ -19,7 +19,7 @@ pub const WINDOWS: [i64; 4] = [1, 5, 15, 60];
 const MAX_PLACES: usize = 32;
 
 /// How often a place was named in an event, and where first.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PlaceTally {
     pub posts: u64,
     pub evidence: Evidence,
@@ -48,7 +48,7 @@ pub struct Event {
     /// SimHashes this event is recognised by (its first post, then a few more).
     pub simhashes: Vec<u64>,
     /// Trigram hashes of the event's texts: what its story is about.
-    story: Story,
+    pub(super) story: Story,
     /// Places its posts named: how many posts named each, and the first words naming it.
     pub places: BTreeMap<PlaceKey, PlaceTally>,
     /// The first statement an official account made in it.
@@ -58,11 +58,14 @@ pub struct Event {
     /// Kinds of actors and acts its posts told (bits of [`Identity`]).
     pub actors: u32,
     pub acts: u32,
-    max_followers: u64,
-    max_verified_followers: u64,
-    series: Series,
-    audience: Audience,
-    platforms: HashMap<String, i64>,
+    pub(super) max_followers: u64,
+    pub(super) max_verified_followers: u64,
+    /// Posts and interactions per minute (velocity).
+    pub(super) series: Series,
+    /// Distinct authors and their reach per window.
+    pub(super) audience: Audience,
+    /// Platform → the last minute it carried the event.
+    pub(super) platforms: HashMap<String, i64>,
 }
 
 impl Event {

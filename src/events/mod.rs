@@ -11,9 +11,11 @@
 //! - [`chained`]: the posts whose reposts join an event, shared with the match workers.
 //! - [`order`]: input order restored before the tracker (frame numbers from the queue).
 //! - [`tracker`]: clustering, the event clock, expiry and the caps.
+//! - [`checkpoint`]: the tracker's state as data, saved to the store and restored at start.
 
 pub mod audience;
 pub mod chained;
+pub mod checkpoint;
 pub mod event;
 pub mod identity;
 pub mod local;

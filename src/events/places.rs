@@ -65,7 +65,7 @@ pub struct PlaceEntry {
 }
 
 /// What a place name is, for comparing names the gazetteer does not know.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PlaceClass {
     /// A city (江州, 青州).
@@ -99,7 +99,7 @@ pub struct Place {
 }
 
 /// A place a text names.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum PlaceKey {
     /// A gazetteer place, by its name (stable across reloads that keep it).
     Known(String),

@@ -35,6 +35,11 @@ impl Story {
         }
     }
 
+    /// The trigrams remembered (any order), for a checkpoint.
+    pub fn trigrams(&self) -> impl Iterator<Item = u64> + '_ {
+        self.trigrams.iter().copied()
+    }
+
     /// The share of `trigrams` (a post's distinct trigrams) the story contains.
     pub fn overlap(&self, trigrams: &[u64]) -> f64 {
         if trigrams.is_empty() || self.filter.is_empty() {

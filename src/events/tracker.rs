@@ -45,6 +45,10 @@ pub struct TrackerConfig {
     pub max_events: usize,
     /// Most posts remembered (for re-sends and repost chains) across all events.
     pub max_posts: usize,
+    /// Seconds between checkpoints of the tracker to the storage directory (also written at
+    /// shutdown, read at start); 0: no checkpoints (replays, evaluation).
+    #[serde(default)]
+    pub checkpoint_secs: u64,
 }
 
 /// Most events per rule a new post is compared with for similarity (the most recently

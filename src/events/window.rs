@@ -40,6 +40,13 @@ impl Series {
             .collect()
     }
 
+    /// Every minute with activity, oldest first (for a checkpoint).
+    pub fn minutes(&self) -> impl Iterator<Item = (i64, Activity)> + '_ {
+        self.buckets
+            .iter()
+            .map(|(&minute, &activity)| (minute, activity))
+    }
+
     /// Forgets minutes before `minute`: no window reaches back that far.
     pub fn prune(&mut self, minute: i64) {
         while let Some(oldest) = self.buckets.first_entry() {

@@ -14,6 +14,15 @@ use std::collections::HashMap;
 
 use chrono::DateTime;
 
+/// [`InstanceLabels`] as data (for the grading stage's checkpoint).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceState {
+    pub minute: i64,
+    /// (event id, instances opened in `minute`), sorted.
+    pub opened: Vec<(String, u32)>,
+}
+
 /// Hands out instance labels; remembers only the openings of the current clock minute.
 #[derive(Debug, Default)]
 pub struct InstanceLabels {
@@ -24,6 +33,23 @@ pub struct InstanceLabels {
 }
 
 impl InstanceLabels {
+    pub fn state(&self) -> InstanceState {
+        let mut opened: Vec<(String, u32)> =
+            self.opened.iter().map(|(id, &n)| (id.clone(), n)).collect();
+        opened.sort();
+        InstanceState {
+            minute: self.minute,
+            opened,
+        }
+    }
+
+    pub fn from_state(state: InstanceState) -> InstanceLabels {
+        InstanceLabels {
+            minute: state.minute,
+            opened: state.opened.into_iter().collect(),
+        }
+    }
+
     /// The label of a new instance of `event_id` opening at clock `minute`.
     pub fn open(&mut self, event_id: &str, minute: i64) -> String {
         if minute != self.minute {

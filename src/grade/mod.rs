@@ -1,12 +1,15 @@
 //! Grade: events → 红/橙/黄 levels → alerts with a lifecycle.
 //!
 //! - [`policy`]: the hot-reloadable policy file: base levels and thresholds.
+//! - [`checkpoint`]: the tracker and the open alerts, saved to the store and restored at
+//!   start (reconciled with the outbox), so a restart continues the same events.
 //! - the alert schema is a message: [`crate::models::alert`].
 //! - [`Grader`]: runs the tracker and the policy over each match and emits alerts:
 //!   `opened` once, `escalated` when the level rises, `updated` at most every
 //!   `update_every_minutes` while growing, `resolved` when quiet. Nothing else: no storms.
 
 pub mod alert_id;
+pub mod checkpoint;
 pub mod policy;
 pub mod store;
 pub mod thread;

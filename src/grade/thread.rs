@@ -9,11 +9,12 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
 
+use super::checkpoint::CheckpointFile;
 use super::{Alert, Grader};
 use crate::events::order::{InOrder, Next};
 use crate::models::MatchRecord;
 use crate::output::Output;
-use crate::telemetry::INGEST_TO_ALERT_SECONDS;
+use crate::telemetry::{CHECKPOINT_FAILURES, INGEST_TO_ALERT_SECONDS};
 
 /// What moves the event clock while no posts arrive (`[grading] clock`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -35,6 +36,10 @@ pub struct GradeStage {
     pub matches_out: Option<Output<MatchRecord>>,
     pub alerts_out: Sender<Alert>,
     pub clock: Clock,
+    /// Where and how often the grading stage's state is saved (also when it stops).
+    pub checkpoint: Option<(CheckpointFile, Duration)>,
+    /// Alerts to send before the first post: what restoring the checkpoint resolved.
+    pub restored: Vec<Alert>,
 }
 
 impl GradeStage {
@@ -61,10 +66,43 @@ impl GradeStage {
         let _ = self.alerts_out.send(alert);
     }
 
+    /// Writes the checkpoint, if one is configured; a failure is logged and counted (the
+    /// engine keeps running; the next attempt may succeed).
+    fn save(&self) {
+        let Some((file, _)) = &self.checkpoint else {
+            return;
+        };
+        let started = Instant::now();
+        let checkpoint = self.grader.checkpoint();
+        match file.write(&checkpoint) {
+            Ok(()) => tracing::debug!(
+                events = checkpoint.tracker.events.len(),
+                millis = started.elapsed().as_millis() as u64,
+                "tracker checkpoint written"
+            ),
+            Err(e) => {
+                metrics::counter!(CHECKPOINT_FAILURES).increment(1);
+                tracing::error!(error = %e, "tracker checkpoint not written");
+            }
+        }
+    }
+
     fn run(mut self) {
         let mut last_post = Instant::now();
-        let mut clock_at_last_post = i64::MIN;
+        // A restored tracker has a clock: with the wall clock, idle time moves it on from
+        // there, so restored events nobody posts about still resolve.
+        let mut clock_at_last_post = self.grader.tracker().clock();
+        let mut last_checkpoint = Instant::now();
+        for alert in std::mem::take(&mut self.restored) {
+            self.emit(alert);
+        }
         loop {
+            if let Some((_, every)) = &self.checkpoint {
+                if last_checkpoint.elapsed() >= *every {
+                    self.save();
+                    last_checkpoint = Instant::now();
+                }
+            }
             match self.matches.next(Duration::from_secs(1)) {
                 Next::Record(mut record) => {
                     // The post is handled here unless it caused alerts, which then hold
@@ -103,7 +141,10 @@ impl GradeStage {
                         }
                     }
                 }
-                Next::Closed => return,
+                Next::Closed => {
+                    self.save();
+                    return;
+                }
             }
         }
     }

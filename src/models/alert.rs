@@ -89,6 +89,9 @@ pub enum Resolution {
     Quiet,
     /// Dropped under memory pressure (the caps on events or posts).
     Evicted,
+    /// Open when the engine stopped, and opened after its last checkpoint, so the restarted
+    /// tracker does not hold it: resolved at start rather than left open for ever.
+    Restarted,
 }
 
 impl Resolution {
@@ -96,6 +99,7 @@ impl Resolution {
         match self {
             Resolution::Quiet => "quiet",
             Resolution::Evicted => "evicted",
+            Resolution::Restarted => "restarted",
         }
     }
 }
