@@ -42,6 +42,17 @@ pub struct Config {
     /// Platform mappings by name, tried in name order when a source does not list its own.
     #[serde(default)]
     pub mappings: BTreeMap<String, MappingConfig>,
+    /// Where it was read from, to read it again on a reload (`None`: no file).
+    #[serde(skip)]
+    pub source: Option<ConfigSource>,
+}
+
+/// A configuration's file and the overrides laid over it, to read it again.
+#[derive(Debug, Clone)]
+pub struct ConfigSource {
+    pub file: std::path::PathBuf,
+    /// Command-line flags and environment overrides (a TOML table), laid over the file.
+    pub flags: toml::Table,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -222,7 +233,12 @@ impl Config {
             let origin = file.map_or("config".into(), |p| p.display().to_string());
             ConfigError::one(format!("{origin}: {e}"))
         })?;
-        Config::from_tables([file_table, flags])
+        let mut config = Config::from_tables([file_table, flags.clone()])?;
+        config.source = file.map(|file| ConfigSource {
+            file: file.to_owned(),
+            flags,
+        });
+        Ok(config)
     }
 
     /// Lays the TOML text `overlay` over the embedded defaults and validates the result.

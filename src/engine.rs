@@ -18,9 +18,7 @@ use crate::config::Config;
 use crate::decode::Decoder;
 use crate::deliver::commit::CommitStage;
 use crate::deliver::deadlines;
-use crate::deliver::dispatch::Dispatcher;
 use crate::deliver::outbox::Outbox;
-use crate::deliver::receivers::Receiver;
 use crate::events::local::LocalStore;
 use crate::events::order::InOrder;
 use crate::grade::checkpoint::CheckpointFile;
@@ -35,6 +33,7 @@ use crate::matching::store::RuleStore;
 use crate::matching::{spawn_workers, WorkerContext};
 use crate::models::MatchRecord;
 use crate::output::spawn_output;
+use crate::reconfigure::{Delivery, Reconfigure};
 use crate::reload::{self, ReloadFn};
 use crate::scaleout::hits_sink::HitsSink;
 use crate::scaleout::hits_source::HitsSource;
@@ -139,8 +138,8 @@ pub struct Engine {
     /// Kept alive for their side effect: reloads on file changes.
     _watchers: Vec<notify::RecommendedWatcher>,
     outbox: Arc<Outbox>,
-    receivers: Vec<String>,
-    deliveries: JoinSet<()>,
+    /// The receivers' dispatchers, and the reloadable routes and deadlines.
+    delivery: Arc<Delivery>,
     delivery_stop: CancellationToken,
     /// How long shutdown waits for receivers to send what was committed.
     delivery_drain: std::time::Duration,
@@ -177,6 +176,18 @@ impl Engine {
             tracing::warn!(error = %e, "feedback counts not restored");
         }
         let (committed, _) = watch::channel(0i64);
+        // Delivery stops last, on its own signal: after the pipeline has drained, so the
+        // final alerts still go out. Routes, receivers and deadlines reload (`reconfigure`).
+        let delivery_stop = CancellationToken::new();
+        let delivery = Arc::new(
+            Delivery::start(
+                config,
+                outbox.clone(),
+                committed.clone(),
+                delivery_stop.clone(),
+            )
+            .map_err(|e| EngineError::Receiver(e.to_string()))?,
+        );
 
         // Built back to front: outputs, commit, grader, workers, queue, sources.
         let (live_alerts, _) = broadcast::channel(1024);
@@ -195,8 +206,8 @@ impl Engine {
         let commit = CommitStage {
             alerts: alert_rx,
             outbox: outbox.clone(),
-            routes: config.routes.clone(),
-            receivers: config.receivers.iter().map(|r| r.name.clone()).collect(),
+            routes: delivery.routes.clone(),
+            receivers: delivery.receiver_names.clone(),
             output: alerts_output,
             committed: committed.clone(),
             stop: shutdown.clone(),
@@ -221,6 +232,11 @@ impl Engine {
         let mut grader = Grader::new(config.events.clone(), policy.shared());
         // The bureau's places beside the rules, reloaded with them.
         let local = Arc::new(LocalStore::open_or_empty(&config.rules.dir));
+        let reconfigure = Arc::new(Reconfigure {
+            source: config.source.clone(),
+            delivery: delivery.clone(),
+            local: local.clone(),
+        });
         grader.tracker_mut().use_local(local.shared());
         // A frame a worker never finishes holds later ones back at most this long.
         let in_order = InOrder::new(match_rx, std::time::Duration::from_secs(30));
@@ -264,23 +280,9 @@ impl Engine {
         // the commit stage, which finishes before the outputs.
         threads.splice(0..0, workers);
 
-        // Delivery stops last, on its own signal: after the pipeline has drained, so the
-        // final alerts still go out.
-        let delivery_stop = CancellationToken::new();
-        let mut deliveries = JoinSet::new();
-        for receiver in &config.receivers {
-            let receiver = Receiver::new(receiver.clone()).map_err(EngineError::Receiver)?;
-            let dispatcher = Dispatcher {
-                receiver: Arc::new(receiver),
-                outbox: outbox.clone(),
-                committed: committed.subscribe(),
-                config: config.delivery.clone(),
-            };
-            deliveries.spawn(dispatcher.run(delivery_stop.clone()));
-        }
         deadlines::spawn_chaser(
             outbox.clone(),
-            config.deadlines.clone(),
+            delivery.deadlines.clone(),
             committed.clone(),
             delivery_stop.clone(),
         );
@@ -342,7 +344,8 @@ impl Engine {
                     policy: policy.clone(),
                     health: health.clone(),
                     outbox: outbox.clone(),
-                    deadlines: config.deadlines.clone(),
+                    deadlines: delivery.deadlines.clone(),
+                    reconfigure: Some(reconfigure.clone()),
                     protect_reads: config.http.protect_reads,
                     metrics,
                     token: config.http.token.as_deref().map(Arc::from),
@@ -382,6 +385,15 @@ impl Engine {
                 let _ = local.reload();
             })
         };
+        // SIGHUP and file changes: errors are logged by the reload (the API returns them).
+        let reload_config: ReloadFn = {
+            let reconfigure = reconfigure.clone();
+            Arc::new(move || {
+                if let Err(e) = reconfigure.reload() {
+                    tracing::error!(error = %e, "configuration reload rejected");
+                }
+            })
+        };
         let reload_policy: ReloadFn = {
             let policy = policy.clone();
             Arc::new(move || {
@@ -415,8 +427,24 @@ impl Engine {
                 )?);
             }
         }
-        reload::on_sighup(vec![reload_rules, reload_policy], shutdown.clone())
-            .map_err(io("installing the SIGHUP handler"))?;
+        if let (true, Some(source)) = (config.rules.watch, &config.source) {
+            let name = source.file.file_name().map(|n| n.to_owned());
+            let is_config = move |p: &std::path::Path| {
+                let file = p.file_name().map(|n| n.to_owned());
+                file == name || file.is_some_and(|n| n == "..data")
+            };
+            watchers.push(reload::watch(
+                &reload::parent_dir(&source.file),
+                is_config,
+                reload_config.clone(),
+                shutdown.clone(),
+            )?);
+        }
+        reload::on_sighup(
+            vec![reload_rules, reload_policy, reload_config],
+            shutdown.clone(),
+        )
+        .map_err(io("installing the SIGHUP handler"))?;
 
         Ok(Engine {
             shutdown,
@@ -432,8 +460,7 @@ impl Engine {
             outputs,
             _watchers: watchers,
             outbox,
-            receivers: config.receivers.iter().map(|r| r.name.clone()).collect(),
-            deliveries,
+            delivery,
             delivery_stop,
             delivery_drain: std::time::Duration::from_secs(10),
         })
@@ -498,9 +525,10 @@ impl Engine {
         // Everything is committed; give receivers a bounded time to send it. What they do
         // not send stays in the outbox and goes out after the next start.
         let deadline = tokio::time::Instant::now() + self.delivery_drain;
-        while tokio::time::Instant::now() < deadline && !self.deliveries.is_empty() {
+        while tokio::time::Instant::now() < deadline && self.delivery.is_running() {
             let pending: i64 = self
-                .receivers
+                .delivery
+                .receivers()
                 .iter()
                 .map(|r| self.outbox.pending(r).unwrap_or(0))
                 .sum();
@@ -510,7 +538,7 @@ impl Engine {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         self.delivery_stop.cancel();
-        while self.deliveries.join_next().await.is_some() {}
+        self.delivery.join().await;
         drained
     }
 

@@ -73,6 +73,7 @@ pub mod models;
 pub mod normalize;
 pub mod output;
 pub mod query;
+pub mod reconfigure;
 pub mod reload;
 pub mod rules;
 pub mod scaleout;

@@ -23,6 +23,7 @@ mod operability;
 mod outbox;
 mod properties;
 mod push;
+mod reconfigure;
 mod replay;
 mod reports;
 mod restart;

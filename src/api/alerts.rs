@@ -74,12 +74,13 @@ pub async fn show(State(state): State<AppState>, Path(event_id): Path<String>) -
         Err(e) => return failed(e),
     };
     let joint = (!departments.is_empty()).then_some(JOINT_RESPONSE);
+    let configured = state.deadlines.load_full();
     let deadlines: serde_json::Map<String, serde_json::Value> = STEPS
         .iter()
         .copied()
         .chain(joint)
         .filter_map(|step| {
-            let limit = state.deadlines.deadline(&incident.level, step)?;
+            let limit = configured.deadline(&incident.level, step)?;
             Some((step.to_string(), json!(incident.opened_at + limit)))
         })
         .collect();

@@ -46,7 +46,7 @@ use axum::http::{header, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use axum::Router;
+use axum::{Json, Router};
 use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::deliver::deadlines::DeadlinesConfig;
@@ -63,7 +63,10 @@ pub struct AppState {
     pub policy: Arc<PolicyStore>,
     pub health: Arc<Health>,
     pub outbox: Arc<Outbox>,
-    pub deadlines: DeadlinesConfig,
+    /// Reloadable with the configuration.
+    pub deadlines: Arc<arc_swap::ArcSwap<DeadlinesConfig>>,
+    /// `POST /api/v1/config/reload`: routes, receivers, deadlines, places and accounts.
+    pub reconfigure: Option<Arc<crate::reconfigure::Reconfigure>>,
     /// Require the token on reading endpoints too.
     pub protect_reads: bool,
     pub metrics: Option<PrometheusHandle>,
@@ -86,6 +89,7 @@ pub fn router(state: AppState, push: PushState) -> Router {
     let changing = Router::new()
         .route("/api/v1/rules/reload", post(rules::reload))
         .route("/api/v1/policy/reload", post(reload_policy))
+        .route("/api/v1/config/reload", post(reload_config))
         .route("/api/v1/alerts/{id}/{action}", post(steps::step))
         .route("/api/v1/silences", post(alerts::add_silence))
         .route("/api/v1/silences/{id}", delete(alerts::expire_silence))
@@ -161,6 +165,26 @@ async fn reload_policy(State(state): State<AppState>) -> Response {
             format!("policy rejected; the previous policy keeps grading:\n{e}\n"),
         )
             .into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+/// Reloads routes, receivers and deadlines from the configuration file, and the places and
+/// accounts files: 200 with what now runs, or 422 with why nothing changed.
+async fn reload_config(State(state): State<AppState>) -> Response {
+    let Some(reconfigure) = state.reconfigure.clone() else {
+        return (StatusCode::NOT_FOUND, "no reloadable configuration\n").into_response();
+    };
+    match tokio::task::spawn_blocking(move || reconfigure.reload()).await {
+        Ok(Ok(now)) => Json(now).into_response(),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "configuration reload rejected");
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(serde_json::json!({ "error": e.to_string() })),
+            )
+                .into_response()
+        }
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
 }

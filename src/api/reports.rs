@@ -151,7 +151,12 @@ async fn report(state: AppState, period: Result<Period, String>, format: Option<
                 .into_response()
         }
     };
-    let mut summary = summarize(&period, &incidents, &state.deadlines, Utc::now());
+    let mut summary = summarize(
+        &period,
+        &incidents,
+        &state.deadlines.load_full(),
+        Utc::now(),
+    );
     add_rule_verdicts(&mut summary, &verdicts);
     if html {
         (

@@ -145,11 +145,11 @@ impl Screen {
 
     async fn send_snapshot(&mut self) -> Result<(), SocketError> {
         let snapshot = read(&self.state.outbox, |outbox| outbox.snapshot()).await?;
-        let deadlines = &self.state.deadlines;
+        let deadlines = self.state.deadlines.load_full();
         let incidents: Vec<Value> = snapshot
             .incidents
             .iter()
-            .map(|view| incident_json(view, deadlines))
+            .map(|view| incident_json(view, &deadlines))
             .collect();
         self.cursor = snapshot.seq;
         self.send(json!({
@@ -198,7 +198,7 @@ impl Screen {
             .await?;
             for (seq, kind, view) in views {
                 let Some(view) = view else { continue };
-                let incident = incident_json(&view, &self.state.deadlines);
+                let incident = incident_json(&view, &self.state.deadlines.load_full());
                 self.send(json!({
                     "type": "delta",
                     "seq": seq,

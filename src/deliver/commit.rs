@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use arc_swap::ArcSwap;
 use chrono::Utc;
 use crossbeam_channel::Receiver;
 use serde_json::json;
@@ -26,8 +27,9 @@ use crate::telemetry::{DEADLINE_STEP_SECONDS, OUTBOX_COMMIT_FAILURES};
 pub struct CommitStage {
     pub alerts: Receiver<Alert>,
     pub outbox: Arc<Outbox>,
-    pub routes: Vec<Route>,
-    pub receivers: Vec<String>,
+    /// Reloadable (`reconfigure`): read once per batch of alerts.
+    pub routes: Arc<ArcSwap<Vec<Route>>>,
+    pub receivers: Arc<ArcSwap<Vec<String>>>,
     /// The JSON-lines output and live broadcast, offered each alert after the commit
     /// (never waited for when live: see [`super::output`]).
     pub output: Output<Alert>,
@@ -196,10 +198,11 @@ impl CommitStage {
     /// The routing and JSON of one alert.
     fn prepare(&self, alert: &Alert) -> Prepared {
         let alert_json = serde_json::to_value(alert).unwrap_or_default();
-        let (receivers, escalate_to) = route(&self.routes, &self.receivers, &alert_json);
+        let (routes, names) = (self.routes.load(), self.receivers.load());
+        let (receivers, escalate_to) = route(&routes, &names, &alert_json);
         let kind = alert.kind.label().to_owned();
         let body = json!({ "alert": alert_json, "overdue": null });
-        let departments = super::joint::departments_for(&self.routes, &alert_json);
+        let departments = super::joint::departments_for(&routes, &alert_json);
         Prepared {
             departments,
             alert: alert_json,

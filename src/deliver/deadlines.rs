@@ -110,20 +110,21 @@ pub fn chase_overdue(
 /// Chases overdue steps every `check_interval_secs` until shutdown.
 pub fn spawn_chaser(
     outbox: Arc<Outbox>,
-    config: DeadlinesConfig,
+    live: Arc<arc_swap::ArcSwap<DeadlinesConfig>>,
     committed: watch::Sender<i64>,
     shutdown: tokio_util::sync::CancellationToken,
 ) {
     tokio::spawn(async move {
+        // The interval is the one at start; the deadlines themselves reload.
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(
-            config.check_interval_secs.max(1),
+            live.load().check_interval_secs.max(1),
         ));
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => return,
                 _ = tick.tick() => {}
             }
-            let (config, committed) = (config.clone(), committed.clone());
+            let (config, committed) = (live.load_full(), committed.clone());
             let chased = outbox
                 .blocking(move |o| {
                     if let Err(e) = chase_overdue(o, &config, &committed, Utc::now()) {

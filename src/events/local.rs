@@ -65,6 +65,16 @@ impl LocalStore {
         self.current.clone()
     }
 
+    /// Reads the files without installing them (a reload that validates everything first).
+    pub fn load(&self) -> Result<Local, PlacesError> {
+        Local::load(&self.dir)
+    }
+
+    /// Installs a generation read by [`LocalStore::load`].
+    pub fn install(&self, local: Local) {
+        self.current.store(Arc::new(local));
+    }
+
     /// Re-reads the files; on error the previous generation stays.
     pub fn reload(&self) -> Result<(), PlacesError> {
         match Local::load(&self.dir) {
