@@ -130,6 +130,7 @@ pub fn cluster_feed(
     policy: Policy,
     local: Local,
 ) -> Clustering {
+    let officials = local.officials.clone();
     let mut grader = Grader::new(events, Arc::new(ArcSwap::from_pointee(policy)));
     grader
         .tracker_mut()
@@ -149,7 +150,11 @@ pub fn cluster_feed(
             // As the worker does: matched posts, and every repost and reply (the tracker
             // keeps those in a tracked chain).
             let verdict = matcher.judge(Subject::post(&post), &mut session, false);
-            if !verdict.is_match() && post.repost_of.is_none() && post.root_id.is_none() {
+            if !verdict.is_match()
+                && post.repost_of.is_none()
+                && post.root_id.is_none()
+                && !officials.is_statement(&post)
+            {
                 return;
             }
             let record = MatchRecord {

@@ -273,6 +273,7 @@ impl Engine {
                 stats: stats.clone(),
                 max_text_bytes: config.engine.max_text_bytes,
                 matches: match_tx,
+                local: local.shared(),
             },
         )
         .map_err(io("starting match workers"))?;

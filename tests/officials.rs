@@ -59,3 +59,92 @@ async fn a_statement_in_an_open_event_records_the_response_and_adds_no_risk() {
     events.dedup();
     assert_eq!(events.len(), 2, "{events:?}");
 }
+
+/// A statement that no rule fires on (it tells what the police did, in calm words) still
+/// reaches the tracker from an official account, joins the open event it names by its
+/// place and act, and records the response.
+#[test]
+fn a_statement_no_rule_fires_on_still_records_the_response() {
+    use std::sync::Arc;
+
+    use arc_swap::ArcSwap;
+    use fenghuo::events::local::Local;
+    use fenghuo::grade::{Grader, Policy};
+    use fenghuo::models::{Author, MatchRecord, MatchedRule, Post, RuleRef, Severity};
+
+    let local = Local::load(&std::path::Path::new(ROOT).join("rules")).unwrap();
+    let mut grader = Grader::new(
+        Config::embedded().events,
+        Arc::new(ArcSwap::from_pointee(Policy::embedded())),
+    );
+    grader
+        .tracker_mut()
+        .use_local(Arc::new(ArcSwap::from_pointee(local)));
+    let at = chrono::Utc::now();
+    let post = |id: &str, name: &str, verified: bool, text: &str| Post {
+        platform: "weibo".into(),
+        id: id.into(),
+        url: Some(format!("https://example.invalid/{id}")),
+        author: Author {
+            id: Some(format!("a-{id}")),
+            name: Some(name.into()),
+            followers: 100_000,
+            verified,
+        },
+        title: None,
+        body: text.into(),
+        published_at: at,
+        counts: Default::default(),
+        repost_of: None,
+        root_id: None,
+        region: None,
+    };
+    let record = |post: Post, rules: Vec<MatchedRule>| MatchRecord {
+        post,
+        source: "test".into(),
+        generation: 1,
+        rules,
+        score: None,
+        matched_at: at,
+        received_at: at,
+        fingerprint: None,
+        completion: None,
+    };
+    let violence = MatchedRule {
+        rule: RuleRef {
+            id: "law.violence".into(),
+            name: "暴力执法".into(),
+            domain: "执法办案".into(),
+            severity: Severity::High,
+            tags: Vec::new(),
+        },
+        terms: Vec::new(),
+    };
+    let story = grader
+        .place(&record(
+            post(
+                "1",
+                "网友",
+                false,
+                "明湖路卡点一个辅警上来就扇了外卖小哥一巴掌，太嚣张了",
+            ),
+            vec![violence],
+        ))
+        .event_id
+        .unwrap();
+    let statement = grader.place(&record(
+        post(
+            "2",
+            "江州市公安局明湖分局",
+            true,
+            "【情况通报】11月28日，明湖路一辅警与外卖骑手发生冲突并有打人行为，该辅警已被停止执行职务，调查处理结果将及时公布。",
+        ),
+        Vec::new(),
+    ));
+    assert_eq!(statement.event_id.as_deref(), Some(story.as_str()));
+    let event = grader.tracker().event(&story).unwrap();
+    let response = event.response.as_ref().expect("the response is recorded");
+    assert_eq!(response.account, "江州市公安局明湖分局");
+    assert_eq!(response.kind, "通报");
+    assert_eq!(event.total_posts, 1, "the statement is no risk of its own");
+}

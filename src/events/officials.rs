@@ -70,6 +70,14 @@ impl Officials {
             })
     }
 
+    /// Whether the post is an official account's statement (通报, 回应, 辟谣 …): it goes to
+    /// the tracker though no rule fires on it, so that one about an open event records the
+    /// event's response. The text is normalized only for official accounts' posts.
+    pub fn is_statement(&self, post: &Post) -> bool {
+        self.is_official(post)
+            && Officials::statement_kind(&crate::normalize::normalize(&post.text())).is_some()
+    }
+
     /// The statement word of an official post's text (normalized), if it is a statement.
     pub fn statement_kind(normalized: &str) -> Option<&'static str> {
         STATEMENT_WORDS.into_iter().find(|w| normalized.contains(w))

@@ -160,7 +160,10 @@ impl Tracker {
         let post = &record.post;
         // Workers send every reposts and reply; most belong to no tracked chain. Dropped
         // here by a hash probe, before anything is allocated.
-        if record.rules.is_empty() && !self.in_chain(post) {
+        // An official account's statement comes though no rule fired: it may be an open
+        // event's response (joined by its chain or its who/where/what).
+        let statement = record.rules.is_empty() && self.local.load().officials.is_official(post);
+        if record.rules.is_empty() && !statement && !self.in_chain(post) {
             return (None, Vec::new());
         }
         let key: PostKey = (post.platform.clone(), post.id.clone());
@@ -175,7 +178,7 @@ impl Tracker {
             });
             return (Some(event_id), Vec::new());
         }
-        if record.rules.is_empty() && self.chain_event(record).is_none() {
+        if record.rules.is_empty() && !statement && self.chain_event(record).is_none() {
             return (None, Vec::new());
         }
 
@@ -357,7 +360,8 @@ impl Tracker {
     ///   its domain, one sharing a kind of act or actor (its few words seldom share trigrams);
     /// - a near-duplicate text (SimHash) under one of the same rules;
     /// - a shared place (finer than a city) and a shared rule or kind of act (or domain, at
-    ///   the very same spot);
+    ///   the very same spot; or, for an official statement no rule fired on, a kind of
+    ///   actor);
     /// - under one of the same rules, the same kinds of act and actor (辅警 + 殴打), or a
     ///   story holding `story_overlap` of the post's trigrams and the same kind of act or
     ///   actor — shared rules and trigrams alone are not a story.
@@ -411,7 +415,8 @@ impl Tracker {
         // The scorer matched it alone: no rule's terms tell its story, so the who or what it
         // shares with an event of its domain (and places that do not conflict) is the
         // evidence there is; its words are often few, so trigram overlap is not required.
-        let scorer_only = record.rules.iter().all(|r| r.rule.is_model());
+        let scorer_only =
+            !record.rules.is_empty() && record.rules.iter().all(|r| r.rule.is_model());
         let mut best: Option<(u8, f64, &str)> = None;
         for event in ids.into_iter().filter_map(|id| self.events.get(id)) {
             let places = gazetteer.relate_sets(post_places.iter().copied(), event.places.keys());
@@ -441,7 +446,11 @@ impl Tracker {
                     .any(|r| event.rules.values().any(|e| e.domain == r.rule.domain));
             let strength = if near && shared_rule {
                 3
-            } else if places == Relation::Same && (shared_rule || same_act || same_spot_and_domain)
+            } else if places == Relation::Same
+                && (shared_rule
+                    || same_act
+                    || same_spot_and_domain
+                    || (record.rules.is_empty() && same_actor))
             {
                 2
             } else if shared_rule

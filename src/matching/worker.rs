@@ -2,12 +2,14 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
+use arc_swap::ArcSwap;
 use chrono::Utc;
 use crossbeam_channel::Sender;
 
 use super::matcher::{Matcher, Session, Subject};
 use super::store::RuleStore;
 use crate::decode::{Decoder, Reject};
+use crate::events::local::Local;
 use crate::events::order::Sequenced;
 use crate::ingest::queue::FrameReceiver;
 use crate::models::{Frame, MatchRecord, Post};
@@ -32,6 +34,8 @@ pub struct WorkerContext {
     /// chain) go to the grading stage, tagged with their frame's number, and each frame
     /// ends with its `Done`: the tracker restores input order from them.
     pub matches: Sender<Sequenced>,
+    /// The bureau's files: official accounts' statements go on though no rule fires.
+    pub local: Arc<ArcSwap<Local>>,
 }
 
 /// Starts `count` worker threads; they exit when the queue is closed and drained.
@@ -118,10 +122,11 @@ impl WorkerContext {
 
     fn judge(&self, frame: &Frame, matcher: &Matcher, session: &mut Session, posts: Vec<Post>) {
         let matched_at = Utc::now();
+        let local = self.local.load();
         for post in posts {
             // Only matched posts are fingerprinted: a chain member joins by its chain.
             let verdict = matcher.judge(Subject::post(&post), session, false);
-            if !verdict.is_match() && !in_a_chain(&post) {
+            if !verdict.is_match() && !in_a_chain(&post) && !local.officials.is_statement(&post) {
                 continue;
             }
             if verdict.is_match() {
