@@ -149,6 +149,7 @@ impl Engine {
             routes: config.routes.clone(),
             receivers: config.receivers.iter().map(|r| r.name.clone()).collect(),
             output: alerts_output,
+            deadlines: config.deadlines.clone(),
             committed: committed.clone(),
             stop: shutdown.clone(),
         };

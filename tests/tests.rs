@@ -2,6 +2,7 @@
 
 mod support;
 
+mod backlog;
 mod bad_input;
 mod cli;
 mod clustering;

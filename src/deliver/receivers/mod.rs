@@ -198,6 +198,16 @@ impl Receiver {
         &self.config.name
     }
 
+    /// How long until the rate limit allows one more message (`None`: now), counting
+    /// nothing: a dispatcher waits this out before it picks what to send.
+    pub fn slot_wait(&self) -> Option<Duration> {
+        let limiter = self.limiter.as_ref()?;
+        limiter
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .wait(Instant::now())
+    }
+
     /// Waits until the rate limit allows one more message, and counts it.
     pub async fn wait_for_slot(&self) {
         let Some(limiter) = &self.limiter else { return };
@@ -393,6 +403,8 @@ mod format_tests {
                     "top_posts": [],
                 },
                 "overdue": null,
+                "next_deadline": {"step": "joint_response", "due_at": "2026-11-28T02:30:00Z",
+                                  "missing_departments": ["网安", "宣传"]},
             }),
         }
     }
@@ -411,6 +423,7 @@ mod format_tests {
             "江州",
             "11-28 10:00",
             "https://m.weibo.cn/status/5241075719150801",
+            "下一时限：联合响应（待网安、宣传签收），11-28 10:30 前",
         ] {
             assert!(text.contains(part), "{part} in {text}");
         }

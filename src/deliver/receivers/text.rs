@@ -131,6 +131,15 @@ pub fn markdown(notice: &Notice) -> (String, String) {
             step_zh(step),
             beijing(due).unwrap_or_else(|| due.to_owned())
         ));
+        let missing: Vec<&str> = overdue["missing_departments"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        if !missing.is_empty() {
+            text.push_str(&format!("- 未签收部门：{}\n", missing.join("、")));
+        }
     }
     let domains: Vec<&str> = alert["domains"]
         .as_array()
@@ -187,12 +196,33 @@ pub fn markdown(notice: &Notice) -> (String, String) {
     {
         text.push_str(&format!("- [热帖]({link})\n"));
     }
-    if let Some(due) = notice.body["next_deadline"]["due_at"].as_str() {
-        let step = notice.body["next_deadline"]["step"].as_str().unwrap_or("");
+    let next = &notice.body["next_deadline"];
+    if let Some(due) = next["due_at"].as_str() {
+        let step = next["step"].as_str().unwrap_or("");
+        let missing: Vec<&str> = next["missing_departments"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let who = if missing.is_empty() {
+            String::new()
+        } else {
+            format!("（待{}签收）", missing.join("、"))
+        };
         text.push_str(&format!(
-            "- 下一时限：{} {} 前\n",
+            "- 下一时限：{}{who}，{} 前\n",
             step_zh(step),
             beijing(due).unwrap_or_else(|| due.to_owned())
+        ));
+    }
+    if let Some(superseded) = notice.body["superseded"]
+        .as_array()
+        .filter(|s| !s.is_empty())
+    {
+        text.push_str(&format!(
+            "- 合并：积压期间 {} 条更新未单独发送，本条为最新状态\n",
+            superseded.len()
         ));
     }
     text.push_str(&format!(

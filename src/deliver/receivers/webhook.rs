@@ -38,7 +38,8 @@ impl Protocol for Webhook {
     }
 }
 
-/// The generic webhook's payload (documented in README): the notice and its alert.
+/// The generic webhook's payload (documented in README): the notice and its alert, the
+/// event's next deadline, and the updates it stands for.
 pub fn webhook_payload(notice: &Notice) -> Value {
     json!({
         "notice_id": notice.notice_id,
@@ -47,5 +48,9 @@ pub fn webhook_payload(notice: &Notice) -> Value {
         "level": notice.level,
         "alert": notice.body["alert"],
         "overdue": notice.body["overdue"],
+        // Ids of the pending updates of this event this notice stands for (a receiver
+        // that fell behind gets the latest state once); absent when none.
+        "superseded": notice.body["superseded"],
+        "next_deadline": notice.body["next_deadline"],
     })
 }
