@@ -19,6 +19,7 @@ mod input_bounds;
 mod kafka;
 mod layout;
 mod listener;
+mod notice_sizes;
 mod officials;
 mod operability;
 mod outbox;

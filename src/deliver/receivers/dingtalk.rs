@@ -5,7 +5,7 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::text::{fit, markdown};
+use super::text::{markdown, robot_markdown};
 use super::{hmac, robot_refusal, Protocol, RateLimit, ReceiverConfig, SendError};
 use crate::deliver::outbox::Notice;
 use crate::query::with_query_param;
@@ -49,13 +49,14 @@ impl Protocol for Dingtalk {
 /// Most bytes of a message DingTalk accepts (its documented 20,000).
 pub const MAX_BYTES: usize = 20_000;
 
-/// The `markdown` message, with its @mentions (mobiles must also appear in the text).
+/// The `markdown` message, with its @mentions (mobiles must also appear in the text),
+/// within [`MAX_BYTES`] as a whole.
 pub fn body(config: &ReceiverConfig, notice: &Notice) -> Value {
-    let (title, mut text) = markdown(notice);
+    let mut tail = String::new();
     let mut at = json!({ "isAtAll": false });
     if let Some(mention) = config.mentions(notice) {
         for mobile in &mention.mobiles {
-            text.push_str(&format!(" @{mobile}"));
+            tail.push_str(&format!(" @{mobile}"));
         }
         at = json!({
             "isAtAll": mention.all,
@@ -63,8 +64,11 @@ pub fn body(config: &ReceiverConfig, notice: &Notice) -> Value {
             "atUserIds": mention.user_ids,
         });
     }
-    let text = fit(&text, MAX_BYTES - 1_000);
-    json!({ "msgtype": "markdown", "markdown": { "title": title, "text": text }, "at": at })
+    let message = |title: &str, text: &str| json!({ "msgtype": "markdown", "markdown": { "title": title, "text": text }, "at": at });
+    let (title, _) = markdown(notice);
+    let frame = message(&title, "").to_string().len();
+    let (title, text) = robot_markdown(notice, MAX_BYTES.saturating_sub(frame), "", &tail, true);
+    message(&title, &text)
 }
 
 /// Error codes that sending again cannot fix (DingTalk's documentation); others, such

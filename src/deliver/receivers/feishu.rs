@@ -5,8 +5,8 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::text::{fit, markdown};
-use super::{hmac, robot_refusal, Protocol, ReceiverConfig, SendError};
+use super::text::{markdown, robot_markdown};
+use super::{hmac, robot_refusal, Protocol, RateLimit, ReceiverConfig, SendError};
 use crate::deliver::outbox::Notice;
 
 pub(super) struct Feishu;
@@ -34,19 +34,26 @@ impl Protocol for Feishu {
     fn refusal(&self, answer: &str) -> Option<SendError> {
         robot_refusal(answer, permanent)
     }
+
+    /// Feishu allows 100 messages a minute and 5 a second per robot: 5 in any 3 seconds
+    /// keeps to both.
+    fn default_rate_limit(&self) -> Option<RateLimit> {
+        Some(RateLimit {
+            messages: 5,
+            per_seconds: 3.0,
+        })
+    }
 }
 
-/// Most bytes of a request Feishu accepts (its documented 20 KB).
+/// Most bytes of a request Feishu's custom robots accept (documented: 20 KB for the
+/// request body; a card's JSON may reach 30 KB only through the app API), less room for
+/// the `timestamp` and `sign` added when signing.
 pub const MAX_BYTES: usize = 20 * 1024;
+const SIGNATURE_ROOM: usize = 128;
 
 /// An `interactive` card: a header coloured by level and the notice as card markdown
 /// (which renders `**`, links and `<at id=…>`), @mentions by level.
 pub fn body(config: &ReceiverConfig, notice: &Notice) -> Value {
-    let (title, text) = markdown(notice);
-    // The card header carries the title; drop the markdown heading that repeats it.
-    let text = text
-        .split_once("\n\n")
-        .map_or(text.as_str(), |(_, rest)| rest);
     let mut mentions = String::new();
     if let Some(mention) = config.mentions(notice) {
         if mention.all {
@@ -62,15 +69,27 @@ pub fn body(config: &ReceiverConfig, notice: &Notice) -> Value {
         "yellow" => "yellow",
         _ => "blue",
     };
-    let content = fit(&format!("{mentions}{text}"), MAX_BYTES - 2_048);
-    json!({
-        "msg_type": "interactive",
-        "card": {
-            "config": { "wide_screen_mode": true },
-            "header": { "template": template, "title": { "tag": "plain_text", "content": title } },
-            "elements": [ { "tag": "markdown", "content": content } ],
-        },
-    })
+    let card = |title: &str, content: &str| {
+        json!({
+            "msg_type": "interactive",
+            "card": {
+                "config": { "wide_screen_mode": true },
+                "header": { "template": template, "title": { "tag": "plain_text", "content": title } },
+                "elements": [ { "tag": "markdown", "content": content } ],
+            },
+        })
+    };
+    // The card header carries the title; the markdown drops the heading that repeats it.
+    let (title, _) = markdown(notice);
+    let frame = card(&title, "").to_string().len() + SIGNATURE_ROOM;
+    let (title, content) = robot_markdown(
+        notice,
+        MAX_BYTES.saturating_sub(frame),
+        &mentions,
+        "",
+        false,
+    );
+    card(&title, &content)
 }
 
 /// Error codes that sending again cannot fix (Feishu's documentation); others, such as

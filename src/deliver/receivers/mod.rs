@@ -450,9 +450,16 @@ mod format_tests {
 
     #[test]
     fn every_robot_message_fits_its_documented_size() {
-        let huge = notice("red", &"超长标题".repeat(20_000));
-        let ding = dingtalk::body(&config("dingtalk"), &huge).to_string();
-        assert!(ding.len() <= dingtalk::MAX_BYTES, "{}", ding.len());
+        // A feed can send anything: a huge title, region and URL, hundreds of rules.
+        let mut huge = notice("red", &"超长标题".repeat(20_000));
+        huge.body["alert"]["first_post"]["region"] = json!("属地".repeat(10_000));
+        huge.body["alert"]["first_post"]["url"] =
+            json!(format!("https://weibo.com/{}", "x".repeat(60_000)));
+        huge.body["alert"]["rules"] = json!((0..500)
+            .map(|i| json!({"id": format!("r{i}"), "name": format!("规则{i}{}", "长".repeat(200))}))
+            .collect::<Vec<_>>());
+        let ding = dingtalk::body(&config("dingtalk"), &huge);
+        assert!(ding.to_string().len() <= dingtalk::MAX_BYTES);
         let wecom = wecom::body(&config("wecom"), &huge);
         let content = wecom["markdown"]["content"].as_str().unwrap();
         assert!(
@@ -462,6 +469,22 @@ mod format_tests {
         );
         let card = feishu::body(&config("feishu"), &huge).to_string();
         assert!(card.len() <= feishu::MAX_BYTES, "{}", card.len());
-        assert!(content.ends_with("已截断）"));
+        // Long fields are clipped, lists counted, an unusable link left out: the
+        // essentials stay.
+        for text in [ding["markdown"]["text"].as_str().unwrap(), content] {
+            assert!(text.contains("【红色预警·特大】提级"), "{text}");
+            assert!(text.contains("等 500 项"), "{text}");
+            assert!(text.contains("下一时限"), "{text}");
+            assert!(text.contains("evt-weibo-1"), "{text}");
+            assert!(!text.contains("xxxxxxxxxx"), "{text}");
+        }
+
+        // With nothing to clip left, a text over the limit is cut and says so.
+        let cut = text::fit(&"警".repeat(5_000), wecom::MAX_CONTENT_BYTES);
+        assert!(cut.len() <= wecom::MAX_CONTENT_BYTES);
+        assert!(cut.ends_with("已截断）"));
+        // Escapes count: a robot measures the JSON string.
+        let quotes = text::fit(&"\"\n".repeat(3_000), 1_000);
+        assert!(serde_json::to_string(&quotes).unwrap().len() - 2 <= 1_000);
     }
 }

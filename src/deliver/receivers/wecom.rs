@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::text::{fit, markdown};
+use super::text::robot_markdown;
 use super::{robot_refusal, Protocol, RateLimit, ReceiverConfig, SendError};
 use crate::deliver::outbox::Notice;
 
@@ -43,14 +43,13 @@ pub const MAX_CONTENT_BYTES: usize = 4_096;
 /// The `markdown` message. WeCom's markdown can @mention user ids only (`<@userid>`); it
 /// has no @all nor mobiles (those exist for `text` messages, which render no markdown).
 pub fn body(config: &ReceiverConfig, notice: &Notice) -> Value {
-    let (_, text) = markdown(notice);
     let mut tail = String::new();
     if let Some(mention) = config.mentions(notice) {
         for user in &mention.user_ids {
             tail.push_str(&format!("<@{user}>"));
         }
     }
-    let content = fit(&text, MAX_CONTENT_BYTES - tail.len()) + &tail;
+    let (_, content) = robot_markdown(notice, MAX_CONTENT_BYTES, "", &tail, true);
     json!({ "msgtype": "markdown", "markdown": { "content": content } })
 }
 
