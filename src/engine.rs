@@ -147,7 +147,11 @@ impl Engine {
             alerts: alert_rx,
             outbox: outbox.clone(),
             routes: config.routes.clone(),
-            receivers: config.receivers.iter().map(|r| r.name.clone()).collect(),
+            receivers: config
+                .receivers
+                .iter()
+                .map(|r| r.name().to_owned())
+                .collect(),
             output: alerts_output,
             deadlines: config.deadlines.clone(),
             committed: committed.clone(),
@@ -381,7 +385,11 @@ impl Engine {
             outputs,
             _watchers: watchers,
             outbox,
-            receivers: config.receivers.iter().map(|r| r.name.clone()).collect(),
+            receivers: config
+                .receivers
+                .iter()
+                .map(|r| r.name().to_owned())
+                .collect(),
             deliveries,
             delivery_stop,
             delivery_drain: std::time::Duration::from_secs(10),

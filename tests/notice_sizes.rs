@@ -30,8 +30,14 @@ fn many_rules() -> String {
 }
 
 fn robot(name: &str, kind: &str, url: &str) -> String {
+    // WeCom robots are not signed (their key is in the URL).
+    let secret = if kind == "wecom" {
+        String::new()
+    } else {
+        format!("secret = \"SECret-{name}\"\n")
+    };
     format!(
-        "[[receivers]]\nname = {name:?}\nkind = {kind:?}\nurl = {url:?}\nsecret = \"SECret-{name}\"\n\
+        "[[receivers]]\nname = {name:?}\nkind = {kind:?}\nurl = {url:?}\n{secret}\
          rate_limit = {{ messages = 100, per_seconds = 1.0 }}\n\
          mention = {{ levels = [\"red\", \"orange\", \"yellow\"], all = true, mobiles = [\"13800000000\"], user_ids = [\"zhangsan\"] }}\n"
     )
