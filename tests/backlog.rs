@@ -87,16 +87,7 @@ async fn a_receiver_back_from_an_outage_gets_red_first_and_each_events_latest_st
 
     // Everything committed (9 notices) while the receiver refuses.
     let outbox = test.engine.outbox().clone();
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
-    while outbox.notices_after(0, 100).unwrap().len() < 9 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "9 notices committed: {:?}",
-            outbox.notices_after(0, 100).unwrap()
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    let committed = outbox.notices_after(0, 100).unwrap();
+    let committed = committed(&test, 9).await;
     assert_eq!(committed.len(), 9, "{committed:?}");
     let levels: BTreeMap<&str, &str> = committed
         .iter()
@@ -196,4 +187,76 @@ async fn a_receiver_back_from_an_outage_gets_red_first_and_each_events_latest_st
         0,
         "the cursor passed them all"
     );
+}
+
+/// Polls the outbox (bounded) until it holds `n` notices: commits have no signal a test
+/// can await.
+async fn committed(test: &TestEngine, n: usize) -> Vec<fenghuo::deliver::outbox::Notice> {
+    let outbox = test.engine.outbox().clone();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let notices = outbox.notices_after(0, 1000).unwrap();
+        if notices.len() >= n {
+            return notices;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{n} notices committed: {notices:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// A backlog larger than the dispatcher's window: the 红 notice committed last is taken
+/// ahead of the 黄 ones the window holds, and goes first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_red_notice_beyond_the_backlog_window_still_goes_first() {
+    let receiver = TestReceiver::start(Behaviour::DownUntilUp).await;
+    let overlay = format!(
+        "[[receivers]]\nname = \"hook\"\nkind = \"webhook\"\nurl = {:?}\n{FAST_RETRY}backlog = 4\n",
+        receiver.url("/")
+    );
+    let test = TestEngine::start(&overlay).await;
+    let mut posts: Vec<Value> = (0..8)
+        .map(|i| {
+            post(
+                &format!("y{i}"),
+                &story_text(100 + i, "警察打人"),
+                0,
+                100,
+                false,
+            )
+        })
+        .collect();
+    posts.push(post(
+        "r0",
+        &story_text(200, "警察打人"),
+        1,
+        10_000_000,
+        true,
+    ));
+    push(&test, &posts).await;
+    let notices = committed(&test, 9).await;
+    assert_eq!(notices.len(), 9);
+    assert_eq!(notices[8].level, "red", "the red one is committed last");
+    receiver.wait_until(|calls| calls.len() >= 2).await;
+
+    receiver.come_up();
+    receiver
+        .wait_until(|calls| calls.iter().filter(|c| c.status == 200).count() >= 9)
+        .await;
+    let delivered: Vec<Value> = receiver
+        .successes()
+        .iter()
+        .map(|c| serde_json::from_str(&c.body).unwrap())
+        .collect();
+    assert_eq!(delivered[0]["notice_id"], notices[8].notice_id.as_str());
+    let ids: BTreeSet<&str> = delivered
+        .iter()
+        .map(|p| p["notice_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 9, "each once");
+    let outbox = test.engine.outbox().clone();
+    test.finish().await;
+    assert_eq!(outbox.pending("hook").unwrap(), 0);
 }

@@ -105,9 +105,25 @@ impl Backlog {
         self.entries.keys().next().copied()
     }
 
+    /// Pending notices up to sequence `seq`.
+    pub fn count_through(&self, seq: i64) -> usize {
+        self.entries.range(..=seq).count()
+    }
+
     /// Adds a notice taken from the outbox, due at `now`. Returns the pending notices it
-    /// supersedes, removed from the backlog (the caller records them).
+    /// supersedes, removed from the backlog (the caller records them) — or the notice
+    /// itself, not added, when a newer alert of its event is already pending (taken ahead
+    /// of it).
     pub fn push(&mut self, notice: Notice, now: Instant, backoff: Duration) -> Vec<Notice> {
+        if let Some(newer) = self
+            .entries
+            .values_mut()
+            .find(|e| supersedes(&e.notice, &notice))
+        {
+            // Loaded in sequence order after it: older ones than this were pushed first.
+            newer.superseded.push(notice.notice_id.clone());
+            return vec![notice];
+        }
         let stale: Vec<i64> = self
             .entries
             .values()
@@ -292,6 +308,18 @@ mod tests {
         backlog.put_back(resolved);
         // f's update is older than e's resolution: among equals, the oldest first.
         assert_eq!(drain(backlog), ["e#1", "e#4", "f#6", "e#7"]);
+    }
+
+    #[test]
+    fn an_update_loaded_after_a_newer_one_taken_ahead_is_superseded_at_once() {
+        let (backlog, superseded) = backlog(vec![
+            notice(5, "e", "updated", "red"),
+            notice(2, "e", "opened", "yellow"),
+            notice(3, "e", "updated", "yellow"),
+            notice(4, "e", "updated", "orange"),
+        ]);
+        assert_eq!(superseded, ["e#3", "e#4"]);
+        assert_eq!(drain(backlog), ["e#2", "e#5"]);
     }
 
     #[test]

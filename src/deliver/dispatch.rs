@@ -17,6 +17,7 @@
 //!
 //! Receivers never wait for each other: a dead one only falls behind on its own cursor.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,6 +45,16 @@ pub struct DeliveryConfig {
     pub retry_max_ms: u64,
     /// A notice still failing this long after its first attempt goes to the dead letters.
     pub give_up_after_secs: u64,
+    /// Notices a dispatcher holds at once (its [`Backlog`]): the window within which a
+    /// receiver that is behind gets the urgent ones first and updates collapse. Beyond
+    /// it, 红 and overdue notices are taken ahead (up to a quarter as many again); the
+    /// rest wait in the outbox.
+    #[serde(default = "default_backlog")]
+    pub backlog: usize,
+}
+
+fn default_backlog() -> usize {
+    512
 }
 
 pub struct Dispatcher {
@@ -53,11 +64,6 @@ pub struct Dispatcher {
     pub committed: watch::Receiver<i64>,
     pub config: DeliveryConfig,
 }
-
-/// Most notices a dispatcher holds at once (its [`Backlog`]): the window within which a
-/// receiver that is behind gets the urgent ones first and updates collapse. Beyond it, the
-/// rest wait in the outbox.
-const WINDOW: usize = 512;
 
 /// How one attempt ended.
 enum Done {
@@ -71,8 +77,11 @@ enum Done {
 /// The task's state: its cursor, its backlog, and whether the receiver looks down.
 struct State {
     name: String,
-    /// Newest sequence taken from the outbox into the backlog.
+    /// Every notice up to this sequence has been taken from the outbox into the backlog.
     loaded: i64,
+    /// Urgent notices taken beyond `loaded` while the backlog was full (skipped when the
+    /// scan reaches them).
+    ahead: BTreeSet<i64>,
     /// Newest sequence stored (or tried to store) as the cursor.
     stored: i64,
     /// Taken from the outbox, not yet finished.
@@ -93,7 +102,7 @@ impl State {
     fn done_through(&self) -> i64 {
         self.backlog
             .oldest()
-            .map_or(self.loaded, |oldest| oldest - 1)
+            .map_or(self.loaded, |oldest| (oldest - 1).min(self.loaded))
     }
 }
 
@@ -116,6 +125,7 @@ impl Dispatcher {
         let mut state = State {
             name,
             loaded: cursor,
+            ahead: BTreeSet::new(),
             stored: cursor,
             backlog: Backlog::default(),
             failures_in_a_row: 0,
@@ -197,28 +207,69 @@ impl Dispatcher {
     }
 
     /// Takes the notices committed since the last load into the backlog (up to its
-    /// window); updates they supersede are recorded as such and leave the backlog.
+    /// window; when it is full, the urgent ones beyond it); updates they supersede are
+    /// recorded as such and leave the backlog.
     async fn load(&self, state: &mut State) -> Result<(), super::outbox::OutboxError> {
-        let room = WINDOW.saturating_sub(state.backlog.len());
-        if room == 0 {
-            return Ok(());
-        }
-        let (receiver, after) = (state.name.clone(), state.loaded);
-        let notices = self
-            .outbox
-            .blocking(move |o| o.pending_notices(&receiver, after, room))
-            .await?;
+        let window = self.config.backlog.max(1);
+        let room = window.saturating_sub(state.backlog.len());
+        let receiver = state.name.clone();
+        let notices = if room > 0 {
+            let after = state.loaded;
+            let notices = self
+                .outbox
+                .blocking(move |o| o.pending_notices(&receiver, after, room))
+                .await?;
+            if let Some(last) = notices.last() {
+                state.loaded = state.loaded.max(last.seq);
+            }
+            if notices.len() < room {
+                // Every notice not finished is in hand now: those taken ahead and since
+                // finished are behind the scan too.
+                if let Some(&last_ahead) = state.ahead.last() {
+                    state.loaded = state.loaded.max(last_ahead);
+                }
+            }
+            // Those taken ahead are in the backlog already (or finished).
+            let notices: Vec<Notice> = notices
+                .into_iter()
+                .filter(|n| !state.ahead.contains(&n.seq))
+                .collect();
+            let loaded = state.loaded;
+            state.ahead.retain(|&seq| seq > loaded);
+            notices
+        } else {
+            let most_ahead = window / 4;
+            let ahead_room = most_ahead.saturating_sub(state.ahead.len());
+            if ahead_room == 0 {
+                return Ok(());
+            }
+            let after = state
+                .ahead
+                .last()
+                .copied()
+                .unwrap_or(state.loaded)
+                .max(state.loaded);
+            let urgent = self
+                .outbox
+                .blocking(move |o| o.pending_urgent(&receiver, after, ahead_room))
+                .await?;
+            state.ahead.extend(urgent.iter().map(|n| n.seq));
+            urgent
+        };
         let mut superseded_any = false;
         for notice in notices {
-            state.loaded = state.loaded.max(notice.seq);
             let by = notice.notice_id.clone();
             let replaced = state
                 .backlog
                 .push(notice, Instant::now(), self.initial_backoff());
             for old in replaced {
                 superseded_any = true;
-                self.record(&old, 0, "superseded", &format!("superseded by {by}"))
-                    .await;
+                let detail = if old.notice_id == by {
+                    "superseded by a newer update pending".to_owned()
+                } else {
+                    format!("superseded by {by}")
+                };
+                self.record(&old, 0, "superseded", &detail).await;
                 counter!(DELIVERIES, "receiver" => state.name.clone(), "outcome" => "superseded")
                     .increment(1);
             }
@@ -238,7 +289,8 @@ impl Dispatcher {
             .blocking(move |o| o.pending_after(&receiver, after))
             .await;
         if let Ok(waiting) = waiting {
-            let pending = waiting + state.backlog.len() as i64;
+            // Notices taken ahead are counted among those after `loaded` already.
+            let pending = waiting + state.backlog.count_through(state.loaded) as i64;
             gauge!(OUTBOX_PENDING, "receiver" => state.name.clone()).set(pending as f64);
         }
     }

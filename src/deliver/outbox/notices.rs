@@ -120,6 +120,27 @@ impl Outbox {
         rows.collect::<Result<_, _>>().map_err(OutboxError::from)
     }
 
+    /// Up to `limit` 红 or overdue notices for `receiver` after sequence `after`, oldest
+    /// first, not yet finished: what a dispatcher whose backlog is full takes ahead.
+    pub fn pending_urgent(
+        &self,
+        receiver: &str,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<Notice>, OutboxError> {
+        let db = self.reader()?;
+        let mut statement = db.prepare_cached(
+            "SELECT n.seq, n.notice_id, n.event_id, n.kind, n.level, n.body FROM notice_receivers r
+             JOIN notices n ON n.seq = r.seq WHERE r.receiver = ?1 AND r.seq > ?2
+             AND (n.level = 'red' OR n.kind = 'overdue')
+             AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.notice_id = n.notice_id AND a.receiver = ?1
+                             AND a.outcome IN ('success', 'silenced', 'dead_letter', 'superseded'))
+             ORDER BY r.seq LIMIT ?3",
+        )?;
+        let rows = statement.query_map(params![receiver, after, limit as i64], notice_row)?;
+        rows.collect::<Result<_, _>>().map_err(OutboxError::from)
+    }
+
     /// Notices not yet past `receiver`'s stored cursor.
     pub fn pending(&self, receiver: &str) -> Result<i64, OutboxError> {
         let cursor = self.cursor(receiver)?;
