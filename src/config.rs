@@ -29,7 +29,11 @@ pub struct Config {
     pub storage: StorageConfig,
     pub delivery: crate::deliver::dispatch::DeliveryConfig,
     pub deadlines: crate::deliver::deadlines::DeadlinesConfig,
-    #[serde(default)]
+    /// Each entry's settings depend on its `kind` (see `deliver::receivers`).
+    #[serde(
+        default,
+        deserialize_with = "crate::deliver::receivers::deserialize_receivers"
+    )]
     pub receivers: Vec<crate::deliver::receivers::ReceiverConfig>,
     /// Ordered; see `deploy/fenghuo.toml`. Empty: every alert to every receiver.
     #[serde(default)]
@@ -342,21 +346,9 @@ impl Config {
                 }
             }
         }
-        let mut receiver_names = std::collections::HashSet::new();
-        for receiver in &self.receivers {
-            if !receiver_names.insert(receiver.name.as_str()) {
-                problems.push(format!(
-                    "receivers: duplicate receiver name {:?}",
-                    receiver.name
-                ));
-            }
-            if !receiver.url.starts_with("http://") && !receiver.url.starts_with("https://") {
-                problems.push(format!(
-                    "receivers.{}: url must start with http:// or https://",
-                    receiver.name
-                ));
-            }
-        }
+        crate::deliver::receivers::validate_receivers(&self.receivers, &mut problems);
+        let receiver_names: std::collections::HashSet<&str> =
+            self.receivers.iter().map(|r| r.name()).collect();
         for (i, route) in self.routes.iter().enumerate() {
             for name in route.receivers.iter().chain(&route.escalate_to) {
                 if !receiver_names.contains(name.as_str()) {
@@ -422,6 +414,27 @@ mod tests {
     fn unknown_keys_are_errors() {
         let err = Config::from_overlay("[engine]\nworkerz = 3\n").unwrap_err();
         assert!(err.to_string().contains("workerz"), "{err}");
+    }
+
+    #[test]
+    fn a_robot_setting_on_a_webhook_is_an_error_naming_the_entry_and_its_kinds() {
+        let err = Config::from_overlay(
+            "[[receivers]]\nname = \"hook\"\nkind = \"webhook\"\nurl = \"https://x/\"\nmention = { all = true }\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("receivers[0] (hook, kind = \"webhook\"): unknown field `mention`")
+                && err.contains("`mention` is a setting of dingtalk, wecom, feishu receivers"),
+            "{err}"
+        );
+        // The same receivers, each with what its kind takes, are fine.
+        let ok = Config::from_overlay(
+            "[[receivers]]\nname = \"hook\"\nkind = \"webhook\"\nurl = \"https://x/\"\nheaders = { A = \"b\" }\n\
+             [[receivers]]\nname = \"ding\"\nkind = \"dingtalk\"\nurl = \"https://x/\"\nmention = { all = true }\n",
+        )
+        .unwrap();
+        assert_eq!(ok.receivers.len(), 2);
     }
 
     #[test]

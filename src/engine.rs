@@ -209,6 +209,7 @@ impl Engine {
             routes: delivery.routes.clone(),
             receivers: delivery.receiver_names.clone(),
             output: alerts_output,
+            deadlines: delivery.deadlines.clone(),
             committed: committed.clone(),
             stop: shutdown.clone(),
         };

@@ -42,8 +42,9 @@
 //! - [`events`]: matched posts clustered into events, with velocity windows in event time.
 //! - [`cluster_eval`]: `fenghuo eval clusters`, events scored against labelled incidents.
 //! - [`grade`]: the policy that grades events and the alert lifecycle.
-//! - [`deliver`]: the durable outbox, receivers (webhook, DingTalk, WeCom, Feishu),
-//!   routes, silences, deadlines.
+//! - [`deliver`]: the durable outbox, receivers (webhook, DingTalk, WeCom, Feishu; each
+//!   kind's config beside its code), each receiver's backlog (红 and overdue first,
+//!   pending updates collapsed), routes, silences, deadlines.
 //! - [`output`]: JSON lines of alerts and matched posts and their live broadcasts, beside
 //!   the pipeline (a blocked stdout never stalls it).
 //! - [`api`]: the HTTP API; [`engine`] wires the stages; [`config`] assembles each

@@ -110,19 +110,23 @@ impl Delivery {
         for receiver in &config.receivers {
             let print = fingerprint(receiver);
             if running
-                .get(&receiver.name)
+                .get(receiver.name())
                 .is_some_and(|r| r.fingerprint == print)
             {
                 continue;
             }
             let built =
                 Receiver::new(receiver.clone()).map_err(|problem| ReconfigureError::Receiver {
-                    name: receiver.name.clone(),
+                    name: receiver.name().to_owned(),
                     problem,
                 })?;
-            starting.push((receiver.name.clone(), print, built));
+            starting.push((receiver.name().to_owned(), print, built));
         }
-        let wanted: Vec<String> = config.receivers.iter().map(|r| r.name.clone()).collect();
+        let wanted: Vec<String> = config
+            .receivers
+            .iter()
+            .map(|r| r.name().to_owned())
+            .collect();
         self.routes.store(Arc::new(config.routes.clone()));
         self.deadlines.store(Arc::new(config.deadlines.clone()));
         self.receiver_names.store(Arc::new(wanted.clone()));

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod backlog;
 mod bad_input;
 mod cli;
 mod clustering;
@@ -18,6 +19,7 @@ mod input_bounds;
 mod kafka;
 mod layout;
 mod listener;
+mod notice_sizes;
 mod officials;
 mod operability;
 mod outbox;

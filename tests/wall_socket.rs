@@ -141,7 +141,9 @@ fn commit_updates(outbox: &Outbox, round: usize, count: usize, events: usize, pa
                 receivers: &[],
             })
             .collect();
-        outbox.commit_alerts(&commits, chrono::Utc::now()).unwrap();
+        outbox
+            .commit_alerts(&commits, chrono::Utc::now(), &|_| serde_json::Value::Null)
+            .unwrap();
     }
 }
 

@@ -8,6 +8,7 @@
 //! | `POST /api/v1/rules/reload`    | compile, test and swap in the rules directory (token) |
 //! | `POST /api/v1/rules/test`      | which rules a text fires, and why                     |
 //! | `POST /api/v1/policy/reload`   | reload the grading policy file (token)                |
+//! | `POST /api/v1/config/reload`   | receivers, routes, deadlines, places, accounts (token) |
 //! | `GET  /api/v1/alerts`          | incidents, newest first (`?level=&state=&domain=&since=`) |
 //! | `GET  /api/v1/alerts/{id}`     | one incident: latest alert, steps, deadlines, deliveries |
 //! | `POST /api/v1/alerts/{id}/{action}` | record a step: ack, verified, responded, closed (token) |

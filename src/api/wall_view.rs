@@ -2,18 +2,13 @@
 //! a room (level, domain, 属地, platforms, first post, reach), the velocity of the last
 //! hour, and the next deadline of the plan with its due time.
 
-use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use crate::deliver::deadlines::DeadlinesConfig;
+use crate::deliver::deadlines::{next_deadline, DeadlinesConfig, Due};
 use crate::deliver::outbox::IncidentView;
 
 /// Minutes of velocity a screen draws.
 pub const CURVE_MINUTES: i64 = 60;
-
-/// Steps a screen counts down to, in the plan's order (the joint response only where
-/// departments must join).
-const CHASED: [&str; 4] = ["ack", "joint_response", "verified", "responded"];
 
 /// The place an event happened (属地) if grading found one; else the first poster's IP
 /// region (`发布于 四川` → `四川`), marked as such: it says where the poster was, not
@@ -72,29 +67,18 @@ fn curve(view: &IncidentView) -> (Vec<u64>, Option<i64>) {
 }
 
 /// Each chased step's due time and when it was taken; and the next one not taken.
-fn deadlines(view: &IncidentView, config: &DeadlinesConfig) -> (Vec<Value>, Value) {
-    let level = &view.incident.level;
-    let mut all = Vec::new();
-    let mut next: Option<(DateTime<Utc>, &str)> = None;
-    for step in CHASED {
-        if step == "joint_response" && view.departments.is_empty() {
-            continue;
-        }
-        let Some(limit) = config.deadline(level, step) else {
-            continue;
-        };
-        let due_at = view.incident.opened_at + limit;
-        let taken = view.steps.iter().find(|s| s.step == step);
-        all.push(json!({ "step": step, "due_at": due_at, "taken_at": taken.map(|s| s.at) }));
-        if taken.is_none() && next.is_none_or(|(due, _)| due_at < due) {
-            next = Some((due_at, step));
-        }
-    }
-    let next = next.map_or(
-        Value::Null,
-        |(due_at, step)| json!({ "step": step, "due_at": due_at }),
+fn deadlines(view: &IncidentView, config: &DeadlinesConfig) -> (Vec<Due>, Value) {
+    let schedule = config.schedule(
+        &view.incident.level,
+        view.incident.opened_at,
+        !view.departments.is_empty(),
+        |step| view.steps.iter().find(|s| s.step == step).map(|s| s.at),
     );
-    (all, next)
+    let next = next_deadline(&schedule).map_or(
+        Value::Null,
+        |due| json!({ "step": due.step, "due_at": due.due_at }),
+    );
+    (schedule, next)
 }
 
 /// An incident as a wall screen draws it.

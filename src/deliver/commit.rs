@@ -18,7 +18,10 @@ use serde_json::json;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use super::outbox::{AlertCommit, IncidentUpdate, NewNotice, Outbox, StepOutcome, StepTake};
+use super::deadlines::{next_deadline, DeadlinesConfig};
+use super::outbox::{
+    AlertCommit, IncidentUpdate, NewNotice, Outbox, Progress, StepOutcome, StepTake, JOINT_RESPONSE,
+};
 use super::route::{route, Route};
 use crate::grade::{Alert, AlertKind};
 use crate::output::Output;
@@ -33,6 +36,8 @@ pub struct CommitStage {
     /// The JSON-lines output and live broadcast, offered each alert after the commit
     /// (never waited for when live: see [`super::output`]).
     pub output: Output<Alert>,
+    /// The plan's deadlines (reloadable): each notice names its incident's next one.
+    pub deadlines: Arc<ArcSwap<DeadlinesConfig>>,
     /// Bumped after each commit: the dispatchers' wake-up.
     pub committed: watch::Sender<i64>,
     /// Engine shutdown: a commit still failing `SHUTDOWN_GRACE` after it gives up.
@@ -142,7 +147,8 @@ impl CommitStage {
             self.outbox
                 .require_departments(&alert.event_id, &p.departments)?;
         }
-        if let Some(seq) = self.outbox.commit_alerts(&commits, now)? {
+        let next_deadline = |progress: &Progress<'_>| self.next_deadline(progress);
+        if let Some(seq) = self.outbox.commit_alerts(&commits, now, &next_deadline)? {
             self.committed.send_replace(seq);
         }
         for alert in batch {
@@ -193,6 +199,35 @@ impl CommitStage {
             }
         }
         Ok(())
+    }
+
+    /// The next deadline of an incident, as a notice carries it: the step, when it is due
+    /// and, for the joint response, the departments still missing. `Null` once resolved
+    /// or every chased step is taken.
+    fn next_deadline(&self, progress: &Progress<'_>) -> serde_json::Value {
+        if progress.resolved {
+            return serde_json::Value::Null;
+        }
+        let schedule = self.deadlines.load().schedule(
+            progress.level,
+            progress.opened_at,
+            !progress.departments.is_empty(),
+            |step| progress.steps.iter().find(|s| s.step == step).map(|s| s.at),
+        );
+        let Some(due) = next_deadline(&schedule) else {
+            return serde_json::Value::Null;
+        };
+        let mut value = json!({ "step": due.step, "due_at": due.due_at });
+        if due.step == JOINT_RESPONSE {
+            let missing: Vec<&str> = progress
+                .departments
+                .iter()
+                .filter(|d| d.at.is_none())
+                .map(|d| d.department.as_str())
+                .collect();
+            value["missing_departments"] = json!(missing);
+        }
+        value
     }
 
     /// The routing and JSON of one alert.

@@ -1,13 +1,15 @@
 //! Deadlines of the plan, per level: acknowledgement (首接) 30 min; verification 2 h (red) /
 //! 4 h (orange) / 8 h (yellow); first official response 2 h (red, orange) / 4 h (yellow);
-//! core facts (closed) 24 h. An overdue step is sent once to the route's escalation
-//! receivers, as an `overdue` notice through the same outbox.
+//! core facts (closed) 24 h; departments joining (联合响应) 30 min. An incident's
+//! [`next_deadline`] is shown on the wall and named in every notice about it; an overdue
+//! step is sent once to the route's escalation receivers, as an `overdue` notice through
+//! the same outbox.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use metrics::counter;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tokio::sync::watch;
 
@@ -68,6 +70,52 @@ impl DeadlinesConfig {
         }?;
         Some(Duration::minutes(minutes))
     }
+}
+
+/// Steps an open incident counts down to, in the plan's order (the joint response only
+/// where departments must join): what the wall shows and notices name as the next one.
+pub const CHASED: [&str; 4] = ["ack", "joint_response", "verified", "responded"];
+
+/// One chased step of an incident: when it is due, and when it was taken.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Due {
+    pub step: &'static str,
+    pub due_at: DateTime<Utc>,
+    pub taken_at: Option<DateTime<Utc>>,
+}
+
+impl DeadlinesConfig {
+    /// Each chased step of an incident at `level` opened at `opened_at`: its due time and
+    /// when it was taken (`taken`). `joint`: departments must join (else the joint
+    /// response is left out).
+    pub fn schedule(
+        &self,
+        level: &str,
+        opened_at: DateTime<Utc>,
+        joint: bool,
+        taken: impl Fn(&str) -> Option<DateTime<Utc>>,
+    ) -> Vec<Due> {
+        CHASED
+            .into_iter()
+            .filter(|step| joint || *step != "joint_response")
+            .filter_map(|step| {
+                let limit = self.deadline(level, step)?;
+                Some(Due {
+                    step,
+                    due_at: opened_at + limit,
+                    taken_at: taken(step),
+                })
+            })
+            .collect()
+    }
+}
+
+/// The next deadline of a schedule: the earliest step not taken (it may be past).
+pub fn next_deadline(schedule: &[Due]) -> Option<&Due> {
+    schedule
+        .iter()
+        .filter(|due| due.taken_at.is_none())
+        .min_by_key(|due| due.due_at)
 }
 
 /// Sends an `overdue` notice for every step past its deadline not yet chased; returns how

@@ -1,21 +1,23 @@
-//! One delivery task per receiver: takes the notices after the receiver's cursor in
-//! commit order, skips silenced ones, and sends the rest.
+//! One delivery task per receiver: takes the notices committed for it into its
+//! [`Backlog`] (urgent first, per-event order, pending updates collapsed), skips silenced
+//! ones, and sends the rest.
 //!
 //! - A permanent refusal (4xx other than 408/429, a robot's documented permanent errcode
 //!   such as DingTalk `310000 sign not match`) is a dead letter at once.
-//! - A transient failure parks the notice with its own exponential backoff (jitter) and
-//!   the task goes on with the next one: one bad notice never blocks the ones behind it.
+//! - A transient failure puts the notice back with its own exponential backoff (jitter)
+//!   and the task goes on with the next one: one bad notice never blocks other events.
 //!   A notice still failing `give_up_after` after its first attempt is a dead letter.
-//! - When two different notices fail in a row the receiver itself is down: the task stops
-//!   taking new notices and retries only the oldest parked one, as a probe; the first
-//!   success makes every parked notice due at once, so a receiver that comes back is
-//!   served within one (short) backoff.
+//! - When two different notices fail in a row the receiver itself is down: the task sends
+//!   only a probe now and then (the most urgent pending notice, with a backoff of its
+//!   own); the first success makes every pending notice due at once, so a receiver that
+//!   comes back is served within one (short) backoff, 红 and overdue reminders first.
 //! - The stored cursor is the newest sequence below which everything is done; notices
-//!   finished out of order above it are skipped after a restart by their recorded outcome.
+//!   finished out of order above it (sent, silenced, dead-lettered, superseded) are
+//!   skipped after a restart by their recorded outcome.
 //!
 //! Receivers never wait for each other: a dead one only falls behind on its own cursor.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,6 +29,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::backlog::{Backlog, Entry};
 use super::outbox::{Notice, Outbox};
 use super::receivers::Receiver;
 use crate::telemetry::{
@@ -42,6 +45,16 @@ pub struct DeliveryConfig {
     pub retry_max_ms: u64,
     /// A notice still failing this long after its first attempt goes to the dead letters.
     pub give_up_after_secs: u64,
+    /// Notices a dispatcher holds at once (its [`Backlog`]): the window within which a
+    /// receiver that is behind gets the urgent ones first and updates collapse. Beyond
+    /// it, 红 and overdue notices are taken ahead (up to a quarter as many again); the
+    /// rest wait in the outbox.
+    #[serde(default = "default_backlog")]
+    pub backlog: usize,
+}
+
+fn default_backlog() -> usize {
+    512
 }
 
 pub struct Dispatcher {
@@ -50,18 +63,6 @@ pub struct Dispatcher {
     /// Changes whenever a notice is committed.
     pub committed: watch::Receiver<i64>,
     pub config: DeliveryConfig,
-}
-
-/// Most notices parked for a retry at once; beyond them the task waits for a retry.
-const MAX_PARKED: usize = 64;
-
-/// A notice that failed and waits for its next attempt.
-struct Parked {
-    notice: Notice,
-    attempts: i64,
-    first_attempt: Instant,
-    next_at: Instant,
-    backoff: Duration,
 }
 
 /// How one attempt ended.
@@ -73,16 +74,23 @@ enum Done {
     Shutdown,
 }
 
-/// The task's state: its cursor, what is parked, and whether the receiver looks down.
+/// The task's state: its cursor, its backlog, and whether the receiver looks down.
 struct State {
     name: String,
-    /// Newest sequence taken from the outbox.
-    scanned: i64,
+    /// Every notice up to this sequence has been taken from the outbox into the backlog.
+    loaded: i64,
+    /// Urgent notices taken beyond `loaded` while the backlog was full (skipped when the
+    /// scan reaches them).
+    ahead: BTreeSet<i64>,
     /// Newest sequence stored (or tried to store) as the cursor.
     stored: i64,
-    parked: BTreeMap<i64, Parked>,
+    /// Taken from the outbox, not yet finished.
+    backlog: Backlog,
     /// Different notices failed (at their first attempt) in a row since the last success.
     failures_in_a_row: usize,
+    /// While the receiver looks down: when to probe it next, and the wait after that.
+    probe_at: Instant,
+    probe_backoff: Duration,
 }
 
 impl State {
@@ -92,10 +100,9 @@ impl State {
 
     /// Everything up to this sequence is finished.
     fn done_through(&self) -> i64 {
-        self.parked
-            .keys()
-            .next()
-            .map_or(self.scanned, |&oldest| oldest - 1)
+        self.backlog
+            .oldest()
+            .map_or(self.loaded, |oldest| (oldest - 1).min(self.loaded))
     }
 }
 
@@ -117,88 +124,65 @@ impl Dispatcher {
         };
         let mut state = State {
             name,
-            scanned: cursor,
+            loaded: cursor,
+            ahead: BTreeSet::new(),
             stored: cursor,
-            parked: BTreeMap::new(),
+            backlog: Backlog::default(),
             failures_in_a_row: 0,
+            probe_at: Instant::now(),
+            probe_backoff: self.initial_backoff(),
         };
         loop {
+            if let Err(e) = self.load(&mut state).await {
+                tracing::error!(receiver = %state.name, error = %e, "reading the outbox failed; retrying");
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+                continue;
+            }
             self.publish_pending(&state).await;
-            // A parked notice whose time has come (only the oldest while the receiver is
-            // down: it probes for the others).
+            // While the receiver looks down, only a probe goes, now and then: the most
+            // urgent notice. Otherwise the most urgent one due.
             let now = Instant::now();
-            let due = if state.receiver_down() {
+            let next = if state.receiver_down() {
                 state
-                    .parked
-                    .iter()
-                    .next()
-                    .filter(|(_, p)| p.next_at <= now)
-                    .map(|(&seq, _)| seq)
+                    .backlog
+                    .most_urgent()
+                    .filter(|_| state.probe_at <= now)
             } else {
-                state
-                    .parked
-                    .iter()
-                    .find(|(_, p)| p.next_at <= now)
-                    .map(|(&seq, _)| seq)
+                state.backlog.next_due(now)
             };
-            if let Some(seq) = due {
-                let mut parked = state.parked.remove(&seq).expect("found above");
-                parked.attempts += 1;
+            if let Some(seq) = next {
+                // Wait for the rate limit before choosing for good: what arrives meanwhile
+                // may be more urgent.
+                if let Some(wait) = self.receiver.slot_wait() {
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return,
+                        _ = tokio::time::sleep(wait) => {}
+                    }
+                    continue;
+                }
+                let mut entry = state.backlog.take(seq).expect("chosen above");
+                entry.attempts += 1;
+                entry.first_attempt.get_or_insert(now);
                 match self
-                    .attempt(&parked.notice, parked.attempts, &shutdown)
+                    .attempt(&entry.outgoing(), entry.attempts, &shutdown)
                     .await
                 {
                     Done::Shutdown => return,
                     Done::Finished => self.finished(&mut state).await,
-                    Done::Failed => self.failed(&mut state, parked).await,
+                    Done::Failed => self.failed(&mut state, entry).await,
                 }
                 continue;
             }
-            let room = !state.receiver_down() && state.parked.len() < MAX_PARKED;
-            if room {
-                let (receiver, after) = (state.name.clone(), state.scanned);
-                let next = self
-                    .outbox
-                    .blocking(move |o| o.next_after(&receiver, after))
-                    .await;
-                match next {
-                    Ok(Some(notice)) => {
-                        state.scanned = notice.seq;
-                        let first_attempt = Instant::now();
-                        match self.attempt(&notice, 1, &shutdown).await {
-                            Done::Shutdown => return,
-                            Done::Finished => self.finished(&mut state).await,
-                            Done::Failed => {
-                                let backoff =
-                                    Duration::from_millis(self.config.retry_initial_ms.max(1));
-                                let parked = Parked {
-                                    notice,
-                                    attempts: 1,
-                                    first_attempt,
-                                    next_at: first_attempt,
-                                    backoff,
-                                };
-                                self.failed(&mut state, parked).await;
-                            }
-                        }
-                        continue;
-                    }
-                    Ok(None) => {}
-                    Err(e) => {
-                        tracing::error!(receiver = %state.name, error = %e, "reading the outbox failed; retrying");
-                        tokio::select! {
-                            _ = shutdown.cancelled() => return,
-                            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                        }
-                        continue;
-                    }
-                }
-            }
-            // Nothing to do now: wait for a commit, the next parked retry, or shutdown.
-            let next_retry = if state.receiver_down() {
-                state.parked.values().next().map(|p| p.next_at)
+            // Nothing to do now: wait for a commit, the next retry or probe, or shutdown.
+            let next_retry = if state.backlog.is_empty() {
+                None
+            } else if state.receiver_down() {
+                Some(state.probe_at)
             } else {
-                state.parked.values().map(|p| p.next_at).min()
+                state.backlog.next_retry()
             };
             let retry = async {
                 match next_retry {
@@ -214,47 +198,132 @@ impl Dispatcher {
         }
     }
 
+    fn initial_backoff(&self) -> Duration {
+        Duration::from_millis(self.config.retry_initial_ms.max(1))
+    }
+
+    fn max_backoff(&self) -> Duration {
+        Duration::from_millis(self.config.retry_max_ms.max(1))
+    }
+
+    /// Takes the notices committed since the last load into the backlog (up to its
+    /// window; when it is full, the urgent ones beyond it); updates they supersede are
+    /// recorded as such and leave the backlog.
+    async fn load(&self, state: &mut State) -> Result<(), super::outbox::OutboxError> {
+        let window = self.config.backlog.max(1);
+        let room = window.saturating_sub(state.backlog.len());
+        let receiver = state.name.clone();
+        let notices = if room > 0 {
+            let after = state.loaded;
+            let notices = self
+                .outbox
+                .blocking(move |o| o.pending_notices(&receiver, after, room))
+                .await?;
+            if let Some(last) = notices.last() {
+                state.loaded = state.loaded.max(last.seq);
+            }
+            if notices.len() < room {
+                // Every notice not finished is in hand now: those taken ahead and since
+                // finished are behind the scan too.
+                if let Some(&last_ahead) = state.ahead.last() {
+                    state.loaded = state.loaded.max(last_ahead);
+                }
+            }
+            // Those taken ahead are in the backlog already (or finished).
+            let notices: Vec<Notice> = notices
+                .into_iter()
+                .filter(|n| !state.ahead.contains(&n.seq))
+                .collect();
+            let loaded = state.loaded;
+            state.ahead.retain(|&seq| seq > loaded);
+            notices
+        } else {
+            let most_ahead = window / 4;
+            let ahead_room = most_ahead.saturating_sub(state.ahead.len());
+            if ahead_room == 0 {
+                return Ok(());
+            }
+            let after = state
+                .ahead
+                .last()
+                .copied()
+                .unwrap_or(state.loaded)
+                .max(state.loaded);
+            let urgent = self
+                .outbox
+                .blocking(move |o| o.pending_urgent(&receiver, after, ahead_room))
+                .await?;
+            state.ahead.extend(urgent.iter().map(|n| n.seq));
+            urgent
+        };
+        let mut superseded_any = false;
+        for notice in notices {
+            let by = notice.notice_id.clone();
+            let replaced = state
+                .backlog
+                .push(notice, Instant::now(), self.initial_backoff());
+            for old in replaced {
+                superseded_any = true;
+                let detail = if old.notice_id == by {
+                    "superseded by a newer update pending".to_owned()
+                } else {
+                    format!("superseded by {by}")
+                };
+                self.record(&old, 0, "superseded", &detail).await;
+                counter!(DELIVERIES, "receiver" => state.name.clone(), "outcome" => "superseded")
+                    .increment(1);
+            }
+        }
+        if superseded_any {
+            self.store_cursor(state).await;
+        }
+        Ok(())
+    }
+
     /// Keeps `fenghuo_outbox_pending` true whatever the task is doing: the notices not
-    /// yet taken plus those parked for a retry.
+    /// yet taken plus those in the backlog.
     async fn publish_pending(&self, state: &State) {
-        let (receiver, after) = (state.name.clone(), state.scanned);
+        let (receiver, after) = (state.name.clone(), state.loaded);
         let waiting = self
             .outbox
             .blocking(move |o| o.pending_after(&receiver, after))
             .await;
         if let Ok(waiting) = waiting {
-            let pending = waiting + state.parked.len() as i64;
+            // Notices taken ahead are counted among those after `loaded` already.
+            let pending = waiting + state.backlog.count_through(state.loaded) as i64;
             gauge!(OUTBOX_PENDING, "receiver" => state.name.clone()).set(pending as f64);
         }
     }
 
     async fn finished(&self, state: &mut State) {
         state.failures_in_a_row = 0;
-        // The receiver answers again: everything parked is due now.
-        let now = Instant::now();
-        for parked in state.parked.values_mut() {
-            parked.next_at = parked.next_at.min(now);
-        }
+        state.probe_backoff = self.initial_backoff();
+        // The receiver answers again: everything pending is due now.
+        state.backlog.all_due(Instant::now());
         self.store_cursor(state).await;
     }
 
-    /// Parks a failed notice for its next attempt, or dead-letters it past `give_up_after`.
-    async fn failed(&self, state: &mut State, mut parked: Parked) {
-        if parked.first_attempt.elapsed() >= Duration::from_secs(self.config.give_up_after_secs) {
+    /// Puts a failed notice back for its next attempt, or dead-letters it past
+    /// `give_up_after`.
+    async fn failed(&self, state: &mut State, mut entry: Entry) {
+        let first_attempt = entry.first_attempt.unwrap_or_else(Instant::now);
+        if first_attempt.elapsed() >= Duration::from_secs(self.config.give_up_after_secs) {
             let error = "gave up after give_up_after_secs of failures";
-            self.dead_letter(&parked.notice, parked.attempts, error)
-                .await;
+            self.dead_letter(&entry.notice, entry.attempts, error).await;
             self.store_cursor(state).await;
             return;
         }
-        if parked.attempts == 1 {
+        if entry.attempts == 1 {
             state.failures_in_a_row += 1;
         }
-        let wait = parked.backoff.mul_f64(rand::rng().random_range(0.5..1.5));
-        parked.next_at = Instant::now() + wait;
-        parked.backoff =
-            (parked.backoff * 2).min(Duration::from_millis(self.config.retry_max_ms.max(1)));
-        state.parked.insert(parked.notice.seq, parked);
+        let now = Instant::now();
+        if state.receiver_down() {
+            state.probe_at = now + jitter(state.probe_backoff);
+            state.probe_backoff = (state.probe_backoff * 2).min(self.max_backoff());
+        }
+        entry.next_at = now + jitter(entry.backoff);
+        entry.backoff = (entry.backoff * 2).min(self.max_backoff());
+        state.backlog.put_back(entry);
     }
 
     async fn store_cursor(&self, state: &mut State) {
@@ -364,4 +433,9 @@ impl Dispatcher {
             }
         }
     }
+}
+
+/// `wait` spread by ±50 %, so that retries of many notices do not come in lockstep.
+fn jitter(wait: Duration) -> Duration {
+    wait.mul_f64(rand::rng().random_range(0.5..1.5))
 }

@@ -37,11 +37,9 @@ pub struct Secrets {
 
 impl Secrets {
     pub fn of(config: &ReceiverConfig) -> Secrets {
-        let mut secrets = vec![config.secret.clone()];
-        let (base, query) = config
-            .url
-            .split_once('?')
-            .unwrap_or((config.url.as_str(), ""));
+        let mut secrets = vec![config.secret().to_owned()];
+        let url = config.url();
+        let (base, query) = url.split_once('?').unwrap_or((url, ""));
         for pair in query.split('&') {
             if let Some((name, value)) = pair.split_once('=') {
                 if SECRET_PARAMS.contains(&name.to_ascii_lowercase().as_str()) {
@@ -57,13 +55,13 @@ impl Secrets {
             }
         }
         // Feishu / Lark: https://open.feishu.cn/open-apis/bot/v2/hook/{token}.
-        if config.kind == ReceiverKind::Feishu || base.contains("/hook/") {
+        if config.kind() == ReceiverKind::Feishu || base.contains("/hook/") {
             if let Some(token) = base.rsplit('/').next() {
                 secrets.push(token.to_owned());
             }
         }
-        for value in config.headers.values() {
-            secrets.push(value.clone());
+        for value in config.header_values() {
+            secrets.push(value.to_owned());
             if let Some((_, credential)) = value.split_once(' ') {
                 secrets.push(credential.to_owned());
             }
@@ -124,9 +122,14 @@ mod tests {
     use super::*;
 
     fn config(kind: ReceiverKind, url: &str, secret: &str) -> ReceiverConfig {
+        let headers = if kind == ReceiverKind::Webhook {
+            "headers = { Authorization = \"Bearer HDR-123456\" }\n"
+        } else {
+            ""
+        };
         let text = format!(
-            "name = \"r\"\nkind = {:?}\nurl = {url:?}\nsecret = {secret:?}\nheaders = {{ Authorization = \"Bearer HDR-123456\" }}\n",
-            format!("{kind:?}").to_lowercase()
+            "name = \"r\"\nkind = {:?}\nurl = {url:?}\nsecret = {secret:?}\n{headers}",
+            kind.label()
         );
         toml::from_str(&text).unwrap()
     }

@@ -1,6 +1,7 @@
 //! A local HTTP receiver for delivery tests: records every call, answers as told.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -32,6 +33,9 @@ pub enum Behaviour {
     FailWhen(&'static str),
     /// 400 with the request's URI and headers in the body (as some gateways answer).
     EchoRequest,
+    /// 503 until [`TestReceiver::come_up`], then 200 `{"errcode":0}`: a receiver that is
+    /// down for as long as a test needs.
+    DownUntilUp,
 }
 
 #[derive(Debug, Clone)]
@@ -49,12 +53,15 @@ struct Shared {
     behaviour: Behaviour,
     calls: Arc<Mutex<Vec<Call>>>,
     notify: Arc<Notify>,
+    up: Arc<AtomicBool>,
 }
 
 pub struct TestReceiver {
     pub addr: SocketAddr,
     calls: Arc<Mutex<Vec<Call>>>,
     notify: Arc<Notify>,
+    /// [`Behaviour::DownUntilUp`]: whether it answers yet.
+    up: Arc<AtomicBool>,
 }
 
 async fn handle(
@@ -99,6 +106,7 @@ async fn handle(
             (200, r#"{"errcode":130101,"errmsg":"send too fast"}"#)
         }
         Behaviour::Hang => std::future::pending().await,
+        Behaviour::DownUntilUp if !shared.up.load(Ordering::SeqCst) => (503, r#"{"error":"down"}"#),
         Behaviour::Slow(delay) => {
             tokio::time::sleep(delay).await;
             (200, r#"{"errcode":0,"code":0}"#)
@@ -114,10 +122,12 @@ impl TestReceiver {
     pub async fn start(behaviour: Behaviour) -> TestReceiver {
         let calls = Arc::new(Mutex::new(Vec::new()));
         let notify = Arc::new(Notify::new());
+        let up = Arc::new(AtomicBool::new(false));
         let shared = Shared {
             behaviour,
             calls: calls.clone(),
             notify: notify.clone(),
+            up: up.clone(),
         };
         let app = axum::Router::new().fallback(handle).with_state(shared);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -127,7 +137,13 @@ impl TestReceiver {
             addr,
             calls,
             notify,
+            up,
         }
+    }
+
+    /// A [`Behaviour::DownUntilUp`] receiver answers from now on.
+    pub fn come_up(&self) {
+        self.up.store(true, Ordering::SeqCst);
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -251,7 +251,7 @@ pub fn merge_velocity(curve: &mut BTreeMap<i64, u64>, alert: &Value) {
     }
 }
 
-fn steps_of(db: &Connection, event_id: &str) -> Result<Vec<Step>, OutboxError> {
+pub(super) fn steps_of(db: &Connection, event_id: &str) -> Result<Vec<Step>, OutboxError> {
     let mut statement = db.prepare_cached(
         "SELECT step, at, by, comment FROM steps WHERE event_id = ?1 ORDER BY at",
     )?;

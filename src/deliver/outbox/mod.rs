@@ -35,6 +35,19 @@ use readers::{Reader, Readers};
 
 use crate::telemetry::OUTBOX_COMMIT_FAILING;
 
+/// Where an incident stands in the plan when an alert about it is committed: what its
+/// next deadline is computed from.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress<'a> {
+    pub level: &'a str,
+    /// The event went quiet: no deadline is chased any more.
+    pub resolved: bool,
+    pub opened_at: DateTime<Utc>,
+    pub steps: &'a [Step],
+    /// Departments that must join, and which have.
+    pub departments: &'a [DepartmentAck],
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum OutboxError {
     #[error("outbox: {0}")]
@@ -258,11 +271,15 @@ impl Outbox {
     }
 
     /// Commits several alerts (incident + notice each) in one transaction: one disk sync
-    /// for a burst of alerts instead of one each. Returns the newest new sequence number.
+    /// for a burst of alerts instead of one each. Each notice gets its incident's next
+    /// deadline (`next_deadline`, computed by `next_deadline` from where the incident
+    /// stands, read in the same transaction; omitted when `Null`). Returns the newest new
+    /// sequence number.
     pub fn commit_alerts(
         &self,
         alerts: &[AlertCommit<'_>],
         now: DateTime<Utc>,
+        next_deadline: &dyn Fn(&Progress<'_>) -> serde_json::Value,
     ) -> Result<Option<i64>, OutboxError> {
         let committed = (|| {
             let mut db = self.db();
@@ -270,7 +287,30 @@ impl Outbox {
             let mut newest = None;
             for alert in alerts {
                 upsert_incident(&tx, &alert.incident, now)?;
-                newest = insert_notice(&tx, &alert.notice, alert.receivers, now)?.or(newest);
+                let event_id = alert.incident.event_id;
+                let opened_at: DateTime<Utc> = tx.query_row(
+                    "SELECT opened_at FROM incidents WHERE event_id = ?1",
+                    [event_id],
+                    |r| time(r.get(0)?),
+                )?;
+                let steps = feed::steps_of(&tx, event_id)?;
+                let departments = workflow::departments_of(&tx, event_id)?;
+                let progress = Progress {
+                    level: alert.incident.level,
+                    resolved: alert.incident.resolved,
+                    opened_at,
+                    steps: &steps,
+                    departments: &departments,
+                };
+                let deadline = next_deadline(&progress);
+                let mut body;
+                let mut notice = alert.notice;
+                if !deadline.is_null() {
+                    body = notice.body.clone();
+                    body["next_deadline"] = deadline;
+                    notice.body = &body;
+                }
+                newest = insert_notice(&tx, &notice, alert.receivers, now)?.or(newest);
             }
             tx.commit()?;
             Ok(newest)

@@ -92,22 +92,53 @@ impl Outbox {
         self.next_after(receiver, cursor)
     }
 
-    /// The next notice for `receiver` after sequence `after` (a dispatcher's own cursor,
-    /// which runs ahead of the stored one), skipping notices it already finished out of
-    /// order (a success, silence or dead letter is recorded as an attempt).
+    /// The next notice for `receiver` after sequence `after` (see
+    /// [`Outbox::pending_notices`]).
     pub fn next_after(&self, receiver: &str, after: i64) -> Result<Option<Notice>, OutboxError> {
+        Ok(self.pending_notices(receiver, after, 1)?.pop())
+    }
+
+    /// Up to `limit` notices for `receiver` after sequence `after` (a dispatcher's own
+    /// cursor, which runs ahead of the stored one), oldest first, skipping notices it
+    /// already finished out of order (a success, silence, dead letter or superseded
+    /// update is recorded as an attempt).
+    pub fn pending_notices(
+        &self,
+        receiver: &str,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<Notice>, OutboxError> {
         let db = self.reader()?;
-        db.query_row(
+        let mut statement = db.prepare_cached(
             "SELECT n.seq, n.notice_id, n.event_id, n.kind, n.level, n.body FROM notice_receivers r
              JOIN notices n ON n.seq = r.seq WHERE r.receiver = ?1 AND r.seq > ?2
              AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.notice_id = n.notice_id AND a.receiver = ?1
-                             AND a.outcome IN ('success', 'silenced', 'dead_letter'))
-             ORDER BY r.seq LIMIT 1",
-            params![receiver, after],
-            notice_row,
-        )
-        .optional()
-        .map_err(OutboxError::from)
+                             AND a.outcome IN ('success', 'silenced', 'dead_letter', 'superseded'))
+             ORDER BY r.seq LIMIT ?3",
+        )?;
+        let rows = statement.query_map(params![receiver, after, limit as i64], notice_row)?;
+        rows.collect::<Result<_, _>>().map_err(OutboxError::from)
+    }
+
+    /// Up to `limit` 红 or overdue notices for `receiver` after sequence `after`, oldest
+    /// first, not yet finished: what a dispatcher whose backlog is full takes ahead.
+    pub fn pending_urgent(
+        &self,
+        receiver: &str,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<Notice>, OutboxError> {
+        let db = self.reader()?;
+        let mut statement = db.prepare_cached(
+            "SELECT n.seq, n.notice_id, n.event_id, n.kind, n.level, n.body FROM notice_receivers r
+             JOIN notices n ON n.seq = r.seq WHERE r.receiver = ?1 AND r.seq > ?2
+             AND (n.level = 'red' OR n.kind = 'overdue')
+             AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.notice_id = n.notice_id AND a.receiver = ?1
+                             AND a.outcome IN ('success', 'silenced', 'dead_letter', 'superseded'))
+             ORDER BY r.seq LIMIT ?3",
+        )?;
+        let rows = statement.query_map(params![receiver, after, limit as i64], notice_row)?;
+        rows.collect::<Result<_, _>>().map_err(OutboxError::from)
     }
 
     /// Notices not yet past `receiver`'s stored cursor.

@@ -5,29 +5,61 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::text::{fit, markdown};
-use super::{hmac, robot_refusal, Protocol, RateLimit, ReceiverConfig, SendError};
+use serde::Deserialize;
+
+use super::config::{default_timeout_ms, MentionConfig, RateLimit};
+use super::text::{markdown, robot_markdown};
+use super::{hmac, robot_refusal, Protocol, SendError};
 use crate::deliver::outbox::Notice;
 use crate::query::with_query_param;
 
-pub(super) struct Dingtalk;
+/// `[[receivers]]` with `kind = "dingtalk"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DingtalkConfig {
+    pub name: String,
+    /// `https://oapi.dingtalk.com/robot/send?access_token=…`
+    pub url: String,
+    /// The robot's 加签 secret (`SEC…`; `""`: the robot checks keywords or IPs instead).
+    #[serde(default)]
+    pub secret: String,
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+    /// Who is @mentioned, for which levels.
+    #[serde(default)]
+    pub mention: MentionConfig,
+    /// 20 a minute by default (DingTalk's limit).
+    #[serde(default)]
+    pub rate_limit: Option<RateLimit>,
+}
 
-impl Protocol for Dingtalk {
+impl DingtalkConfig {
+    /// Its settings, for error messages about another kind's.
+    pub(super) const FIELDS: &'static [&'static str] = &[
+        "name",
+        "url",
+        "secret",
+        "timeout_ms",
+        "mention",
+        "rate_limit",
+    ];
+}
+
+impl Protocol for DingtalkConfig {
     fn request(
         &self,
         client: &reqwest::Client,
-        config: &ReceiverConfig,
         notice: &Notice,
         now: DateTime<Utc>,
     ) -> reqwest::RequestBuilder {
-        let mut url = config.url.clone();
-        if !config.secret.is_empty() {
+        let mut url = self.url.clone();
+        if !self.secret.is_empty() {
             let millis = now.timestamp_millis();
-            let sign = dingtalk_sign(&config.secret, millis);
+            let sign = dingtalk_sign(&self.secret, millis);
             url = with_query_param(&url, "timestamp", &millis.to_string());
             url = with_query_param(&url, "sign", &sign);
         }
-        let body = body(config, notice);
+        let body = body(self, notice);
         client
             .post(url)
             .header("Content-Type", "application/json")
@@ -49,13 +81,14 @@ impl Protocol for Dingtalk {
 /// Most bytes of a message DingTalk accepts (its documented 20,000).
 pub const MAX_BYTES: usize = 20_000;
 
-/// The `markdown` message, with its @mentions (mobiles must also appear in the text).
-pub fn body(config: &ReceiverConfig, notice: &Notice) -> Value {
-    let (title, mut text) = markdown(notice);
+/// The `markdown` message, with its @mentions (mobiles must also appear in the text),
+/// within [`MAX_BYTES`] as a whole.
+pub fn body(config: &DingtalkConfig, notice: &Notice) -> Value {
+    let mut tail = String::new();
     let mut at = json!({ "isAtAll": false });
-    if let Some(mention) = config.mentions(notice) {
+    if let Some(mention) = config.mention.for_notice(notice) {
         for mobile in &mention.mobiles {
-            text.push_str(&format!(" @{mobile}"));
+            tail.push_str(&format!(" @{mobile}"));
         }
         at = json!({
             "isAtAll": mention.all,
@@ -63,8 +96,11 @@ pub fn body(config: &ReceiverConfig, notice: &Notice) -> Value {
             "atUserIds": mention.user_ids,
         });
     }
-    let text = fit(&text, MAX_BYTES - 1_000);
-    json!({ "msgtype": "markdown", "markdown": { "title": title, "text": text }, "at": at })
+    let message = |title: &str, text: &str| json!({ "msgtype": "markdown", "markdown": { "title": title, "text": text }, "at": at });
+    let (title, _) = markdown(notice);
+    let frame = message(&title, "").to_string().len();
+    let (title, text) = robot_markdown(notice, MAX_BYTES.saturating_sub(frame), "", &tail, true);
+    message(&title, &text)
 }
 
 /// Error codes that sending again cannot fix (DingTalk's documentation); others, such

@@ -3,6 +3,7 @@
 //! rate limit and how it says "refused" inside a 200. What they share (the client, the
 //! rate limiter, redaction, error classes) lives here.
 
+mod config;
 mod dingtalk;
 mod feishu;
 mod rate_limit;
@@ -10,13 +11,11 @@ mod text;
 mod webhook;
 mod wecom;
 
-use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use serde::Deserialize;
 use serde_json::Value;
 use sha2::Sha256;
 use tokio::time::Instant;
@@ -25,109 +24,24 @@ use super::outbox::Notice;
 use super::redact::Secrets;
 use rate_limit::SlidingWindow;
 
-pub use dingtalk::dingtalk_sign;
+pub use config::{
+    deserialize_receivers, parse_receivers, validate_receivers, MentionConfig, RateLimit,
+    ReceiverConfig, ReceiverKind,
+};
+pub use dingtalk::{dingtalk_sign, DingtalkConfig};
 pub use feishu::feishu_sign;
+pub use feishu::FeishuConfig;
 pub use text::markdown;
 pub use webhook::webhook_payload;
+pub use webhook::WebhookConfig;
+pub use wecom::WecomConfig;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ReceiverKind {
-    Webhook,
-    Dingtalk,
-    Wecom,
-    Feishu,
-}
-
-/// `[[receivers]]` in the configuration.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReceiverConfig {
-    pub name: String,
-    pub kind: ReceiverKind,
-    pub url: String,
-    /// HMAC secret: the generic webhook's signature key, or the robot's 加签 secret.
-    #[serde(default)]
-    pub secret: String,
-    /// Extra HTTP headers (generic webhook).
-    #[serde(default)]
-    pub headers: BTreeMap<String, String>,
-    #[serde(default = "default_timeout_ms")]
-    pub timeout_ms: u64,
-    /// Who the robots @mention, and for which levels (默认：红色预警 @所有人).
-    #[serde(default)]
-    pub mention: MentionConfig,
-    /// At most `messages` per `per_seconds`; DingTalk and WeCom robots allow 20 a minute,
-    /// which is the default for them.
-    #[serde(default)]
-    pub rate_limit: Option<RateLimit>,
-}
-
-/// `mention = { levels = ["red"], all = true, mobiles = [], user_ids = [] }`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MentionConfig {
-    /// Levels whose notices (alerts and overdue reminders) @mention.
-    #[serde(default = "default_mention_levels")]
-    pub levels: Vec<String>,
-    /// @all: DingTalk `isAtAll`, Feishu `<at id=all>`.
-    #[serde(default = "default_true")]
-    pub all: bool,
-    /// Phone numbers: DingTalk `atMobiles`.
-    #[serde(default)]
-    pub mobiles: Vec<String>,
-    /// User ids: DingTalk `atUserIds`, WeCom `<@userid>`, Feishu `<at id=…>` (open_id).
-    #[serde(default)]
-    pub user_ids: Vec<String>,
-}
-
-impl Default for MentionConfig {
-    fn default() -> MentionConfig {
-        MentionConfig {
-            levels: default_mention_levels(),
-            all: true,
-            mobiles: Vec::new(),
-            user_ids: Vec::new(),
-        }
-    }
-}
-
-fn default_mention_levels() -> Vec<String> {
-    vec!["red".to_owned()]
-}
-
-fn default_true() -> bool {
-    true
-}
-
-impl ReceiverConfig {
-    /// Whom `notice` @mentions, if its level asks for it.
-    pub fn mentions(&self, notice: &Notice) -> Option<&MentionConfig> {
-        let mention = &self.mention;
-        let wanted = mention.levels.contains(&notice.level);
-        let anyone = mention.all || !mention.mobiles.is_empty() || !mention.user_ids.is_empty();
-        (wanted && anyone).then_some(mention)
-    }
-}
-
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RateLimit {
-    pub messages: usize,
-    pub per_seconds: f64,
-}
-
-fn default_timeout_ms() -> u64 {
-    10_000
-}
-
-/// What differs between kinds of receivers.
+/// What differs between kinds of receivers: each kind's config implements it.
 trait Protocol: Send + Sync {
     /// The HTTP request that delivers `notice` (signed as the kind requires).
     fn request(
         &self,
         client: &reqwest::Client,
-        config: &ReceiverConfig,
         notice: &Notice,
         now: DateTime<Utc>,
     ) -> reqwest::RequestBuilder;
@@ -140,15 +54,6 @@ trait Protocol: Send + Sync {
     /// The rate limit the kind's service enforces, when the configuration names none.
     fn default_rate_limit(&self) -> Option<RateLimit> {
         None
-    }
-}
-
-fn protocol(kind: ReceiverKind) -> &'static dyn Protocol {
-    match kind {
-        ReceiverKind::Webhook => &webhook::Webhook,
-        ReceiverKind::Dingtalk => &dingtalk::Dingtalk,
-        ReceiverKind::Wecom => &wecom::Wecom,
-        ReceiverKind::Feishu => &feishu::Feishu,
     }
 }
 
@@ -174,12 +79,10 @@ pub struct Receiver {
 impl Receiver {
     pub fn new(config: ReceiverConfig) -> Result<Receiver, String> {
         let client = reqwest::Client::builder()
-            .timeout(Duration::from_millis(config.timeout_ms))
+            .timeout(Duration::from_millis(config.timeout_ms()))
             .build()
-            .map_err(|e| format!("receiver {}: {e}", config.name))?;
-        let rate_limit = config
-            .rate_limit
-            .or_else(|| protocol(config.kind).default_rate_limit());
+            .map_err(|e| format!("receiver {}: {e}", config.name()))?;
+        let rate_limit = config.rate_limit();
         let limiter = rate_limit.map(|r| {
             Mutex::new(SlidingWindow::new(
                 r.messages,
@@ -195,7 +98,17 @@ impl Receiver {
     }
 
     pub fn name(&self) -> &str {
-        &self.config.name
+        self.config.name()
+    }
+
+    /// How long until the rate limit allows one more message (`None`: now), counting
+    /// nothing: a dispatcher waits this out before it picks what to send.
+    pub fn slot_wait(&self) -> Option<Duration> {
+        let limiter = self.limiter.as_ref()?;
+        limiter
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .wait(Instant::now())
     }
 
     /// Waits until the rate limit allows one more message, and counts it.
@@ -225,8 +138,10 @@ impl Receiver {
     }
 
     async fn send_unredacted(&self, notice: &Notice) -> Result<(), SendError> {
-        let request =
-            protocol(self.config.kind).request(&self.client, &self.config, notice, Utc::now());
+        let request = self
+            .config
+            .protocol()
+            .request(&self.client, notice, Utc::now());
         let response = request.send().await.map_err(|e| {
             SendError::transient(format!("request failed: {}", causes(&e.without_url())))
         })?;
@@ -243,7 +158,7 @@ impl Receiver {
             return Err(SendError { message, permanent });
         }
         // The robots answer 200 with an error code inside when they refuse a message.
-        match protocol(self.config.kind).refusal(&text) {
+        match self.config.protocol().refusal(&text) {
             Some(refusal) => Err(refusal),
             None => Ok(()),
         }
@@ -320,9 +235,17 @@ pub fn hmac(key: &[u8], message: &[u8]) -> Vec<u8> {
 mod tests {
     use super::*;
 
+    fn config(kind: &str) -> ReceiverConfig {
+        toml::from_str(&format!(
+            "name = \"r\"\nkind = {kind:?}\nurl = \"http://127.0.0.1/\"\n"
+        ))
+        .unwrap()
+    }
+
     #[test]
     fn each_robot_tells_permanent_refusals_from_passing_ones() {
-        let refusal = |kind, answer: &str| protocol(kind).refusal(answer);
+        let refusal =
+            |kind: ReceiverKind, answer: &str| config(kind.label()).protocol().refusal(answer);
         let ding = ReceiverKind::Dingtalk;
         assert_eq!(refusal(ding, r#"{"errcode":0,"errmsg":"ok"}"#), None);
         assert!(
@@ -368,11 +291,16 @@ mod format_tests {
     use super::*;
     use serde_json::json;
 
-    fn config(kind: &str) -> ReceiverConfig {
-        toml::from_str(&format!(
-            "name = \"r\"\nkind = {kind:?}\nurl = \"http://127.0.0.1/\"\n"
-        ))
-        .unwrap()
+    fn dingtalk_config() -> DingtalkConfig {
+        toml::from_str("name = \"r\"\nurl = \"http://127.0.0.1/\"\n").unwrap()
+    }
+
+    fn wecom_config() -> WecomConfig {
+        toml::from_str("name = \"r\"\nurl = \"http://127.0.0.1/\"\n").unwrap()
+    }
+
+    fn feishu_config() -> FeishuConfig {
+        toml::from_str("name = \"r\"\nurl = \"http://127.0.0.1/\"\n").unwrap()
     }
 
     fn notice(level: &str, title: &str) -> Notice {
@@ -393,6 +321,8 @@ mod format_tests {
                     "top_posts": [],
                 },
                 "overdue": null,
+                "next_deadline": {"step": "joint_response", "due_at": "2026-11-28T02:30:00Z",
+                                  "missing_departments": ["网安", "宣传"]},
             }),
         }
     }
@@ -400,7 +330,7 @@ mod format_tests {
     #[test]
     fn red_notices_mention_everyone_in_each_robots_own_format() {
         let red = notice("red", "某地辅警当街掌掴外卖员");
-        let ding = dingtalk::body(&config("dingtalk"), &red);
+        let ding = dingtalk::body(&dingtalk_config(), &red);
         assert_eq!(ding["msgtype"], "markdown");
         assert_eq!(ding["at"]["isAtAll"], true);
         let text = ding["markdown"]["text"].as_str().unwrap();
@@ -411,24 +341,25 @@ mod format_tests {
             "江州",
             "11-28 10:00",
             "https://m.weibo.cn/status/5241075719150801",
+            "下一时限：联合响应（待网安、宣传签收），11-28 10:30 前",
         ] {
             assert!(text.contains(part), "{part} in {text}");
         }
         assert!(!text.contains("law.violence"), "rule names, not ids");
-        let card = feishu::body(&config("feishu"), &red);
+        let card = feishu::body(&feishu_config(), &red);
         assert_eq!(card["msg_type"], "interactive");
         assert_eq!(card["card"]["header"]["template"], "red");
         let content = card["card"]["elements"][0]["content"].as_str().unwrap();
         assert!(content.starts_with("<at id=all></at>"), "{content}");
-        let wecom = wecom::body(&config("wecom"), &red);
+        let wecom = wecom::body(&wecom_config(), &red);
         assert_eq!(wecom["msgtype"], "markdown");
 
         let yellow = notice("yellow", "窗口刁难");
         assert_eq!(
-            dingtalk::body(&config("dingtalk"), &yellow)["at"]["isAtAll"],
+            dingtalk::body(&dingtalk_config(), &yellow)["at"]["isAtAll"],
             false
         );
-        let card = feishu::body(&config("feishu"), &yellow);
+        let card = feishu::body(&feishu_config(), &yellow);
         assert!(!card["card"]["elements"][0]["content"]
             .as_str()
             .unwrap()
@@ -437,18 +368,41 @@ mod format_tests {
 
     #[test]
     fn every_robot_message_fits_its_documented_size() {
-        let huge = notice("red", &"超长标题".repeat(20_000));
-        let ding = dingtalk::body(&config("dingtalk"), &huge).to_string();
-        assert!(ding.len() <= dingtalk::MAX_BYTES, "{}", ding.len());
-        let wecom = wecom::body(&config("wecom"), &huge);
+        // A feed can send anything: a huge title, region and URL, hundreds of rules.
+        let mut huge = notice("red", &"超长标题".repeat(20_000));
+        huge.body["alert"]["first_post"]["region"] = json!("属地".repeat(10_000));
+        huge.body["alert"]["first_post"]["url"] =
+            json!(format!("https://weibo.com/{}", "x".repeat(60_000)));
+        huge.body["alert"]["rules"] = json!((0..500)
+            .map(|i| json!({"id": format!("r{i}"), "name": format!("规则{i}{}", "长".repeat(200))}))
+            .collect::<Vec<_>>());
+        let ding = dingtalk::body(&dingtalk_config(), &huge);
+        assert!(ding.to_string().len() <= dingtalk::MAX_BYTES);
+        let wecom = wecom::body(&wecom_config(), &huge);
         let content = wecom["markdown"]["content"].as_str().unwrap();
         assert!(
             content.len() <= wecom::MAX_CONTENT_BYTES,
             "{}",
             content.len()
         );
-        let card = feishu::body(&config("feishu"), &huge).to_string();
+        let card = feishu::body(&feishu_config(), &huge).to_string();
         assert!(card.len() <= feishu::MAX_BYTES, "{}", card.len());
-        assert!(content.ends_with("已截断）"));
+        // Long fields are clipped, lists counted, an unusable link left out: the
+        // essentials stay.
+        for text in [ding["markdown"]["text"].as_str().unwrap(), content] {
+            assert!(text.contains("【红色预警·特大】提级"), "{text}");
+            assert!(text.contains("等 500 项"), "{text}");
+            assert!(text.contains("下一时限"), "{text}");
+            assert!(text.contains("evt-weibo-1"), "{text}");
+            assert!(!text.contains("xxxxxxxxxx"), "{text}");
+        }
+
+        // With nothing to clip left, a text over the limit is cut and says so.
+        let cut = text::fit(&"警".repeat(5_000), wecom::MAX_CONTENT_BYTES);
+        assert!(cut.len() <= wecom::MAX_CONTENT_BYTES);
+        assert!(cut.ends_with("已截断）"));
+        // Escapes count: a robot measures the JSON string.
+        let quotes = text::fit(&"\"\n".repeat(3_000), 1_000);
+        assert!(serde_json::to_string(&quotes).unwrap().len() - 2 <= 1_000);
     }
 }

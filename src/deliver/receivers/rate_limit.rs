@@ -27,6 +27,15 @@ impl SlidingWindow {
 
     /// Takes a slot now (`None`), or says how long to wait before asking again.
     pub(super) fn try_take(&mut self, now: Instant) -> Option<Duration> {
+        let wait = self.wait(now);
+        if wait.is_none() {
+            self.sent.push_back(now);
+        }
+        wait
+    }
+
+    /// How long until a slot is free (`None`: one is free now), taking none.
+    pub(super) fn wait(&mut self, now: Instant) -> Option<Duration> {
         while self
             .sent
             .front()
@@ -35,7 +44,6 @@ impl SlidingWindow {
             self.sent.pop_front();
         }
         if self.sent.len() < self.limit {
-            self.sent.push_back(now);
             return None;
         }
         let oldest = *self.sent.front().expect("limit >= 1");

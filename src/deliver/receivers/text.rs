@@ -92,13 +92,65 @@ fn round(value: f64) -> String {
     }
 }
 
-/// A link to a post: its URL, or for Weibo one built from the post id.
+/// Longest URL a notice links to: a longer one (a feed can send anything) would crowd out
+/// the rest of a message that must fit a robot's size limit.
+const MAX_URL_BYTES: usize = 512;
+
+/// At most this many characters of a free-text field from a feed (a region, a name).
+const MAX_FIELD_CHARS: usize = 40;
+
+/// At most this many items of a list (rules, domains, reasons) are named; the rest counted.
+const MAX_LIST_ITEMS: usize = 8;
+
+/// A link to a post: its URL, or for Weibo one built from the post id; none when either
+/// would be too long or break the markdown link.
 fn post_link(post: &Value) -> Option<String> {
-    if let Some(url) = post["url"].as_str().filter(|u| !u.is_empty()) {
+    let usable = |url: &str| {
+        url.len() <= MAX_URL_BYTES
+            && (url.starts_with("https://") || url.starts_with("http://"))
+            && !url
+                .chars()
+                .any(|c| c.is_whitespace() || c == '(' || c == ')')
+    };
+    if let Some(url) = post["url"].as_str().filter(|u| usable(u)) {
         return Some(url.to_owned());
     }
     let id = post["id"].as_str()?;
-    (post["platform"] == "weibo").then(|| format!("https://m.weibo.cn/status/{id}"))
+    let built = format!("https://m.weibo.cn/status/{id}");
+    (post["platform"] == "weibo" && usable(&built)).then_some(built)
+}
+
+/// `text` on one line, at most `max` characters, `…` where cut.
+fn clip(text: &str, max: usize) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() <= max {
+        return line;
+    }
+    let mut cut: String = line.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// The strings of a JSON array (of strings, or of objects through `get`).
+fn strings<'a>(list: &'a Value, get: impl Fn(&'a Value) -> Option<&'a str>) -> Vec<&'a str> {
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(get)
+        .collect()
+}
+
+/// Items joined with `、`, each clipped, at most [`MAX_LIST_ITEMS`], the rest counted.
+fn list_zh(items: &[&str], separator: &str) -> String {
+    let mut shown: Vec<String> = items
+        .iter()
+        .take(MAX_LIST_ITEMS)
+        .map(|item| clip(item, MAX_FIELD_CHARS))
+        .collect();
+    if items.len() > MAX_LIST_ITEMS {
+        shown.push(format!("等 {} 项", items.len()));
+    }
+    shown.join(separator)
 }
 
 /// A title and a markdown text a duty officer reads on a phone.
@@ -123,7 +175,7 @@ pub fn markdown(notice: &Notice) -> (String, String) {
     let title = format!("【{color}预警·{level_zh}】{what}");
     let mut text = format!(
         "### {title}\n\n**{}**\n\n",
-        alert["title"].as_str().unwrap_or("")
+        clip(alert["title"].as_str().unwrap_or(""), 2 * MAX_FIELD_CHARS)
     );
     if let (Some(step), Some(due)) = (overdue["step"].as_str(), overdue["due_at"].as_str()) {
         text.push_str(&format!(
@@ -131,23 +183,19 @@ pub fn markdown(notice: &Notice) -> (String, String) {
             step_zh(step),
             beijing(due).unwrap_or_else(|| due.to_owned())
         ));
+        let missing = strings(&overdue["missing_departments"], Value::as_str);
+        if !missing.is_empty() {
+            text.push_str(&format!("- 未签收部门：{}\n", list_zh(&missing, "、")));
+        }
     }
-    let domains: Vec<&str> = alert["domains"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
-    let rules: Vec<&str> = alert["rules"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|r| r["name"].as_str().or_else(|| r["id"].as_str()))
-        .collect();
+    let domains = strings(&alert["domains"], Value::as_str);
+    let rules = strings(&alert["rules"], |r| {
+        r["name"].as_str().or_else(|| r["id"].as_str())
+    });
     text.push_str(&format!(
         "- 领域：{}\n- 命中规则：{}\n",
-        domains.join("、"),
-        rules.join("、")
+        list_zh(&domains, "、"),
+        list_zh(&rules, "、")
     ));
     let why: Vec<String> = alert["why"]
         .as_array()
@@ -156,7 +204,8 @@ pub fn markdown(notice: &Notice) -> (String, String) {
         .filter_map(reason_zh)
         .collect();
     if !why.is_empty() {
-        text.push_str(&format!("- 研判依据：{}\n", why.join("；")));
+        let why: Vec<&str> = why.iter().map(String::as_str).collect();
+        text.push_str(&format!("- 研判依据：{}\n", list_zh(&why, "；")));
     }
     let first = &alert["first_post"];
     let platforms: Vec<&str> = std::iter::once(first)
@@ -169,13 +218,13 @@ pub fn markdown(notice: &Notice) -> (String, String) {
     text.push_str(&format!(
         "- 帖子：{} 条 · 平台：{}\n",
         alert["figures"]["total_posts"],
-        platforms.join("、")
+        list_zh(&platforms, "、")
     ));
     if let Some(at) = first["published_at"].as_str().and_then(beijing) {
         text.push_str(&format!("- 首发时间：{at}（北京时间）\n"));
     }
-    if let Some(region) = first["region"].as_str().filter(|r| !r.is_empty()) {
-        text.push_str(&format!("- 属地：{region}\n"));
+    if let Some(region) = first["region"].as_str().filter(|r| !r.trim().is_empty()) {
+        text.push_str(&format!("- 属地：{}\n", clip(region, MAX_FIELD_CHARS)));
     }
     if let Some(link) = post_link(first) {
         text.push_str(&format!("- [首帖]({link})\n"));
@@ -187,34 +236,86 @@ pub fn markdown(notice: &Notice) -> (String, String) {
     {
         text.push_str(&format!("- [热帖]({link})\n"));
     }
-    if let Some(due) = notice.body["next_deadline"]["due_at"].as_str() {
-        let step = notice.body["next_deadline"]["step"].as_str().unwrap_or("");
+    let next = &notice.body["next_deadline"];
+    if let Some(due) = next["due_at"].as_str() {
+        let step = next["step"].as_str().unwrap_or("");
+        let missing = strings(&next["missing_departments"], Value::as_str);
+        let who = if missing.is_empty() {
+            String::new()
+        } else {
+            format!("（待{}签收）", list_zh(&missing, "、"))
+        };
         text.push_str(&format!(
-            "- 下一时限：{} {} 前\n",
+            "- 下一时限：{}{who}，{} 前\n",
             step_zh(step),
             beijing(due).unwrap_or_else(|| due.to_owned())
         ));
     }
+    if let Some(superseded) = notice.body["superseded"]
+        .as_array()
+        .filter(|s| !s.is_empty())
+    {
+        text.push_str(&format!(
+            "- 合并：积压期间 {} 条更新未单独发送，本条为最新状态\n",
+            superseded.len()
+        ));
+    }
     text.push_str(&format!(
         "\n事件 `{}` · 通知 `{}`\n",
-        notice.event_id, notice.notice_id
+        clip(&notice.event_id, 2 * MAX_FIELD_CHARS),
+        clip(&notice.notice_id, 3 * MAX_FIELD_CHARS)
     ));
     (title, text)
 }
 
-/// `text` cut to at most `max` bytes of UTF-8 at a character boundary, marked when cut:
-/// each robot refuses (or silently truncates) messages over its documented size.
+/// Bytes `text` takes inside a JSON string (escapes included): what a robot counts.
+fn json_bytes(text: &str) -> usize {
+    serde_json::to_string(text).map_or(text.len() * 6, |quoted| quoted.len() - 2)
+}
+
+/// `text` cut at a character boundary to at most `max` bytes as a JSON string, marked
+/// when cut: each robot refuses (or silently truncates) messages over its documented size.
 pub fn fit(text: &str, max: usize) -> String {
-    if text.len() <= max {
+    if json_bytes(text) <= max {
         return text.to_owned();
     }
     const CUT: &str = "\n…（内容过长，已截断）";
-    let marker = if max > CUT.len() * 4 { CUT } else { "" };
-    let mut end = max - marker.len();
-    while !text.is_char_boundary(end) {
-        end -= 1;
+    let marker = if max > json_bytes(CUT) * 4 { CUT } else { "" };
+    let mut budget = max.saturating_sub(json_bytes(marker));
+    loop {
+        let mut end = budget.min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let cut = format!("{}{marker}", &text[..end]);
+        let over = json_bytes(&cut).saturating_sub(max);
+        if over == 0 || budget == 0 {
+            return cut;
+        }
+        budget = budget.saturating_sub(over);
     }
-    format!("{}{marker}", &text[..end])
+}
+
+/// A robot's markdown: the notice's title and text, with `prefix` and `tail` (its
+/// @mentions, which must survive a cut) around it, all within `max` bytes as a JSON
+/// string. `heading`: whether the text keeps its `###` title line (a Feishu card shows
+/// the title in its header instead).
+pub fn robot_markdown(
+    notice: &Notice,
+    max: usize,
+    prefix: &str,
+    tail: &str,
+    heading: bool,
+) -> (String, String) {
+    let (title, text) = markdown(notice);
+    let text = if heading {
+        text.as_str()
+    } else {
+        text.split_once("\n\n")
+            .map_or(text.as_str(), |(_, rest)| rest)
+    };
+    let room = max.saturating_sub(json_bytes(prefix) + json_bytes(tail));
+    (title, format!("{prefix}{}{tail}", fit(text, room)))
 }
 
 #[cfg(test)]

@@ -4,23 +4,47 @@
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::text::{fit, markdown};
-use super::{robot_refusal, Protocol, RateLimit, ReceiverConfig, SendError};
+use serde::Deserialize;
+
+use super::config::{default_timeout_ms, MentionConfig, RateLimit};
+use super::text::robot_markdown;
+use super::{robot_refusal, Protocol, SendError};
 use crate::deliver::outbox::Notice;
 
-pub(super) struct Wecom;
+/// `[[receivers]]` with `kind = "wecom"`. No secret: WeCom robots are not signed, their
+/// `key` is in the URL.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WecomConfig {
+    pub name: String,
+    /// `https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…`
+    pub url: String,
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+    /// Who is @mentioned (user ids only: WeCom markdown has no @all), for which levels.
+    #[serde(default)]
+    pub mention: MentionConfig,
+    /// 20 a minute by default (WeCom's limit).
+    #[serde(default)]
+    pub rate_limit: Option<RateLimit>,
+}
 
-impl Protocol for Wecom {
+impl WecomConfig {
+    /// Its settings, for error messages about another kind's.
+    pub(super) const FIELDS: &'static [&'static str] =
+        &["name", "url", "timeout_ms", "mention", "rate_limit"];
+}
+
+impl Protocol for WecomConfig {
     fn request(
         &self,
         client: &reqwest::Client,
-        config: &ReceiverConfig,
         notice: &Notice,
         _now: DateTime<Utc>,
     ) -> reqwest::RequestBuilder {
-        let body = body(config, notice);
+        let body = body(self, notice);
         client
-            .post(&config.url)
+            .post(&self.url)
             .header("Content-Type", "application/json")
             .body(body.to_string())
     }
@@ -42,15 +66,14 @@ pub const MAX_CONTENT_BYTES: usize = 4_096;
 
 /// The `markdown` message. WeCom's markdown can @mention user ids only (`<@userid>`); it
 /// has no @all nor mobiles (those exist for `text` messages, which render no markdown).
-pub fn body(config: &ReceiverConfig, notice: &Notice) -> Value {
-    let (_, text) = markdown(notice);
+pub fn body(config: &WecomConfig, notice: &Notice) -> Value {
     let mut tail = String::new();
-    if let Some(mention) = config.mentions(notice) {
+    if let Some(mention) = config.mention.for_notice(notice) {
         for user in &mention.user_ids {
             tail.push_str(&format!("<@{user}>"));
         }
     }
-    let content = fit(&text, MAX_CONTENT_BYTES - tail.len()) + &tail;
+    let (_, content) = robot_markdown(notice, MAX_CONTENT_BYTES, "", &tail, true);
     json!({ "msgtype": "markdown", "markdown": { "content": content } })
 }
 
