@@ -93,18 +93,23 @@ impl GradeStage {
         // there, so restored events nobody posts about still resolve.
         let mut clock_at_last_post = self.grader.tracker().clock();
         let mut last_checkpoint = Instant::now();
+        // Whether anything changed since the last checkpoint: a quiet engine does not
+        // rewrite the same state every few seconds.
+        let mut dirty = false;
         for alert in std::mem::take(&mut self.restored) {
             self.emit(alert);
         }
         loop {
             if let Some((_, every)) = &self.checkpoint {
-                if last_checkpoint.elapsed() >= *every {
+                if dirty && last_checkpoint.elapsed() >= *every {
                     self.save();
                     last_checkpoint = Instant::now();
+                    dirty = false;
                 }
             }
             match self.matches.next(Duration::from_secs(1)) {
                 Next::Record(mut record) => {
+                    dirty = true;
                     // The post is handled here unless it caused alerts, which then hold
                     // its frame's completion until they are committed.
                     let completion = record.completion.take();
@@ -136,9 +141,11 @@ impl GradeStage {
                         && idle_minutes > 0
                         && clock_at_last_post != i64::MIN
                     {
+                        let before = self.grader.tracker().clock();
                         for alert in self.grader.advance(clock_at_last_post + idle_minutes) {
                             self.emit(alert);
                         }
+                        dirty |= self.grader.tracker().clock() != before;
                     }
                 }
                 Next::Closed => {
