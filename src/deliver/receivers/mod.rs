@@ -46,6 +46,16 @@ trait Protocol: Send + Sync {
         now: DateTime<Utc>,
     ) -> reqwest::RequestBuilder;
 
+    /// A second message that @mentions whom the first cannot (WeCom markdown has no @all
+    /// nor mobiles), sent right after it.
+    fn mention_request(
+        &self,
+        _client: &reqwest::Client,
+        _notice: &Notice,
+    ) -> Option<reqwest::RequestBuilder> {
+        None
+    }
+
     /// A refusal inside a 2xx answer, if the kind has such a thing.
     fn refusal(&self, _answer: &str) -> Option<SendError> {
         None
@@ -138,10 +148,18 @@ impl Receiver {
     }
 
     async fn send_unredacted(&self, notice: &Notice) -> Result<(), SendError> {
-        let request = self
-            .config
-            .protocol()
-            .request(&self.client, notice, Utc::now());
+        let protocol = self.config.protocol();
+        self.send_request(protocol.request(&self.client, notice, Utc::now()))
+            .await?;
+        // A second message some kinds need (WeCom's @all), under the same rate limit.
+        if let Some(request) = protocol.mention_request(&self.client, notice) {
+            self.wait_for_slot().await;
+            self.send_request(request).await?;
+        }
+        Ok(())
+    }
+
+    async fn send_request(&self, request: reqwest::RequestBuilder) -> Result<(), SendError> {
         let response = request.send().await.map_err(|e| {
             SendError::transient(format!("request failed: {}", causes(&e.without_url())))
         })?;
@@ -353,8 +371,17 @@ mod format_tests {
         assert!(content.starts_with("<at id=all></at>"), "{content}");
         let wecom = wecom::body(&wecom_config(), &red);
         assert_eq!(wecom["msgtype"], "markdown");
+        // WeCom's markdown cannot @all: a `text` message follows that does.
+        let follow = wecom::mention_message(&wecom_config(), &red).unwrap();
+        assert_eq!(follow["msgtype"], "text");
+        assert_eq!(follow["text"]["mentioned_list"], json!(["@all"]));
+        assert!(follow["text"]["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("【红色预警·特大】提级：某地辅警当街掌掴外卖员"));
 
         let yellow = notice("yellow", "窗口刁难");
+        assert_eq!(wecom::mention_message(&wecom_config(), &yellow), None);
         assert_eq!(
             dingtalk::body(&dingtalk_config(), &yellow)["at"]["isAtAll"],
             false

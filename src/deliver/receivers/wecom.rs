@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use serde::Deserialize;
 
 use super::config::{default_timeout_ms, MentionConfig, RateLimit};
-use super::text::robot_markdown;
+use super::text::{fit, markdown, robot_markdown};
 use super::{robot_refusal, Protocol, SendError};
 use crate::deliver::outbox::Notice;
 
@@ -49,6 +49,20 @@ impl Protocol for WecomConfig {
             .body(body.to_string())
     }
 
+    fn mention_request(
+        &self,
+        client: &reqwest::Client,
+        notice: &Notice,
+    ) -> Option<reqwest::RequestBuilder> {
+        let body = mention_message(self, notice)?;
+        Some(
+            client
+                .post(&self.url)
+                .header("Content-Type", "application/json")
+                .body(body.to_string()),
+        )
+    }
+
     fn refusal(&self, answer: &str) -> Option<SendError> {
         robot_refusal(answer, permanent)
     }
@@ -64,8 +78,8 @@ impl Protocol for WecomConfig {
 /// Most bytes of markdown content WeCom accepts (its documented 4,096).
 pub const MAX_CONTENT_BYTES: usize = 4_096;
 
-/// The `markdown` message. WeCom's markdown can @mention user ids only (`<@userid>`); it
-/// has no @all nor mobiles (those exist for `text` messages, which render no markdown).
+/// The `markdown` message. WeCom's markdown can @mention user ids only (`<@userid>`); @all
+/// and mobiles exist for `text` messages only, so a [`mention_message`] follows it.
 pub fn body(config: &WecomConfig, notice: &Notice) -> Value {
     let mut tail = String::new();
     if let Some(mention) = config.mention.for_notice(notice) {
@@ -75,6 +89,39 @@ pub fn body(config: &WecomConfig, notice: &Notice) -> Value {
     }
     let (_, content) = robot_markdown(notice, MAX_CONTENT_BYTES, "", &tail, true);
     json!({ "msgtype": "markdown", "markdown": { "content": content } })
+}
+
+/// Most bytes of a `text` message's content WeCom accepts (its documented 2,048).
+pub const MAX_TEXT_BYTES: usize = 2_048;
+
+/// The `text` message that follows a notice's markdown when it must @all or @mobiles (only
+/// `text` messages carry `mentioned_list` / `mentioned_mobile_list`): its title and what
+/// happened, one line.
+pub fn mention_message(config: &WecomConfig, notice: &Notice) -> Option<Value> {
+    let mention = config.mention.for_notice(notice)?;
+    if !mention.all && mention.mobiles.is_empty() {
+        return None;
+    }
+    let (title, _) = markdown(notice);
+    let what = notice.body["alert"]["title"].as_str().unwrap_or("");
+    let content = fit(&format!("{title}：{what}（详见上条）"), MAX_TEXT_BYTES);
+    // User ids are @mentioned in the markdown already.
+    let (mentioned, mobiles): (Vec<&str>, Vec<&str>) = if mention.all {
+        (vec!["@all"], Vec::new())
+    } else {
+        (
+            Vec::new(),
+            mention.mobiles.iter().map(String::as_str).collect(),
+        )
+    };
+    Some(json!({
+        "msgtype": "text",
+        "text": {
+            "content": content,
+            "mentioned_list": mentioned,
+            "mentioned_mobile_list": mobiles,
+        },
+    }))
 }
 
 /// Error codes that sending again cannot fix (WeCom's documentation); others, such as
