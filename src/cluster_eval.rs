@@ -165,6 +165,7 @@ pub fn cluster_feed(
                 matched_at: post.published_at,
                 received_at: post.published_at,
                 fingerprint: verdict.fingerprint,
+                identity: None,
                 completion: None,
                 post,
             };

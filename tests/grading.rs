@@ -95,6 +95,7 @@ fn record(spec: &PostSpec) -> MatchRecord {
         matched_at: at,
         received_at: at,
         fingerprint: None,
+        identity: None,
         completion: None,
     }
 }
@@ -446,5 +447,60 @@ fn a_scorer_only_post_joins_the_story_of_its_domain_it_tells() {
         grader.tracker().event(&story).unwrap().total_posts,
         2,
         "the story counts the post that joined"
+    );
+}
+
+/// The match workers find each match's identity (places, actors, acts) in parallel and
+/// hand it to the tracker with the record; the tracker uses it when its own gazetteer found
+/// it, and looks again when not (the places were reloaded in between).
+#[test]
+fn the_tracker_uses_a_workers_identity_only_from_its_own_gazetteer() {
+    use fenghuo::events::local::Local;
+    use fenghuo::models::{Identity, Mention, PlaceClass, PlaceKey};
+
+    let local = Local::default();
+    let station = Mention {
+        key: PlaceKey::Generic(PlaceClass::Point, "青石派出所".into()),
+        text: "青石派出所".into(),
+    };
+    // Two texts that tell nothing alike, neither names a place: only the identity handed
+    // over can put them in one event (a shared spot under a shared rule).
+    let texts = [
+        "今天天气不错出去走走看看风景",
+        "地铁又晚点了上班要迟到了真烦人",
+    ];
+    let events_with = |gazetteer: Option<u64>| {
+        let mut grader = grader(config());
+        grader
+            .tracker_mut()
+            .use_local(Arc::new(ArcSwap::from_pointee(local.clone())));
+        texts
+            .iter()
+            .enumerate()
+            .map(|(i, text)| {
+                let mut record = record(&spec("weibo", format!("p{i}"), text, i as i64));
+                record.identity = gazetteer.map(|id| Identity {
+                    places: vec![station.clone()],
+                    actors: 0,
+                    acts: 0,
+                    gazetteer: id,
+                });
+                grader
+                    .place(&record)
+                    .event_id
+                    .expect("a match joins an event")
+            })
+            .collect::<Vec<_>>()
+    };
+    let [alone, handed, stale] = [
+        events_with(None),
+        events_with(Some(local.gazetteer.id())),
+        events_with(Some(0)),
+    ];
+    assert_ne!(alone[0], alone[1], "the texts alone are two stories");
+    assert_eq!(handed[0], handed[1], "the worker's identity is used");
+    assert_eq!(
+        stale, alone,
+        "an identity from another gazetteer is looked up again"
     );
 }

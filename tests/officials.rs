@@ -108,6 +108,7 @@ fn a_statement_no_rule_fires_on_still_records_the_response() {
         matched_at: at,
         received_at: at,
         fingerprint: None,
+        identity: None,
         completion: None,
     };
     let violence = MatchedRule {

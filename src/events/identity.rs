@@ -7,7 +7,8 @@ use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
-use super::places::{Gazetteer, Mention};
+use super::places::Gazetteer;
+pub use crate::models::Identity;
 
 /// Kinds of actors, one bit each. Generic words (警察, 民警) say little about which story a
 /// post tells, so they are not here: a story about a 辅警 is told with 民警 too.
@@ -75,17 +76,6 @@ static LEXICON: LazyLock<(AhoCorasick, Vec<(bool, u32)>)> = LazyLock::new(|| {
     (automaton, groups)
 });
 
-/// What one post tells.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Identity {
-    /// Places named, gazetteer places first.
-    pub places: Vec<Mention>,
-    /// Bits of [`ACTORS`].
-    pub actors: u32,
-    /// Bits of [`ACTS`].
-    pub acts: u32,
-}
-
 impl Identity {
     /// The identity of a normalized text.
     pub fn of(normalized: &str, gazetteer: &Gazetteer) -> Identity {
@@ -101,6 +91,7 @@ impl Identity {
             places: gazetteer.mentions(normalized),
             actors,
             acts,
+            gazetteer: gazetteer.id(),
         }
     }
 }

@@ -176,6 +176,7 @@ mod tests {
             matched_at: chrono::Utc::now(),
             received_at: chrono::Utc::now(),
             fingerprint: None,
+            identity: None,
             score: None,
             completion: None,
         }

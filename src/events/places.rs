@@ -12,9 +12,9 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use aho_corasick::{AhoCorasick, MatchKind};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-pub use crate::models::{Evidence, PlaceKind, Whereabouts};
+pub use crate::models::{Evidence, Mention, PlaceClass, PlaceKey, PlaceKind, Whereabouts};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlacesError {
@@ -64,20 +64,6 @@ pub struct PlaceEntry {
     pub aliases: Vec<String>,
 }
 
-/// What a place name is, for comparing names the gazetteer does not know.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PlaceClass {
-    /// A city (江州, 青州).
-    City,
-    /// A district, county, town or street office.
-    Area,
-    /// A road.
-    Road,
-    /// A spot: a landmark, station, 派出所, market, site, estate.
-    Point,
-}
-
 fn class_of(kind: PlaceKind) -> PlaceClass {
     match kind {
         PlaceKind::City => PlaceClass::City,
@@ -96,22 +82,6 @@ pub struct Place {
     pub district: Option<usize>,
     /// Its 分县局 (the city's bureau for the city).
     pub bureau: String,
-}
-
-/// A place a text names.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum PlaceKey {
-    /// A gazetteer place, by its name (stable across reloads that keep it).
-    Known(String),
-    /// A name of a known shape that the gazetteer does not list.
-    Generic(PlaceClass, String),
-}
-
-/// A place found in a text, with the words that named it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mention {
-    pub key: PlaceKey,
-    pub text: String,
 }
 
 /// How two sets of places relate.
@@ -135,7 +105,14 @@ pub struct Gazetteer {
     pattern_place: Vec<usize>,
     /// Place index by name.
     by_name: std::collections::HashMap<String, usize>,
+    /// Which compilation this is, unique in the process: the match workers find a post's
+    /// places with the gazetteer they hold, and the tracker uses what they found only if
+    /// it holds the same one (a reload in between makes it look again).
+    id: u64,
 }
+
+/// The next [`Gazetteer::id`].
+static NEXT_GAZETTEER_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl Default for Gazetteer {
     /// A gazetteer of no city: only the general patterns apply.
@@ -246,11 +223,17 @@ impl Gazetteer {
             .map(|(i, p)| (p.name.clone(), i))
             .collect();
         Ok(Gazetteer {
+            id: NEXT_GAZETTEER_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             by_name,
             places,
             names: matcher,
             pattern_place: names.into_iter().map(|(_, i)| i).collect(),
         })
+    }
+
+    /// Which compilation of the places this is (unique in the process; a clone keeps it).
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// A known place by name (`None` once a reload dropped it).

@@ -203,12 +203,21 @@ impl Tracker {
         };
         let (hash, shingles) = (fingerprint.simhash, &fingerprint.shingles);
         let local = self.local.load();
-        let normalized = normalize(&post.text());
-        let identity = Identity::of(&normalized, &local.gazetteer);
+        // Matched posts come with their identity, found by the match worker; it is used
+        // when it was found with this gazetteer (a reload in between: looked up again).
+        let found;
+        let identity = match &record.identity {
+            Some(identity) if identity.gazetteer == local.gazetteer.id() => identity,
+            _ => {
+                found = Identity::of(&normalize(&post.text()), &local.gazetteer);
+                &found
+            }
+        };
         let joined = self
             .chain_event(record)
-            .or_else(|| self.same_story(record, hash, shingles, &identity, &local.gazetteer));
+            .or_else(|| self.same_story(record, hash, shingles, identity, &local.gazetteer));
         if local.officials.is_official(post) {
+            let normalized = normalize(&post.text());
             return (self.official(record, joined, &normalized), Vec::new());
         }
         let event_id = match joined {
@@ -232,7 +241,7 @@ impl Tracker {
         self.update(&event_id, |event| {
             event.add_post(record, minute);
             event.add_story(shingles);
-            event.add_identity(&identity, record, &local.gazetteer);
+            event.add_identity(identity, record, &local.gazetteer);
             let known = event
                 .simhashes
                 .iter()
@@ -433,35 +442,46 @@ impl Tracker {
                 .simhashes
                 .iter()
                 .any(|&h| distance(h, hash) <= self.config.simhash_distance);
-            let overlap = event.story_overlap(shingles);
+            // The story overlap is the costly comparison (a probe per trigram of the post):
+            // it is computed only for a candidate that can still win, once, lazily.
+            let mut overlap = None;
+            let mut overlap_of =
+                |event: &Event| *overlap.get_or_insert_with(|| event.story_overlap(shingles));
             // The same domain counts only at the very same spot (one 车管所's queue and its
             // 黄牛), not anywhere in a district.
-            let same_spot_and_domain = identity
-                .places
-                .iter()
-                .any(|m| gazetteer.is_fine(&m.key) && event.places.contains_key(&m.key))
-                && record
-                    .rules
+            let same_spot_and_domain = || {
+                identity
+                    .places
                     .iter()
-                    .any(|r| event.rules.values().any(|e| e.domain == r.rule.domain));
+                    .any(|m| gazetteer.is_fine(&m.key) && event.places.contains_key(&m.key))
+                    && record
+                        .rules
+                        .iter()
+                        .any(|r| event.rules.values().any(|e| e.domain == r.rule.domain))
+            };
             let strength = if near && shared_rule {
                 3
             } else if places == Relation::Same
                 && (shared_rule
                     || same_act
-                    || same_spot_and_domain
+                    || same_spot_and_domain()
                     || (record.rules.is_empty() && same_actor))
             {
                 2
             } else if shared_rule
                 && ((same_act && same_actor)
-                    || (overlap >= self.config.story_overlap && (same_act || same_actor))
-                    || (scorer_only && (same_act || same_actor)))
+                    || ((same_act || same_actor)
+                        && (scorer_only || overlap_of(event) >= self.config.story_overlap)))
             {
                 1
             } else {
                 continue;
             };
+            // A weaker reason never beats the best so far, whatever its overlap.
+            if best.is_some_and(|(s, _, _)| strength < s) {
+                continue;
+            }
+            let overlap = overlap_of(event);
             let better = best.is_none_or(|(s, o, id)| {
                 (strength, overlap)
                     .partial_cmp(&(s, o))

@@ -352,6 +352,7 @@ mod tests {
             matched_at: at,
             received_at: at,
             fingerprint: None,
+            identity: None,
             completion: None,
         }
     }

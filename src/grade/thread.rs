@@ -127,6 +127,7 @@ impl GradeStage {
                         // Clustering is done with it; on an output line it is noise.
                         let record = MatchRecord {
                             fingerprint: None,
+                            identity: None,
                             completion: None,
                             ..record
                         };

@@ -41,6 +41,12 @@ impl Session {
     pub fn new() -> Session {
         Session::default()
     }
+
+    /// The normalized text of the post last judged: what the rules saw, for work the
+    /// caller does on the same text (the tracker's identity of a match).
+    pub fn normalized(&self) -> &str {
+        &self.normalized
+    }
 }
 
 /// What the matcher knows of a post besides its text: each filter applies only when the

@@ -9,6 +9,7 @@ use crossbeam_channel::Sender;
 use super::matcher::{Matcher, Session, Subject};
 use super::store::RuleStore;
 use crate::decode::{Decoder, Reject};
+use crate::events::identity::Identity;
 use crate::events::local::Local;
 use crate::events::order::Sequenced;
 use crate::ingest::queue::FrameReceiver;
@@ -34,7 +35,9 @@ pub struct WorkerContext {
     /// chain) go to the grading stage, tagged with their frame's number, and each frame
     /// ends with its `Done`: the tracker restores input order from them.
     pub matches: Sender<Sequenced>,
-    /// The bureau's files: official accounts' statements go on though no rule fires.
+    /// The bureau's files (hot-reloaded): official accounts' statements go on though no
+    /// rule fires, and each match's identity (places, actors, acts) is found with its
+    /// gazetteer here, in parallel, instead of on the single in-order tracker thread.
     pub local: Arc<ArcSwap<Local>>,
 }
 
@@ -129,6 +132,11 @@ impl WorkerContext {
             if !verdict.is_match() && !in_a_chain(&post) && !local.officials.is_statement(&post) {
                 continue;
             }
+            // Found here for a match; a chain member joins by its chain, and the tracker finds
+            // the identity of the rare official statement itself.
+            let identity = verdict
+                .is_match()
+                .then(|| Identity::of(session.normalized(), &local.gazetteer));
             if verdict.is_match() {
                 self.stats.post_matched(
                     verdict
@@ -146,6 +154,7 @@ impl WorkerContext {
                 matched_at,
                 received_at: frame.received_at,
                 fingerprint: verdict.fingerprint,
+                identity,
                 completion: frame.completion.clone(),
             };
             // Fails only when the grading stage is gone, i.e. the engine is shutting down

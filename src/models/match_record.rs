@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::completion::Completion;
 use super::fingerprint::Fingerprint;
+use super::identity::Identity;
 use super::post::Post;
 use super::rule_ref::RuleRef;
 
@@ -29,6 +30,11 @@ pub struct MatchRecord {
     /// it before the matches output, where it would only be noise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<Fingerprint>,
+    /// Who, where and what the post tells, found by the match worker (in parallel) for a
+    /// matched post; `None` otherwise (the tracker then finds it). Stays in the process:
+    /// it is only good with the gazetteer that found it.
+    #[serde(skip)]
+    pub identity: Option<Identity>,
     /// The frame's handle, held until the grader is done with the post (and, through the
     /// alerts it causes, until they are committed). Stays in the process.
     #[serde(skip)]

@@ -10,6 +10,7 @@
 //! - [`post`]: the canonical post every platform's JSON is decoded into.
 //! - [`rule_ref`]: who a rule is, as matches, events and alerts show it.
 //! - [`fingerprint`]: what clustering compares a post by.
+//! - [`identity`]: who, where and what a post tells (places, actors, acts).
 //! - [`match_record`]: one matched post, the rules that fired and their terms.
 //! - [`figures`]: an event's figures and the posts an alert shows.
 //! - [`place`]: where an event happened (属地), with the words that said so.
@@ -23,6 +24,7 @@ pub mod completion;
 pub mod figures;
 pub mod fingerprint;
 pub mod frame;
+pub mod identity;
 pub mod level;
 pub mod match_record;
 pub mod place;
@@ -36,9 +38,10 @@ pub use completion::{Completion, Status, Watermark};
 pub use figures::{Figures, PostSummary, WindowFigures};
 pub use fingerprint::Fingerprint;
 pub use frame::{Frame, MappingSelection, SourceInfo};
+pub use identity::Identity;
 pub use level::{Level, UnknownLevel};
 pub use match_record::{MatchRecord, MatchedRule, Score, TermHit};
-pub use place::{Evidence, PlaceKind, Whereabouts};
+pub use place::{Evidence, Mention, PlaceClass, PlaceKey, PlaceKind, Whereabouts};
 pub use post::{Author, Counts, Post};
 pub use response::OfficialResponse;
 pub use rule_ref::{RuleRef, Severity, MODEL_RULE_ID};
@@ -90,6 +93,7 @@ mod tests {
                 simhash: 7,
                 shingles: vec![1, 2],
             }),
+            identity: None,
             completion: None,
         }
     }

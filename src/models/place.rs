@@ -45,3 +45,33 @@ pub struct Evidence {
     pub platform: String,
     pub post_id: String,
 }
+
+/// What a place name is, for comparing names the gazetteer does not know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlaceClass {
+    /// A city (江州, 青州).
+    City,
+    /// A district, county, town or street office.
+    Area,
+    /// A road.
+    Road,
+    /// A spot: a landmark, station, 派出所, market, site, estate.
+    Point,
+}
+
+/// A place a text names.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum PlaceKey {
+    /// A gazetteer place, by its name (stable across reloads that keep it).
+    Known(String),
+    /// A name of a known shape that the gazetteer does not list.
+    Generic(PlaceClass, String),
+}
+
+/// A place found in a text, with the words that named it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mention {
+    pub key: PlaceKey,
+    pub text: String,
+}
