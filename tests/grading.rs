@@ -359,49 +359,82 @@ fn steps() -> impl proptest::strategy::Strategy<Value = Vec<Step>> {
     )
 }
 
+/// Feeds step `i` to `grader`: the alerts it causes, the clock advanced to its minute.
+fn feed(grader: &mut Grader, steps: &[Step], i: usize, minute: i64) -> Vec<Alert> {
+    let step = &steps[i];
+    let first = format!("s{}-first", step.story);
+    let mut post = if step.repost {
+        let mut repost = spec("weibo", format!("s{}-r{i}", step.story), "转发微博", minute);
+        repost.followers = 1_000_000;
+        repost.verified = true;
+        repost.repost_of = Some(&first);
+        repost
+    } else {
+        // The story's first post again (a re-send) or a new post telling it.
+        let id = if i.is_multiple_of(3) {
+            first.clone()
+        } else {
+            format!("s{}-p{i}", step.story)
+        };
+        spec("weibo", id, STORIES[step.story], minute)
+    };
+    post.likes = i as u64 * 10;
+    let mut alerts = grader.on_match(&record(&post));
+    alerts.extend(grader.advance(minute_of(start()) + minute));
+    alerts
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
 
     /// Issue 15, item 12: whatever the feed does (bursts that escalate, quiet hours that
-    /// resolve, re-sent posts that re-open), no two alerts ever share an id.
+    /// resolve, re-sent posts that re-open) and wherever the engine restarts (from a
+    /// checkpoint some steps old, reconciled with what the outbox committed), no two
+    /// different alerts ever share an id.
     #[test]
-    fn alert_ids_are_unique_across_resolve_and_reopen(steps in steps()) {
+    fn alert_ids_are_unique_across_resolve_reopen_and_restart(
+        steps in steps(),
+        restart_at in proptest::option::of(0usize..80),
+        checkpoint_lag in 0usize..8,
+    ) {
+        let restart_at = restart_at.map(|r| r.min(steps.len()));
+        let checkpoint_at = restart_at.map(|r| r.saturating_sub(checkpoint_lag));
         let mut grader = grader(config());
-        let mut alerts = Vec::new();
+        let mut alerts: Vec<Alert> = Vec::new();
+        let mut checkpoint = None;
         let mut minute = 0;
-        for (i, step) in steps.iter().enumerate() {
+        for i in 0..=steps.len() {
+            if Some(i) == checkpoint_at {
+                checkpoint = Some(grader.checkpoint());
+            }
+            if Some(i) == restart_at {
+                // The outbox's latest alert of each incident, as a restart reads it.
+                let mut latest = std::collections::BTreeMap::new();
+                for alert in &alerts {
+                    latest.insert(alert.event_id.clone(), alert.clone());
+                }
+                grader = self::grader(config());
+                alerts.extend(grader.restore(checkpoint.take(), latest.into_values().collect()));
+            }
+            let Some(step) = steps.get(i) else { break };
             minute += step.gap;
-            let first = format!("s{}-first", step.story);
-            let mut post = if step.repost {
-                let mut repost = spec("weibo", format!("s{}-r{i}", step.story), "转发微博", minute);
-                repost.followers = 1_000_000;
-                repost.verified = true;
-                repost.repost_of = Some(&first);
-                repost
-            } else {
-                // The story's first post again (a re-send) or a new post telling it.
-                let id = if i % 3 == 0 { first.clone() } else { format!("s{}-p{i}", step.story) };
-                spec("weibo", id, STORIES[step.story], minute)
-            };
-            post.likes = i as u64 * 10;
-            alerts.extend(grader.on_match(&record(&post)));
-            alerts.extend(grader.advance(minute_of(start()) + minute));
+            alerts.extend(feed(&mut grader, &steps, i, minute));
         }
         alerts.extend(grader.advance(minute_of(start()) + minute + 24 * 60));
         let mut seen = std::collections::HashMap::new();
         for alert in &alerts {
-            if let Some(earlier) = seen.insert(alert.alert_id.clone(), (alert.kind, alert.level)) {
+            let what = (alert.event_id.clone(), alert.kind, alert.level, alert.figures.total_posts);
+            if let Some(earlier) = seen.insert(alert.alert_id.clone(), what.clone()) {
                 proptest::prop_assert!(
                     false,
                     "{} given twice: {:?} then {:?}",
                     alert.alert_id,
                     earlier,
-                    (alert.kind, alert.level)
+                    what
                 );
             }
         }
     }
-
 }
 
 /// A post the learned scorer alone matched (`model.risk`, in the domain it read) joins the
