@@ -112,8 +112,7 @@ impl Grader {
         let event = self.tracker.event(event_id)?;
         let now = self.tracker.clock();
         let figures = event.figures(now);
-        let grade = policy.grade(event, &figures);
-        let level = grade.level?;
+        let level = policy.level(event, &figures)?;
         let has_response = event.response.is_some();
         let (kind, previous) = match self.open.get_mut(event_id) {
             None => {
@@ -154,8 +153,10 @@ impl Grader {
         let level = open.level;
         let alert_id = alert_id::alert_id(event_id, &open.instance, open.sequence);
         let forecast = policy.forecast(level, &figures);
+        // The reasons are written out only now, for the alert that carries them.
+        let why = policy.grade(event, &figures).why;
         Some(build(
-            event, alert_id, kind, level, previous, None, grade.why, figures, forecast, now,
+            event, alert_id, kind, level, previous, None, why, figures, forecast, now,
         ))
     }
 

@@ -235,9 +235,26 @@ impl Policy {
     /// The level `event` deserves with these figures, and every reason for it.
     pub fn grade(&self, event: &Event, figures: &Figures) -> Grade {
         let mut why = Vec::new();
+        let level = self.assess(event, figures, Some(&mut why));
+        Grade { level, why }
+    }
+
+    /// [`Policy::grade`]'s level alone: what the grading thread asks of every matched
+    /// post, without formatting the reasons only an alert carries.
+    pub fn level(&self, event: &Event, figures: &Figures) -> Option<Level> {
+        self.assess(event, figures, None)
+    }
+
+    /// The level, and the reasons for it into `why` when asked for.
+    fn assess(
+        &self,
+        event: &Event,
+        figures: &Figures,
+        mut why: Option<&mut Vec<Reason>>,
+    ) -> Option<Level> {
         let severity = event.severity();
         let mut level = self.base.get(&severity).and_then(|b| b.level());
-        if let Some(base) = level {
+        if let (Some(base), Some(why)) = (level, why.as_deref_mut()) {
             why.push(Reason {
                 level: base,
                 signal: "base".into(),
@@ -250,43 +267,52 @@ impl Policy {
             if let Some(floor) = self.domain_floor.get(&rule.domain).and_then(|b| b.level()) {
                 if level < Some(floor) {
                     level = Some(floor);
-                    why.push(Reason {
-                        level: floor,
-                        signal: "domain_floor".into(),
-                        value: None,
-                        threshold: None,
-                        text: format!("domain {} starts at {}", rule.domain, floor.label()),
-                    });
+                    if let Some(why) = why.as_deref_mut() {
+                        why.push(Reason {
+                            level: floor,
+                            signal: "domain_floor".into(),
+                            value: None,
+                            threshold: None,
+                            text: format!("domain {} starts at {}", rule.domain, floor.label()),
+                        });
+                    }
                 }
             }
         }
         for rule in &self.levels {
-            let crossed: Vec<Reason> = rule
+            let crosses = |t: &Threshold| {
+                let value = t.metric.value(figures);
+                let counts = match t.metric {
+                    Metric::Acceleration(m) => figures
+                        .window(m)
+                        .is_some_and(|w| w.posts >= self.lifecycle.min_posts_for_acceleration),
+                    _ => true,
+                };
+                (counts && value >= t.value).then_some(value)
+            };
+            let crossed = rule
                 .thresholds
                 .iter()
-                .filter_map(|t| {
-                    let value = t.metric.value(figures);
-                    let counts = match t.metric {
-                        Metric::Acceleration(m) => figures
-                            .window(m)
-                            .is_some_and(|w| w.posts >= self.lifecycle.min_posts_for_acceleration),
-                        _ => true,
-                    };
-                    (counts && value >= t.value).then(|| Reason {
+                .filter(|t| crosses(t).is_some())
+                .count();
+            if crossed < rule.min_signals {
+                continue;
+            }
+            level = level.max(Some(rule.level));
+            if let Some(why) = why.as_deref_mut() {
+                why.extend(rule.thresholds.iter().filter_map(|t| {
+                    let value = crosses(t)?;
+                    Some(Reason {
                         level: rule.level,
                         signal: t.name.clone(),
                         value: Some(round(value)),
                         threshold: Some(t.value),
                         text: format!("{} {} >= {}", t.name, round(value), t.value),
                     })
-                })
-                .collect();
-            if crossed.len() >= rule.min_signals {
-                level = level.max(Some(rule.level));
-                why.extend(crossed);
+                }));
             }
         }
-        Grade { level, why }
+        level
     }
 
     /// When, at the current 5-minute acceleration, the event would cross a rate threshold of
