@@ -29,6 +29,7 @@ mod reconfigure;
 mod replay;
 mod reports;
 mod restart;
+mod risk_model;
 mod rule_pack;
 mod rules_test_abuse;
 mod safe_defaults;
