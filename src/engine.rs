@@ -35,6 +35,7 @@ use crate::models::MatchRecord;
 use crate::output::spawn_output;
 use crate::reconfigure::{Delivery, Reconfigure};
 use crate::reload::{self, ReloadFn};
+use crate::scaleout::hits_ledger::HitsLedger;
 use crate::scaleout::hits_sink::HitsSink;
 use crate::scaleout::hits_source::HitsSource;
 use crate::scaleout::Role;
@@ -119,6 +120,54 @@ fn restore_checkpoint(
     let alerts = grader.restore(checkpoint, committed);
     let every = std::time::Duration::from_secs(config.events.checkpoint_secs);
     (Some((file, every)), alerts)
+}
+
+/// A track engine's restore: its checkpoint, if it says which hits it covers, without the
+/// outbox's reconciliation — replaying the hits after the checkpoint raises again exactly
+/// the alerts given out after it, under the same ids (the outbox drops them as
+/// duplicates). Returns where to keep saving and the ledger whose positions the hits
+/// consumer starts from (empty: every partition from its earliest retained hit, the
+/// tracker empty too).
+fn restore_track_checkpoint(
+    grader: &mut Grader,
+    config: &Config,
+) -> (
+    Option<(CheckpointFile, std::time::Duration)>,
+    Arc<HitsLedger>,
+) {
+    if config.events.checkpoint_secs == 0 {
+        return (None, Arc::new(HitsLedger::default()));
+    }
+    let file = CheckpointFile::in_dir(&config.storage.dir);
+    let every = std::time::Duration::from_secs(config.events.checkpoint_secs);
+    let checkpoint = match file.read() {
+        Ok(checkpoint) => checkpoint,
+        Err(e) => {
+            tracing::error!(error = %e, "tracker checkpoint unreadable; moved aside, replaying hits from the earliest");
+            let _ = std::fs::rename(file.path(), file.path().with_extension("json.bad"));
+            None
+        }
+    };
+    let Some(mut checkpoint) = checkpoint else {
+        return (Some((file, every)), Arc::new(HitsLedger::default()));
+    };
+    let position = checkpoint.hits.take();
+    match position {
+        Some(position) if position.topic == config.cluster.hits_topic => {
+            tracing::info!(topic = %position.topic, next = ?position.next, "replaying hits from the tracker checkpoint");
+            grader.restore(Some(checkpoint), Vec::new());
+            (
+                Some((file, every)),
+                Arc::new(HitsLedger::new(position.next)),
+            )
+        }
+        _ => {
+            // Which hits the state holds is unknown: replaying them all into it would
+            // count some twice, so the tracker starts empty and replays everything.
+            tracing::warn!("the tracker checkpoint names no position on this hits topic; replaying hits from the earliest");
+            (Some((file, every)), Arc::new(HitsLedger::default()))
+        }
+    }
 }
 
 /// A running engine.
@@ -242,12 +291,19 @@ impl Engine {
         // A frame a worker never finishes holds later ones back at most this long.
         let in_order = InOrder::new(match_rx, std::time::Duration::from_secs(30));
         let role = config.cluster.role;
+        let mut ledger = None;
         let matched = if role == Role::Match {
             // Matches leave for the hits topic; a track engine grades them.
             let sink = HitsSink::new(&config.cluster)?;
             sink.spawn(in_order).map_err(io("starting the hits sink"))?
         } else {
-            let (checkpoint, restored) = restore_checkpoint(&mut grader, config, &outbox);
+            let (checkpoint, restored) = if role == Role::Track {
+                let (checkpoint, restored_ledger) = restore_track_checkpoint(&mut grader, config);
+                ledger = Some(restored_ledger);
+                (checkpoint, Vec::new())
+            } else {
+                restore_checkpoint(&mut grader, config, &outbox)
+            };
             let grade = GradeStage {
                 grader,
                 matches: in_order,
@@ -256,6 +312,10 @@ impl Engine {
                 clock: config.grading.clock,
                 checkpoint,
                 restored,
+                hits: ledger.clone().map(|ledger| {
+                    let coverage: Arc<dyn crate::grade::thread::HitsCoverage> = ledger;
+                    (config.cluster.hits_topic.clone(), coverage)
+                }),
             };
             grade.spawn().map_err(io("starting the grader"))?
         };
@@ -290,11 +350,12 @@ impl Engine {
         );
 
         let mut sources = JoinSet::new();
-        if role == Role::Track {
+        if let Some(ledger) = ledger {
             let hits = HitsSource {
                 config: config.cluster.clone(),
                 matches: hits_matches,
                 health: health.clone(),
+                ledger,
             };
             sources.spawn(hits.run(shutdown.clone()));
             if !config.sources.is_empty() {

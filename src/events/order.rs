@@ -57,6 +57,8 @@ pub struct InOrder {
     /// When `next` last advanced, or something began to wait for it.
     since: Instant,
     closed: bool,
+    /// The frame of the record handed out last (a track engine's checkpoint names it).
+    last_frame: Option<u64>,
 }
 
 impl InOrder {
@@ -69,6 +71,7 @@ impl InOrder {
             stall,
             since: Instant::now(),
             closed: false,
+            last_frame: None,
         }
     }
 
@@ -118,11 +121,17 @@ impl InOrder {
         }
     }
 
+    /// The frame of the record [`InOrder::next`] handed out last; `None` before the first.
+    pub fn last_frame(&self) -> Option<u64> {
+        self.last_frame
+    }
+
     /// A record of the next frame, advancing past frames that are done and empty.
     fn ready(&mut self) -> Option<MatchRecord> {
         loop {
             let pending = self.pending.get_mut(&self.next)?;
             if let Some(record) = pending.records.pop_front() {
+                self.last_frame = Some(self.next);
                 return Some(record);
             }
             if !pending.done {

@@ -57,6 +57,19 @@ pub struct Checkpoint {
     pub open: Vec<(String, OpenState)>,
     /// The instance labels of the current clock minute (see [`alert_id`]).
     pub instances: alert_id::InstanceState,
+    /// A track engine's position on the hits topic: the state holds every hit before it
+    /// and none after, and the outbox every alert it gave out (`scaleout::hits_ledger`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hits: Option<HitsPosition>,
+}
+
+/// Where on the hits topic a track engine's checkpoint stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HitsPosition {
+    pub topic: String,
+    /// Per partition, the offset of the first hit the state does not hold.
+    pub next: std::collections::BTreeMap<i32, i64>,
 }
 
 /// An open event's alert state ([`Open`]) as data.
@@ -189,6 +202,7 @@ impl Grader {
             tracker: self.tracker.checkpoint(),
             open,
             instances: self.instances.state(),
+            hits: None,
         }
     }
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
 
-use super::checkpoint::CheckpointFile;
+use super::checkpoint::{Checkpoint, CheckpointFile, HitsPosition};
 use super::{Alert, Grader};
 use crate::events::order::{InOrder, Next};
 use crate::models::MatchRecord;
@@ -40,7 +40,25 @@ pub struct GradeStage {
     pub checkpoint: Option<(CheckpointFile, Duration)>,
     /// Alerts to send before the first post: what restoring the checkpoint resolved.
     pub restored: Vec<Alert>,
+    /// A track engine's hits topic and ledger: its checkpoints are saved with the hits
+    /// position they stand at, once the hits they hold are handled.
+    pub hits: Option<(String, std::sync::Arc<dyn HitsCoverage>)>,
 }
+
+/// What a track engine's checkpoint asks of its hits source (`scaleout::hits_ledger`):
+/// the hits-topic position a state that has taken every hit frame up to `last` (`None`:
+/// none of this run) stands at, once all those hits are handled; `None` until then.
+pub trait HitsCoverage: Send + Sync {
+    fn covered_through(&self, last: Option<u64>) -> Option<std::collections::BTreeMap<i32, i64>>;
+}
+
+/// A track engine's checkpoint waiting for the hits it holds to be handled: the state
+/// after hit frame `.1` (`None`: before any hit of this run).
+type Pending = (Checkpoint, Option<u64>);
+
+/// How long a stopping track engine waits for its last alerts to reach the outbox before
+/// it saves its final checkpoint (else the previous one stands, and a restart replays more).
+const FINAL_CHECKPOINT_WAIT: Duration = Duration::from_secs(10);
 
 impl GradeStage {
     pub fn spawn(self) -> std::io::Result<JoinHandle<()>> {
@@ -69,20 +87,74 @@ impl GradeStage {
     /// Writes the checkpoint, if one is configured; a failure is logged and counted (the
     /// engine keeps running; the next attempt may succeed).
     fn save(&self) {
+        self.write(&self.grader.checkpoint());
+    }
+
+    fn write(&self, checkpoint: &Checkpoint) {
         let Some((file, _)) = &self.checkpoint else {
             return;
         };
         let started = Instant::now();
-        let checkpoint = self.grader.checkpoint();
-        match file.write(&checkpoint) {
+        match file.write(checkpoint) {
             Ok(()) => tracing::debug!(
                 events = checkpoint.tracker.events.len(),
+                hits = ?checkpoint.hits.as_ref().map(|h| &h.next),
                 millis = started.elapsed().as_millis() as u64,
                 "tracker checkpoint written"
             ),
             Err(e) => {
                 metrics::counter!(CHECKPOINT_FAILURES).increment(1);
                 tracing::error!(error = %e, "tracker checkpoint not written");
+            }
+        }
+    }
+
+    /// A track engine's snapshot of the state now, to be saved once its hits are handled.
+    fn snapshot(&self) -> Pending {
+        (self.grader.checkpoint(), self.matches.last_frame())
+    }
+
+    /// Saves `pending` if every hit it holds is handled; else hands it back to wait.
+    fn save_when_covered(&self, pending: Pending) -> Option<Pending> {
+        let (mut checkpoint, last) = pending;
+        let Some((topic, ledger)) = &self.hits else {
+            self.write(&checkpoint);
+            return None;
+        };
+        let Some(next) = ledger.covered_through(last) else {
+            return Some((checkpoint, last));
+        };
+        checkpoint.hits = Some(HitsPosition {
+            topic: topic.clone(),
+            next,
+        });
+        self.write(&checkpoint);
+        None
+    }
+
+    /// The last checkpoint at shutdown: a track engine's waits (bounded) for its alerts to
+    /// be committed; if they are not, the latest snapshot that is covered is saved.
+    fn save_last(&self, pending: Option<Pending>) {
+        if self.checkpoint.is_none() {
+            return;
+        }
+        if self.hits.is_none() {
+            self.save();
+            return;
+        }
+        let deadline = Instant::now() + FINAL_CHECKPOINT_WAIT;
+        let mut last = Some(self.snapshot());
+        while let Some(waiting) = last.take() {
+            last = self.save_when_covered(waiting);
+            if last.is_some() && Instant::now() >= deadline {
+                tracing::warn!("the last hits are not committed; the previous checkpoint stands");
+                if let Some(pending) = pending {
+                    let _ = self.save_when_covered(pending);
+                }
+                return;
+            }
+            if last.is_some() {
+                std::thread::sleep(Duration::from_millis(20));
             }
         }
     }
@@ -96,16 +168,26 @@ impl GradeStage {
         // Whether anything changed since the last checkpoint: a quiet engine does not
         // rewrite the same state every few seconds.
         let mut dirty = false;
+        // A track engine's snapshot waiting for its hits to be handled.
+        let mut pending: Option<Pending> = None;
         for alert in std::mem::take(&mut self.restored) {
             self.emit(alert);
         }
         loop {
             if let Some((_, every)) = &self.checkpoint {
                 if dirty && last_checkpoint.elapsed() >= *every {
-                    self.save();
+                    if self.hits.is_some() {
+                        // A newer snapshot replaces one still waiting.
+                        pending = Some(self.snapshot());
+                    } else {
+                        self.save();
+                    }
                     last_checkpoint = Instant::now();
                     dirty = false;
                 }
+            }
+            if let Some(waiting) = pending.take() {
+                pending = self.save_when_covered(waiting);
             }
             match self.matches.next(Duration::from_secs(1)) {
                 Next::Record(mut record) => {
@@ -150,7 +232,7 @@ impl GradeStage {
                     }
                 }
                 Next::Closed => {
-                    self.save();
+                    self.save_last(pending);
                     return;
                 }
             }

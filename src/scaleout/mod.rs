@@ -9,8 +9,12 @@
 //! - [`hits_sink`]: the match side — publishes matches and releases each frame's
 //!   completion when the broker has its matches (so the Kafka source commits only
 //!   offsets whose matches are on `hits`).
-//! - [`hits_source`]: the track side — feeds `hits` into the grader.
+//! - [`hits_source`]: the track side — feeds `hits` into the grader, each assigned
+//!   partition from where the tracker's checkpoint stands.
+//! - [`hits_ledger`]: which hits a track engine's checkpoint covers (the offsets it is
+//!   saved with) and where an assigned partition starts.
 
+pub mod hits_ledger;
 pub mod hits_sink;
 pub mod hits_source;
 
