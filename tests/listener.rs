@@ -9,7 +9,7 @@ use futures::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::support::{http, TestEngine, FIXTURE_RULES};
+use crate::support::{http, spawn_listening, TestEngine, FIXTURE_RULES};
 
 /// A connection that sends half a request head and then nothing.
 async fn slow_header(addr: SocketAddr) -> Option<TcpStream> {
@@ -79,35 +79,14 @@ async fn healthz_answers_under_a_slow_loris_load_at_the_fd_limit() {
 
 /// `fenghuo run` as a child whose file descriptors are limited to `fds`.
 fn spawn_with_fd_limit(config: &std::path::Path, fds: u32) -> (std::process::Child, SocketAddr) {
-    use std::io::{BufRead, BufReader};
-    let mut child = std::process::Command::new("sh")
-        .args([
-            "-c",
-            &format!("ulimit -n {fds} && exec \"$0\" run --config \"$1\""),
-            env!("CARGO_BIN_EXE_fenghuo"),
-            config.to_str().unwrap(),
-        ])
-        .stderr(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut log = BufReader::new(child.stderr.take().unwrap()).lines();
-    let line = log
-        .by_ref()
-        .map(Result::unwrap)
-        .find(|l| l.contains("HTTP API listening"))
-        .expect("the engine listens");
-    let addr = line
-        .split("addr=")
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    std::thread::spawn(move || log.count());
-    (child, addr)
+    let mut command = std::process::Command::new("sh");
+    command.args([
+        "-c",
+        &format!("ulimit -n {fds} && exec \"$0\" run --config \"$1\""),
+        env!("CARGO_BIN_EXE_fenghuo"),
+        config.to_str().unwrap(),
+    ]);
+    spawn_listening(command)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -118,9 +118,16 @@ pub async fn http(
 /// `fenghuo run --config CONFIG` as a child process, once it listens: the child and its
 /// HTTP address. Its log is drained on a thread, so the engine never blocks writing it.
 pub fn spawn_run(config: &Path) -> (std::process::Child, SocketAddr) {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_fenghuo"));
+    command.args(["run", "--config", config.to_str().unwrap()]);
+    spawn_listening(command)
+}
+
+/// Spawns `command` (an engine, however started), waits for its "HTTP API listening" log
+/// line and drains the rest of its log on a thread: the child and its HTTP address.
+pub fn spawn_listening(mut command: std::process::Command) -> (std::process::Child, SocketAddr) {
     use std::io::{BufRead, BufReader};
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fenghuo"))
-        .args(["run", "--config", config.to_str().unwrap()])
+    let mut child = command
         .stderr(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
         .spawn()
