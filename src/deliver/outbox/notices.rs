@@ -108,16 +108,7 @@ impl Outbox {
         after: i64,
         limit: usize,
     ) -> Result<Vec<Notice>, OutboxError> {
-        let db = self.reader()?;
-        let mut statement = db.prepare_cached(
-            "SELECT n.seq, n.notice_id, n.event_id, n.kind, n.level, n.body FROM notice_receivers r
-             JOIN notices n ON n.seq = r.seq WHERE r.receiver = ?1 AND r.seq > ?2
-             AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.notice_id = n.notice_id AND a.receiver = ?1
-                             AND a.outcome IN ('success', 'silenced', 'dead_letter', 'superseded'))
-             ORDER BY r.seq LIMIT ?3",
-        )?;
-        let rows = statement.query_map(params![receiver, after, limit as i64], notice_row)?;
-        rows.collect::<Result<_, _>>().map_err(OutboxError::from)
+        self.unfinished(receiver, after, limit, false)
     }
 
     /// Up to `limit` 红 or overdue notices for `receiver` after sequence `after`, oldest
@@ -128,16 +119,30 @@ impl Outbox {
         after: i64,
         limit: usize,
     ) -> Result<Vec<Notice>, OutboxError> {
+        self.unfinished(receiver, after, limit, true)
+    }
+
+    /// The notices not yet finished for `receiver` after `after`, all or only urgent ones.
+    fn unfinished(
+        &self,
+        receiver: &str,
+        after: i64,
+        limit: usize,
+        urgent_only: bool,
+    ) -> Result<Vec<Notice>, OutboxError> {
         let db = self.reader()?;
         let mut statement = db.prepare_cached(
             "SELECT n.seq, n.notice_id, n.event_id, n.kind, n.level, n.body FROM notice_receivers r
              JOIN notices n ON n.seq = r.seq WHERE r.receiver = ?1 AND r.seq > ?2
-             AND (n.level = 'red' OR n.kind = 'overdue')
+             AND (NOT ?4 OR n.level = 'red' OR n.kind = 'overdue')
              AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.notice_id = n.notice_id AND a.receiver = ?1
                              AND a.outcome IN ('success', 'silenced', 'dead_letter', 'superseded'))
              ORDER BY r.seq LIMIT ?3",
         )?;
-        let rows = statement.query_map(params![receiver, after, limit as i64], notice_row)?;
+        let rows = statement.query_map(
+            params![receiver, after, limit as i64, urgent_only],
+            notice_row,
+        )?;
         rows.collect::<Result<_, _>>().map_err(OutboxError::from)
     }
 
