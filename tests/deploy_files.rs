@@ -73,12 +73,35 @@ fn prometheus_alerting_rules_use_only_exported_metrics() {
 }
 
 /// The Kubernetes rules ConfigMap is a copy of `rules/`: every text file (`.toml`, `.md`),
-/// byte for byte (regression: it drifted). `deploy/kubernetes/sync_rules.py` rewrites it.
-/// The model (`model.bin`, over a ConfigMap's 1 MiB limit) and `corpus/` are not in it.
+/// byte for byte (regression: it drifted), and the model (`model.bin`, base64 under
+/// `binaryData`; regression: it was left out, so the pack's `[scoring]` could not load in
+/// a cluster), within a ConfigMap's 1 MiB. `deploy/kubernetes/sync_rules.py` rewrites it.
+/// `corpus/` (training input) is not in it.
 #[test]
 fn the_kubernetes_rules_configmap_equals_the_rules_directory() {
+    use base64::Engine as _;
     let yaml = read("deploy/kubernetes/configmap.yaml");
     let document = yaml.rsplit("\n---\n").next().unwrap();
+    let object = &document[document.find("\napiVersion:").unwrap()..];
+    assert!(
+        object.len() < 1024 * 1024,
+        "the fenghuo-rules ConfigMap is {} bytes, over Kubernetes' 1 MiB: shrink the model",
+        object.len()
+    );
+    let model = document
+        .split_once("\nbinaryData:\n  model.bin: ")
+        .and_then(|(_, rest)| rest.split_once('\n'))
+        .map(|(encoded, _)| base64::engine::general_purpose::STANDARD.decode(encoded))
+        .expect("model.bin under binaryData")
+        .unwrap();
+    assert!(
+        model
+            == std::fs::read(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/model.bin")
+            )
+            .unwrap(),
+        "model.bin differs from its ConfigMap copy: run deploy/kubernetes/sync_rules.py"
+    );
     let data = document
         .split_once("\ndata:\n")
         .unwrap()
@@ -163,4 +186,37 @@ fn the_sample_readme_states_the_default_replay_speed() {
         readme.contains(&format!("{speed}×")),
         "deploy/sample/README.md should say {speed}×"
     );
+}
+
+/// The container image's rules directory is exactly what its `COPY … /etc/fenghuo/rules/`
+/// lines bring from `rules/`, and that loads as a rule pack (regression: the model was left
+/// out, so the image's default rules failed to load).
+#[test]
+fn the_container_images_rules_directory_loads() {
+    let containerfile = read("deploy/Containerfile");
+    let sources: Vec<&str> = containerfile
+        .lines()
+        .filter_map(|l| l.strip_prefix("COPY rules/"))
+        .filter_map(|l| l.strip_suffix(" /etc/fenghuo/rules/"))
+        .flat_map(|l| l.split(" rules/"))
+        .collect();
+    assert!(
+        !sources.is_empty(),
+        "no COPY of rules/ into /etc/fenghuo/rules/"
+    );
+    let rules = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let image = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(&rules).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let copied = sources.iter().any(|source| match source.split_once('*') {
+            Some((prefix, suffix)) => name.starts_with(prefix) && name.ends_with(suffix),
+            None => name == *source,
+        });
+        if copied && rules.join(&name).is_file() {
+            std::fs::copy(rules.join(&name), image.path().join(&name)).unwrap();
+        }
+    }
+    if let Err(e) = fenghuo::matching::Matcher::load(image.path(), 1) {
+        panic!("the image's /etc/fenghuo/rules does not load: {e}");
+    }
 }

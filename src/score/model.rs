@@ -2,19 +2,27 @@
 //! threshold training chose, and the file format they live in beside the rules.
 //!
 //! The file holds no text: a magic line, one JSON header line (shape, domains, threshold,
-//! how it was trained), then the little-endian `f32` weights. A file that does not add up
-//! (wrong size, non-finite weights, unknown version) is rejected when loaded, so a broken
-//! model never goes live; the rule loader also runs the pack's scoring examples through it.
+//! how it was trained), then the weights. Version 2 stores them sparse and half-precision
+//! (a bitmap of the non-zero weights, then each of those as a little-endian IEEE `f16`):
+//! a third of version 1's `f32` table, which keeps the shipped model inside a Kubernetes
+//! ConfigMap (1 MiB) — `f16`'s 11 significant bits are far finer than anything training
+//! can tell apart. Version 1 files still load. A file that does not add up (wrong size,
+//! non-finite weights, unknown version) is rejected when loaded, so a broken model never
+//! goes live; the rule loader also runs the pack's scoring examples through it.
 
 use std::io::Write;
 use std::path::Path;
 
+use half::f16;
 use serde::{Deserialize, Serialize};
 
 use super::features::FeatureBuffer;
 
 const MAGIC: &str = "fenghuo-risk-model";
-const VERSION: u32 = 1;
+/// The version [`Model::save`] writes.
+pub(super) const VERSION: u32 = 2;
+/// Dense little-endian `f32` weights: still read.
+const VERSION_DENSE_F32: u32 = 1;
 
 /// Why a model file cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -172,23 +180,40 @@ impl Model {
         named
     }
 
-    /// Writes the model file.
+    /// Writes the model file (version 2: sparse `f16` weights).
     pub fn save(&self, path: &Path) -> Result<(), ModelError> {
         let io = |source| ModelError::Io {
             path: path.display().to_string(),
             source,
         };
-        let header = serde_json::to_string(&self.header).map_err(|e| ModelError::Format {
+        let header = Header {
+            version: VERSION,
+            ..self.header.clone()
+        };
+        let header = serde_json::to_string(&header).map_err(|e| ModelError::Format {
             path: path.display().to_string(),
             message: e.to_string(),
         })?;
-        let mut bytes =
-            Vec::with_capacity(64 + header.len() + 4 * (self.risk.len() + self.domain.len()));
+        let weights: Vec<f16> = self
+            .risk
+            .iter()
+            .chain(&self.domain)
+            .map(|&w| f16::from_f32(w))
+            .collect();
+        let mut bitmap = vec![0u8; weights.len().div_ceil(8)];
+        let mut values = Vec::new();
+        for (i, w) in weights.iter().enumerate() {
+            // Weights too small for f16 are zero: they never moved a score anyway.
+            if *w != f16::ZERO && *w != f16::NEG_ZERO {
+                bitmap[i / 8] |= 1 << (i % 8);
+                values.extend_from_slice(&w.to_le_bytes());
+            }
+        }
+        let mut bytes = Vec::with_capacity(64 + header.len() + bitmap.len() + values.len());
         writeln!(bytes, "{MAGIC} {VERSION}").map_err(io)?;
         writeln!(bytes, "{header}").map_err(io)?;
-        for w in self.risk.iter().chain(&self.domain) {
-            bytes.extend_from_slice(&w.to_le_bytes());
-        }
+        bytes.extend_from_slice(&bitmap);
+        bytes.extend_from_slice(&values);
         std::fs::write(path, bytes).map_err(io)
     }
 
@@ -207,11 +232,20 @@ impl Model {
     fn parse(bytes: &[u8]) -> Result<Model, String> {
         let mut lines = bytes.splitn(3, |&b| b == b'\n');
         let magic = lines.next().unwrap_or_default();
-        if magic != format!("{MAGIC} {VERSION}").as_bytes() {
-            return Err(format!("not a {MAGIC} version {VERSION} file"));
-        }
+        let version = [VERSION, VERSION_DENSE_F32]
+            .into_iter()
+            .find(|v| magic == format!("{MAGIC} {v}").as_bytes())
+            .ok_or_else(|| {
+                format!("not a {MAGIC} file of version {VERSION_DENSE_F32} or {VERSION}")
+            })?;
         let header: Header = serde_json::from_slice(lines.next().unwrap_or_default())
             .map_err(|e| format!("bad header: {e}"))?;
+        if header.version != version {
+            return Err(format!(
+                "header says version {}, the file is version {version}",
+                header.version
+            ));
+        }
         if header.dims_log2 > 24 || header.domain_dims_log2 > 20 {
             return Err("tables larger than the format allows".into());
         }
@@ -219,19 +253,13 @@ impl Model {
             return Err(format!("threshold {} outside 0..=1", header.threshold));
         }
         let risk_len = 1usize << header.dims_log2;
-        let domain_len = header.domains.len() << header.domain_dims_log2;
+        let len = risk_len + (header.domains.len() << header.domain_dims_log2);
         let body = lines.next().unwrap_or_default();
-        if body.len() != 4 * (risk_len + domain_len) {
-            return Err(format!(
-                "expected {} bytes of weights, found {}",
-                4 * (risk_len + domain_len),
-                body.len()
-            ));
-        }
-        let weights: Vec<f32> = body
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
+        let weights = if version == VERSION_DENSE_F32 {
+            dense_f32(body, len)?
+        } else {
+            sparse_f16(body, len)?
+        };
         if weights.iter().any(|w| !w.is_finite()) {
             return Err("non-finite weight".into());
         }
@@ -242,6 +270,56 @@ impl Model {
             domain: domain.to_vec(),
         })
     }
+}
+
+/// Version 1's body: `len` little-endian `f32`s.
+fn dense_f32(body: &[u8], len: usize) -> Result<Vec<f32>, String> {
+    if body.len() != 4 * len {
+        return Err(format!(
+            "expected {} bytes of weights, found {}",
+            4 * len,
+            body.len()
+        ));
+    }
+    Ok(body
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect())
+}
+
+/// Version 2's body: a bitmap of which of the `len` weights are non-zero (bit `i % 8` of
+/// byte `i / 8`), then those weights in order as little-endian `f16`s.
+fn sparse_f16(body: &[u8], len: usize) -> Result<Vec<f32>, String> {
+    let bitmap_len = len.div_ceil(8);
+    let Some((bitmap, values)) = body.split_at_checked(bitmap_len) else {
+        return Err(format!(
+            "expected a {bitmap_len}-byte bitmap of weights, found {} bytes",
+            body.len()
+        ));
+    };
+    let set: usize = bitmap.iter().map(|b| b.count_ones() as usize).sum();
+    if !len.is_multiple_of(8) && bitmap[bitmap_len - 1] >> (len % 8) != 0 {
+        return Err(format!("the bitmap marks weights past the last of {len}"));
+    }
+    if values.len() != 2 * set {
+        return Err(format!(
+            "expected {} bytes of weights after the bitmap, found {}",
+            2 * set,
+            values.len()
+        ));
+    }
+    let mut values = values
+        .chunks_exact(2)
+        .map(|c| f16::from_le_bytes([c[0], c[1]]).to_f32());
+    Ok((0..len)
+        .map(|i| {
+            if bitmap[i / 8] & (1 << (i % 8)) != 0 {
+                values.next().unwrap_or(0.0)
+            } else {
+                0.0
+            }
+        })
+        .collect())
 }
 
 pub fn sigmoid(x: f32) -> f32 {
@@ -282,5 +360,54 @@ mod tests {
         assert!(error.contains("bytes of weights"), "{error}");
         std::fs::write(&path, b"something else\n{}\n").unwrap();
         assert!(Model::load(&path).is_err());
+    }
+
+    #[test]
+    fn weights_are_stored_sparse_in_half_precision() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.bin");
+        let mut risk = vec![0.0f32; 16];
+        risk[3] = 0.123_456_79;
+        risk[9] = -2.5;
+        risk[15] = 1e-9; // below f16's smallest: stored as zero
+        let model = Model::new(header(), risk, vec![0.0; 8]);
+        model.save(&path).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let body = bytes.splitn(3, |&b| b == b'\n').nth(2).unwrap();
+        assert_eq!(body.len(), 3 + 2 * 2, "a 24-bit bitmap and two f16 weights");
+        let loaded = Model::load(&path).unwrap();
+        assert_eq!(loaded.header.version, VERSION);
+        assert!((loaded.risk[3] - 0.123_456_79).abs() < 1e-4);
+        assert_eq!(loaded.risk[9], -2.5);
+        assert_eq!(loaded.risk[15], 0.0);
+        assert!(loaded.domain.iter().all(|&w| w == 0.0));
+    }
+
+    #[test]
+    fn version_1_files_still_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.bin");
+        let header = Header {
+            version: VERSION_DENSE_F32,
+            ..header()
+        };
+        let mut bytes = format!(
+            "{MAGIC} {VERSION_DENSE_F32}\n{}\n",
+            serde_json::to_string(&header).unwrap()
+        )
+        .into_bytes();
+        for w in (0..16).map(|i| i as f32 * 0.1).chain([0.5; 8]) {
+            bytes.extend_from_slice(&w.to_le_bytes());
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        let loaded = Model::load(&path).unwrap();
+        assert_eq!(loaded.risk[7], 0.7f32);
+        assert_eq!(loaded.domain, vec![0.5; 8]);
+
+        // A stray bit past the last weight, or a header that disagrees, is refused.
+        bytes[MAGIC.len() + 1] = b'2';
+        std::fs::write(&path, &bytes).unwrap();
+        let error = Model::load(&path).unwrap_err().to_string();
+        assert!(error.contains("header says version 1"), "{error}");
     }
 }

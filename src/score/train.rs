@@ -61,7 +61,7 @@ pub fn fit(
     let risk = fit_risk(samples, settings);
     let domain = fit_domains(samples, domains.len(), settings);
     let header = Header {
-        version: 1,
+        version: super::model::VERSION,
         dims_log2: settings.dims_log2,
         domain_dims_log2: settings.domain_dims_log2,
         domains,
