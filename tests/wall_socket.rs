@@ -284,10 +284,16 @@ async fn status_where(socket: &mut Socket, wanted: impl Fn(&[String]) -> bool) -
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn screens_are_told_when_rules_or_a_source_fail() {
-    // A provider's feed that nobody serves: the source keeps connecting.
-    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    // A provider's feed that hangs up on every connection: the source keeps connecting.
+    // The port stays held for the whole test (a closed one could be taken by another
+    // test's feed server, which would answer).
+    let dead = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("ws://{}/feed", dead.local_addr().unwrap());
-    drop(dead);
+    let hang_up = tokio::spawn(async move {
+        while let Ok((socket, _)) = dead.accept().await {
+            drop(socket);
+        }
+    });
     let overlay =
         format!("[[sources]]\nkind = \"websocket\"\nname = \"provider\"\nurl = {url:?}\n");
     let test = TestEngine::start(&overlay).await;
@@ -307,4 +313,5 @@ async fn screens_are_told_when_rules_or_a_source_fail() {
     })
     .await;
     test.finish().await;
+    hang_up.abort();
 }
