@@ -273,3 +273,88 @@ async fn a_red_notice_beyond_the_backlog_window_still_goes_first() {
     test.finish().await;
     assert_eq!(outbox.pending("hook").unwrap(), 0);
 }
+
+/// A notice that collapsed pending updates still names them after a restart: the outbox
+/// records each superseded update with its successor, and the next dispatcher rebuilds the
+/// list (regression: after a restart `superseded` was missing).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_collapsed_notice_still_names_the_updates_it_stands_for_after_a_restart() {
+    use std::sync::Arc;
+
+    use fenghuo::deliver::dispatch::{DeliveryConfig, Dispatcher};
+    use fenghuo::deliver::outbox::{NewNotice, Outbox};
+    use fenghuo::deliver::receivers::{Receiver, ReceiverConfig};
+    use tokio_util::sync::CancellationToken;
+
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Arc::new(Outbox::open(dir.path()).unwrap());
+    for (seq, kind) in [(1, "opened"), (2, "updated"), (3, "updated")] {
+        let id = format!("e#{seq}");
+        let body = json!({"notice_id": id, "event_id": "e", "kind": kind, "level": "yellow"});
+        let notice = NewNotice {
+            notice_id: &id,
+            event_id: "e",
+            kind,
+            level: "yellow",
+            body: &body,
+        };
+        let receivers = ["hook".to_owned()];
+        outbox
+            .append(&notice, &receivers, chrono::Utc::now())
+            .unwrap();
+    }
+    let receiver = TestReceiver::start(Behaviour::DownUntilUp).await;
+    let hook: ReceiverConfig = toml::from_str(&format!(
+        "name = \"hook\"\nkind = \"webhook\"\nurl = {:?}",
+        receiver.url("/")
+    ))
+    .unwrap();
+    let delivery: DeliveryConfig = toml::from_str::<toml::Table>(FAST_RETRY).unwrap()["delivery"]
+        .clone()
+        .try_into()
+        .unwrap();
+    let (_commits, committed) = tokio::sync::watch::channel(3i64);
+    let start = || {
+        let dispatcher = Dispatcher {
+            receiver: Arc::new(Receiver::new(hook.clone()).unwrap()),
+            outbox: outbox.clone(),
+            committed: committed.clone(),
+            config: delivery.clone(),
+        };
+        let stop = CancellationToken::new();
+        (tokio::spawn(dispatcher.run(stop.clone())), stop)
+    };
+
+    // The receiver is down: the first dispatcher takes all three, the newer update standing
+    // for the older one, and is stopped (a restart) before anything gets through.
+    let (task, stop) = start();
+    receiver.wait_until(|calls| !calls.is_empty()).await;
+    stop.cancel();
+    task.await.unwrap();
+    let recorded = outbox.attempts("e").unwrap();
+    assert!(
+        recorded
+            .iter()
+            .any(|a| a.notice_id == "e#2" && a.detail == "superseded by e#3"),
+        "{recorded:?}"
+    );
+
+    receiver.come_up();
+    let (task, stop) = start();
+    receiver
+        .wait_until(|calls| {
+            calls
+                .iter()
+                .any(|c| c.status == 200 && c.body.contains("e#3"))
+        })
+        .await;
+    stop.cancel();
+    task.await.unwrap();
+    let latest: Value = receiver
+        .successes()
+        .iter()
+        .map(|c| serde_json::from_str::<Value>(&c.body).unwrap())
+        .find(|n| n["notice_id"] == "e#3")
+        .unwrap();
+    assert_eq!(latest["superseded"], json!(["e#2"]), "{latest}");
+}

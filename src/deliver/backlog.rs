@@ -13,7 +13,8 @@
 //!   every intermediate update. Transitions (`opened`, `escalated`, `resolved`) and overdue
 //!   reminders are never superseded; a dead letter re-sent by hand (`…!retry{n}`) neither
 //!   supersedes nor is superseded. The outbox keeps every notice; a superseded one is
-//!   recorded as such for this receiver.
+//!   recorded as such for this receiver, with its successor's id, so that the successor
+//!   still names what it stands for after a restart.
 //!
 //! Pure bookkeeping: the dispatcher does the I/O. Bounded by the dispatcher's window.
 
@@ -85,6 +86,14 @@ impl Entry {
     }
 }
 
+/// A pending update that a newer alert of its event took the place of.
+#[derive(Debug, Clone)]
+pub struct Superseded {
+    pub notice: Notice,
+    /// The id of the notice that stands for it.
+    pub by: String,
+}
+
 /// The pending notices of one receiver, by sequence.
 #[derive(Debug, Default)]
 pub struct Backlog {
@@ -110,19 +119,28 @@ impl Backlog {
         self.entries.range(..=seq).count()
     }
 
-    /// Adds a notice taken from the outbox, due at `now`. Returns the pending notices it
-    /// supersedes, removed from the backlog (the caller records them) — or the notice
-    /// itself, not added, when a newer alert of its event is already pending (taken ahead
-    /// of it).
-    pub fn push(&mut self, notice: Notice, now: Instant, backoff: Duration) -> Vec<Notice> {
+    /// Adds a notice taken from the outbox, due at `now`, standing for the updates it
+    /// superseded before a restart (`earlier`, oldest first, as the outbox recorded them).
+    /// Returns the pending notices it supersedes, removed from the backlog (the caller
+    /// records them) — or the notice itself, not added, when a newer alert of its event is
+    /// already pending (taken ahead of it).
+    pub fn push(
+        &mut self,
+        notice: Notice,
+        earlier: Vec<String>,
+        now: Instant,
+        backoff: Duration,
+    ) -> Vec<Superseded> {
         if let Some(newer) = self
             .entries
             .values_mut()
             .find(|e| supersedes(&e.notice, &notice))
         {
             // Loaded in sequence order after it: older ones than this were pushed first.
+            newer.superseded.extend(earlier);
             newer.superseded.push(notice.notice_id.clone());
-            return vec![notice];
+            let by = newer.notice.notice_id.clone();
+            return vec![Superseded { notice, by }];
         }
         let stale: Vec<i64> = self
             .entries
@@ -130,13 +148,16 @@ impl Backlog {
             .filter(|e| supersedes(&notice, &e.notice))
             .map(|e| e.notice.seq)
             .collect();
-        let mut superseded = Vec::new();
+        let mut superseded = earlier;
         let mut replaced = Vec::new();
         for seq in stale {
             let entry = self.entries.remove(&seq).expect("listed above");
             superseded.extend(entry.superseded);
             superseded.push(entry.notice.notice_id.clone());
-            replaced.push(entry.notice);
+            replaced.push(Superseded {
+                notice: entry.notice,
+                by: notice.notice_id.clone(),
+            });
         }
         self.entries.insert(
             notice.seq,
@@ -233,9 +254,9 @@ mod tests {
         for notice in notices {
             superseded.extend(
                 backlog
-                    .push(notice, now, Duration::from_millis(10))
+                    .push(notice, Vec::new(), now, Duration::from_millis(10))
                     .into_iter()
-                    .map(|n| n.notice_id),
+                    .map(|s| s.notice.notice_id),
             );
         }
         (backlog, superseded)
@@ -299,15 +320,41 @@ mod tests {
         backlog.put_back(latest);
         let more = backlog.push(
             notice(7, "e", "resolved", "yellow"),
+            Vec::new(),
             Instant::now(),
             Duration::ZERO,
         );
-        assert_eq!(more[0].notice_id, "e#5");
+        assert_eq!(more[0].notice.notice_id, "e#5");
+        assert_eq!(more[0].by, "e#7");
         let resolved = backlog.take(7).unwrap();
         assert_eq!(resolved.superseded, ["e#2", "e#3", "e#5"]);
         backlog.put_back(resolved);
         // f's update is older than e's resolution: among equals, the oldest first.
         assert_eq!(drain(backlog), ["e#1", "e#4", "f#6", "e#7"]);
+    }
+
+    #[test]
+    fn a_notice_loaded_after_a_restart_keeps_the_updates_it_stood_for() {
+        let mut backlog = Backlog::default();
+        let now = Instant::now();
+        let earlier = vec!["e#2".to_owned(), "e#3".to_owned()];
+        assert!(backlog
+            .push(
+                notice(4, "e", "updated", "yellow"),
+                earlier,
+                now,
+                Duration::ZERO
+            )
+            .is_empty());
+        let replaced = backlog.push(
+            notice(5, "e", "escalated", "red"),
+            Vec::new(),
+            now,
+            Duration::ZERO,
+        );
+        assert_eq!(replaced[0].notice.notice_id, "e#4");
+        let latest = backlog.take(5).unwrap();
+        assert_eq!(latest.superseded, ["e#2", "e#3", "e#4"]);
     }
 
     #[test]

@@ -29,7 +29,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::backlog::{Backlog, Entry};
+use super::backlog::{Backlog, Entry, Superseded};
 use super::outbox::{Notice, Outbox};
 use super::receivers::Receiver;
 use crate::telemetry::{
@@ -256,19 +256,27 @@ impl Dispatcher {
             state.ahead.extend(urgent.iter().map(|n| n.seq));
             urgent
         };
+        // What each stood for before a restart (nothing for one committed since): an
+        // index probe a notice, and notices are few.
+        let receiver = state.name.clone();
+        let ids: Vec<String> = notices.iter().map(|n| n.notice_id.clone()).collect();
+        let earlier = self
+            .outbox
+            .blocking(move |o| {
+                ids.iter()
+                    .map(|id| o.superseded_by(&receiver, id))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .await?;
         let mut superseded_any = false;
-        for notice in notices {
-            let by = notice.notice_id.clone();
-            let replaced = state
-                .backlog
-                .push(notice, Instant::now(), self.initial_backoff());
-            for old in replaced {
+        for (notice, earlier) in notices.into_iter().zip(earlier) {
+            let replaced =
+                state
+                    .backlog
+                    .push(notice, earlier, Instant::now(), self.initial_backoff());
+            for Superseded { notice: old, by } in replaced {
                 superseded_any = true;
-                let detail = if old.notice_id == by {
-                    "superseded by a newer update pending".to_owned()
-                } else {
-                    format!("superseded by {by}")
-                };
+                let detail = format!("superseded by {by}");
                 self.record(&old, 0, "superseded", &detail).await;
                 counter!(DELIVERIES, "receiver" => state.name.clone(), "outcome" => "superseded")
                     .increment(1);

@@ -102,6 +102,7 @@ CREATE TABLE IF NOT EXISTS attempts (
     detail TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS attempts_by_notice ON attempts (notice_id);
+CREATE INDEX IF NOT EXISTS attempts_superseded ON attempts (receiver, detail) WHERE outcome = 'superseded';
 CREATE TABLE IF NOT EXISTS dead_letters (
     notice_id TEXT NOT NULL,
     receiver TEXT NOT NULL,

@@ -255,6 +255,30 @@ impl Outbox {
         Ok(())
     }
 
+    /// The updates `notice_id` stood for at `receiver` when it superseded them, oldest
+    /// first, through any it superseded that had superseded others: what its `superseded`
+    /// list held before a restart. (A superseded update's attempt names its successor:
+    /// `superseded by {id}`.)
+    pub fn superseded_by(
+        &self,
+        receiver: &str,
+        notice_id: &str,
+    ) -> Result<Vec<String>, OutboxError> {
+        let db = self.reader()?;
+        let mut statement = db.prepare_cached(
+            "WITH RECURSIVE chain(id) AS (
+                 VALUES (?2)
+                 UNION
+                 SELECT a.notice_id FROM attempts a JOIN chain c ON a.detail = 'superseded by ' || c.id
+                 WHERE a.receiver = ?1 AND a.outcome = 'superseded'
+             )
+             SELECT n.notice_id FROM chain c JOIN notices n ON n.notice_id = c.id
+             WHERE c.id != ?2 ORDER BY n.seq",
+        )?;
+        let rows = statement.query_map(params![receiver, notice_id], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>().map_err(OutboxError::from)
+    }
+
     pub fn record_attempt(
         &self,
         receiver: &str,
