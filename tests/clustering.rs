@@ -93,6 +93,7 @@ fn no_scenario_merges_two_incidents() {
         "tests/scenarios/delivery_riders.ndjson",
         "tests/scenarios/hour_apart.ndjson",
         "tests/scenarios/official.ndjson",
+        "tests/scenarios/follow_ups_apart.ndjson",
     ] {
         let scores = evaluate(feed);
         assert_no_merges(feed, &scores);
@@ -112,6 +113,7 @@ fn one_story_in_other_words_chains_and_a_slow_day_stays_one_event() {
         "tests/scenarios/five_platforms.ndjson",
         "tests/scenarios/chains.ndjson",
         "tests/scenarios/slow_story.ndjson",
+        "tests/scenarios/follow_ups.ndjson",
     ] {
         let scores = evaluate(feed);
         assert_eq!(scores.split(), 0, "{feed}: {:?}", scores.incidents);

@@ -55,6 +55,11 @@ pub struct TrackerConfig {
 /// joined ones).
 const MAX_CANDIDATES: usize = 64;
 
+/// Fewest posts a story must already have for a follow-up (a post that names no place
+/// and tells nothing new) to join it: a story people are talking about, not one post that
+/// happens to share a rule and a kind of act with it.
+const FOLLOW_UP_MIN_POSTS: u64 = 3;
+
 /// Most SimHashes an event is recognised by (its text may drift as it spreads).
 const MAX_SIMHASHES: usize = 8;
 
@@ -155,7 +160,8 @@ impl Tracker {
 
     /// Adds a post: a matched one, or an unmatched one that reposts or replies under a
     /// tracked post (empty `rules`). Returns the id of its event (`None` for an unmatched
-    /// post whose chain is no longer tracked) and the events evicted to make room.
+    /// post whose chain is no longer tracked) and the events it closed: those quiet at its
+    /// time (resolved before it is placed) and those evicted to make room.
     pub fn observe(&mut self, record: &MatchRecord) -> (Option<String>, Vec<(Event, Closed)>) {
         let post = &record.post;
         // Workers send every reposts and reply; most belong to no tracked chain. Dropped
@@ -190,6 +196,10 @@ impl Tracker {
             minute = self.clock - self.config.lateness_minutes;
         }
         self.clock = self.clock.max(minute);
+        // Events already quiet at this post's time are resolved before it is placed: a post
+        // after a long lull (the same place told again hours later) is a new story, not the
+        // old one's, whichever thread closes the old one first.
+        let mut closed = self.advance(self.clock);
 
         // Records from the match workers carry their fingerprint; others (tests, benches)
         // are fingerprinted here.
@@ -218,7 +228,11 @@ impl Tracker {
             .or_else(|| self.same_story(record, hash, shingles, identity, &local.gazetteer));
         if local.officials.is_official(post) {
             let normalized = normalize(&post.text());
-            return (self.official(record, joined, &normalized), Vec::new());
+            return (self.official(record, joined, &normalized), closed);
+        }
+        if record.rules.is_empty() && joined.is_none() {
+            // An unmatched repost or reply whose chain just went quiet: it opens nothing.
+            return (None, closed);
         }
         let event_id = match joined {
             Some(id) => id,
@@ -273,7 +287,8 @@ impl Tracker {
         // The post, and the posts it reposts or replies under, now lead to this event: a
         // later repost of the same original joins it even if the original never matched.
         self.link_chain(post, &event_id);
-        (Some(event_id), self.enforce_caps())
+        closed.extend(self.enforce_caps());
+        (Some(event_id), closed)
     }
 
     /// An official account's post: never risk (it opens nothing and adds no rules, posts or
@@ -373,10 +388,18 @@ impl Tracker {
     ///   actor);
     /// - under one of the same rules, the same kinds of act and actor (辅警 + 殴打), or a
     ///   story holding `story_overlap` of the post's trigrams and the same kind of act or
-    ///   actor — shared rules and trigrams alone are not a story.
+    ///   actor — shared rules and trigrams alone are not a story;
+    /// - weakest: a follow-up that says nothing new — no place finer than a city, and
+    ///   under one of the same rules, kinds of act (at least one) and actor the story of
+    ///   an event of `FOLLOW_UP_MIN_POSTS` posts or more already tells ("这事不是第一次了吧？去年也有民警酒驾的" under a drunk-driving
+    ///   event). Such comments are short and seldom share trigrams; a post naming another
+    ///   place, another kind of victim or another act still opens its own event.
     ///
     /// Candidates are the events recently joined under one of the post's rules or places;
-    /// the strongest reason wins, then the larger overlap, then the smaller id.
+    /// the strongest reason wins, then the larger overlap, then the smaller id — except
+    /// that a follow-up which fits several stories joins the one with the most posts (a
+    /// comment that does not say where is about the story people are talking about), and
+    /// none when two of them are equally large (it cannot tell which).
     fn same_story(
         &self,
         record: &MatchRecord,
@@ -426,7 +449,11 @@ impl Tracker {
         // evidence there is; its words are often few, so trigram overlap is not required.
         let scorer_only =
             !record.rules.is_empty() && record.rules.iter().all(|r| r.rule.is_model());
-        let mut best: Option<(u8, f64, &str)> = None;
+        // A follow-up that names no place of its own (a city is no place of a story).
+        let placeless = !identity.places.iter().any(|m| gazetteer.is_fine(&m.key));
+        let mut best: Option<(u8, u64, f64, &str)> = None;
+        // Whether another follow-up's story is as large as the best one.
+        let mut tied = false;
         for event in ids.into_iter().filter_map(|id| self.events.get(id)) {
             let places = gazetteer.relate_sets(post_places.iter().copied(), event.places.keys());
             if places == Relation::Conflict {
@@ -474,25 +501,46 @@ impl Tracker {
                         && (scorer_only || overlap_of(event) >= self.config.story_overlap)))
             {
                 1
+            } else if placeless
+                && event.total_posts >= FOLLOW_UP_MIN_POSTS
+                && shared_rule
+                && same_act
+                && identity.acts & !event.acts == 0
+                && identity.actors & !event.actors == 0
+            {
+                0
             } else {
                 continue;
             };
             // A weaker reason never beats the best so far, whatever its overlap.
-            if best.is_some_and(|(s, _, _)| strength < s) {
+            if best.is_some_and(|(s, _, _, _)| strength < s) {
                 continue;
             }
             let overlap = overlap_of(event);
-            let better = best.is_none_or(|(s, o, id)| {
-                (strength, overlap)
-                    .partial_cmp(&(s, o))
+            // Only a follow-up ranks its stories by size first.
+            let size = if strength == 0 { event.total_posts } else { 0 };
+            tracing::trace!(post = %record.post.id, event = %event.id, strength, size, overlap, "joinable");
+            if strength == 0 {
+                tied = match best {
+                    Some((0, n, _, _)) if size == n => true,
+                    Some((0, n, _, _)) if size < n => tied,
+                    _ => false,
+                };
+            }
+            let better = best.is_none_or(|(s, n, o, id)| {
+                (strength, size, overlap)
+                    .partial_cmp(&(s, n, o))
                     .is_some_and(|c| c.is_gt())
-                    || (strength == s && overlap == o && event.id.as_str() < id)
+                    || (strength == s && size == n && overlap == o && event.id.as_str() < id)
             });
             if better {
-                best = Some((strength, overlap, &event.id));
+                best = Some((strength, size, overlap, &event.id));
             }
         }
-        best.map(|(_, _, id)| id.to_owned())
+        match best {
+            Some((0, ..)) if tied => None,
+            best => best.map(|(_, _, _, id)| id.to_owned()),
+        }
     }
 
     /// Applies `change` to an event and keeps the activity order and its state bounds.

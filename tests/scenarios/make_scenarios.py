@@ -200,7 +200,62 @@ def slow_story():
     f.write()
 
 
+def follow_ups():
+    """A drunk-driving officer in 临江, then comments that name no place and tell nothing the
+    story does not already tell (the officer drank and drove): they join its event."""
+    f = Feed("follow_ups")
+    for i, text in enumerate([
+        "临江派出所一名民警醉驾，开车撞上路边的出租车后直接开走了",
+        "临江区昨晚警车追尾出租车，开车的民警醉驾，司机说对方满身酒气",
+        "#临江民警醉驾# 出租车师傅：撞了我的车，那个民警醉驾还想跑",
+    ]):
+        f.post(i * 7, ["weibo", "douyin", "weibo"][i], text, "linjiang")
+    for i, text in enumerate([
+        "民警醉驾还撞了车，这要是普通人早就抓了",
+        "又是民警酒驾，别再内部处理了事",
+        "醉驾的民警平时是怎么查别人酒驾的",
+        "执法者醉驾，罪加一等，支持严肃处理民警酒驾",
+    ]):
+        f.post(25 + i * 6, ["weibo", "weibo", "douyin", "weibo"][i], text, "linjiang")
+    f.write()
+
+
+def follow_ups_apart():
+    """What a follow-up must not join: comments that add an act (a beating) or a kind of
+    officer (a 交警) the open story does not tell, the same act by 辅警 in the neighbouring
+    district half an hour later, and the same story told again in 明湖 hours after the first
+    event went quiet."""
+    f = Feed("follow_ups_apart")
+    for i, text in enumerate([
+        "明湖派出所民警醉驾撞了护栏，车头都撞烂了",
+        "明湖区一民警醉驾撞护栏，有人拍到他下车站都站不稳",
+        "明湖那个醉驾撞护栏的民警，听说是派出所的",
+    ]):
+        f.post(i * 4, ["weibo", "douyin", "weibo"][i], text, "minghu")
+    for i, text in enumerate([
+        "民警醉驾撞护栏，这种人还穿着警服",
+        "又是民警酒驾，查别人的时候怎么那么严",
+    ]):
+        f.post(12 + i * 5, "weibo", text, "minghu")
+    for i, text in enumerate([
+        "临江区两个辅警醉驾开着巡逻车去吃夜宵，被群众拍下来了",
+        "临江那两个辅警醉驾开巡逻车，视频都传开了",
+    ]):
+        f.post(35 + i * 4, ["douyin", "weibo"][i], text, "linjiang")
+    f.post(45, "weibo", "辅警醉驾开巡逻车，谁给他们的胆子", "linjiang")
+    # Comments that add a who or a what: other stories, though they tell a drunk officer.
+    f.post(22, "weibo", "民警醉驾被拦下还动手殴打了拦车的群众，太嚣张了", "beating")
+    f.post(27, "weibo", "又一个交警醉驾被拍到了，骑着摩托撞翻了水果摊", "traffic")
+    for i, text in enumerate([
+        "明湖派出所又有民警醉驾被拍到，这是这个月第二次了",
+        "明湖区民警醉驾又上热搜，撞坏了小区门口的道闸",
+    ]):
+        f.post(200 + i * 5, ["weibo", "douyin"][i], text, "minghu-again")
+    f.post(215, "weibo", "民警醉驾怎么屡禁不止", "minghu-again")
+    f.write()
+
+
 if __name__ == "__main__":
     for make in [two_shootings, delivery_riders, hour_apart, five_platforms, chains, official,
-                 slow_story]:
+                 slow_story, follow_ups, follow_ups_apart]:
         make()
