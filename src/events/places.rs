@@ -424,8 +424,10 @@ const SUFFIXES: &[(&str, PlaceClass)] = &[
 ];
 
 /// Characters that never start or sit inside a place name's stem (particles, pronouns,
-/// verbs and measure words that precede a suffix in running text: 去派出所, 这个小区).
-const STEM_STOP: &str = "的了在是去到和跟与被把从向往这那一个该本我你他她们说给就都也还又才让对为将附近当地某所家里上下个位名次些每各全市省城镇县区乡村街路号楼栋层室门口前后边旁内外里中大小老新";
+/// verbs and measure words that precede a suffix in running text: 去派出所, 这个小区; and
+/// question words and sentence particles that end one clause before the next begins with
+/// the suffix: a title "…怎么办" followed by a body "派出所说…").
+const STEM_STOP: &str = "的了在是去到和跟与被把从向往这那一个该本我你他她们说给就都也还又才让对为将附近当地某所家里上下个位名次些每各全市省城镇县区乡村街路号楼栋层室门口前后边旁内外里中大小老新么啥吗呢吧啊呀哪谁怎";
 
 /// Words ending in a suffix that are not places (市区, 社区, 服务区 …).
 const NOT_PLACES: &[&str] = &[
@@ -599,6 +601,8 @@ mod tests {
         let names: Vec<&str> = found.iter().map(|m| m.text.as_str()).collect();
         assert_eq!(names, ["江州火车站", "青州", "东港区"]);
         assert!(keys(&g, "去派出所报案，这个小区，市区").is_empty());
+        assert!(keys(&g, "报案不给立案怎么办派出所说不到标准").is_empty());
+        assert!(keys(&g, "你说呢派出所").is_empty());
         assert_eq!(
             keys(&g, "阳光小区门口"),
             [PlaceKey::Generic(PlaceClass::Point, "阳光小区".into())]
