@@ -27,11 +27,13 @@ use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
 
 use crate::decode::Decoder;
+use crate::events::identity::Identity;
 use crate::events::local::Local;
 use crate::events::TrackerConfig;
 use crate::grade::{Grader, Policy};
 use crate::matching::matcher::{Matcher, Session, Subject};
 use crate::models::{Alert, MatchRecord};
+use crate::normalize::normalize;
 
 /// (platform, post id).
 pub type PostKey = (String, String);
@@ -118,6 +120,9 @@ pub struct Clustering {
     pub alerts: Vec<Alert>,
     /// Posts read, in order (re-sends once).
     pub posts: Vec<PostKey>,
+    /// Each event's opening post as the tracker saw it (its rules, places, actors and
+    /// acts): why it told a story of its own, for a split incident's stray events.
+    pub openers: HashMap<String, String>,
 }
 
 /// Replays `feed` (NDJSON) in order through decode → matcher → tracker → grader, as the
@@ -131,6 +136,7 @@ pub fn cluster_feed(
     local: Local,
 ) -> Clustering {
     let officials = local.officials.clone();
+    let gazetteer = local.gazetteer.clone();
     let mut grader = Grader::new(events, Arc::new(ArcSwap::from_pointee(policy)));
     grader
         .tracker_mut()
@@ -171,6 +177,13 @@ pub fn cluster_feed(
             };
             let placed = grader.place(&record);
             if let Some(event) = placed.event_id {
+                if !clustering.openers.contains_key(&event) {
+                    let identity = Identity::of(&normalize(&record.post.text()), &gazetteer);
+                    let rules: Vec<&str> =
+                        record.rules.iter().map(|r| r.rule.id.as_str()).collect();
+                    let opener = format!("rules [{}] {}", rules.join(", "), identity.describe());
+                    clustering.openers.insert(event.clone(), opener);
+                }
                 clustering.assigned.entry(key).or_insert(event);
             }
             clustering.alerts.extend(placed.alerts);
@@ -375,6 +388,7 @@ mod tests {
                 .collect(),
             alerts: Vec::new(),
             posts: assigned.iter().map(|(post, _)| key(post)).collect(),
+            openers: HashMap::new(),
         }
     }
 

@@ -638,6 +638,16 @@ fn eval_clusters(
                 },
                 events.join(" "),
             );
+            // A split incident: what opened each of its events, so the strays' who/where/
+            // what reads against the main one's (RUST_LOG=fenghuo::events=trace lists every
+            // candidate a post was compared with and the reason it could join by).
+            if incident.events.len() > 1 {
+                for (event, _) in &incident.events {
+                    if let Some(opener) = clustering.openers.get(event) {
+                        println!("      {event} opened by: {opener}");
+                    }
+                }
+            }
         }
         println!(
             "  B-cubed P {:.3} R {:.3} F1 {:.3} | pairwise P {:.3} R {:.3} F1 {:.3} | \

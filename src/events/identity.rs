@@ -96,6 +96,28 @@ impl Identity {
     }
 }
 
+impl Identity {
+    /// Who, where and what in words, for a person reading why a post opened its own event:
+    /// `places [明湖路] actors [辅警, 外卖] acts [殴打]` (each kind by its first word).
+    pub fn describe(&self) -> String {
+        let kinds = |list: &[&[&str]], bits: u32| {
+            list.iter()
+                .enumerate()
+                .filter(|(bit, _)| bits & (1 << bit) != 0)
+                .filter_map(|(_, group)| group.first().copied())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let places: Vec<&str> = self.places.iter().map(|m| m.text.as_str()).collect();
+        format!(
+            "places [{}] actors [{}] acts [{}]",
+            places.join(", "),
+            kinds(ACTORS, self.actors),
+            kinds(ACTS, self.acts)
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +132,15 @@ mod tests {
         let c = Identity::of("民警开枪", &gazetteer);
         assert_eq!(c.actors, 0);
         assert_eq!(a.acts & c.acts, 0);
+    }
+
+    #[test]
+    fn an_identity_describes_itself_in_words() {
+        let gazetteer = Gazetteer::default();
+        let identity = Identity::of("阳光小区门口协警掌掴骑手", &gazetteer);
+        assert_eq!(
+            identity.describe(),
+            "places [阳光小区] actors [辅警, 外卖] acts [殴打]"
+        );
     }
 }

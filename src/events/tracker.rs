@@ -457,6 +457,7 @@ impl Tracker {
         for event in ids.into_iter().filter_map(|id| self.events.get(id)) {
             let places = gazetteer.relate_sets(post_places.iter().copied(), event.places.keys());
             if places == Relation::Conflict {
+                tracing::trace!(post = %record.post.id, event = %event.id, "candidate: places conflict");
                 continue;
             }
             let shared_rule = record.rules.iter().any(|r| {
@@ -487,20 +488,20 @@ impl Tracker {
                         .any(|r| event.rules.values().any(|e| e.domain == r.rule.domain))
             };
             let strength = if near && shared_rule {
-                3
+                Some(3)
             } else if places == Relation::Same
                 && (shared_rule
                     || same_act
                     || same_spot_and_domain()
                     || (record.rules.is_empty() && same_actor))
             {
-                2
+                Some(2)
             } else if shared_rule
                 && ((same_act && same_actor)
                     || ((same_act || same_actor)
                         && (scorer_only || overlap_of(event) >= self.config.story_overlap)))
             {
-                1
+                Some(1)
             } else if placeless
                 && event.total_posts >= FOLLOW_UP_MIN_POSTS
                 && shared_rule
@@ -508,8 +509,22 @@ impl Tracker {
                 && identity.acts & !event.acts == 0
                 && identity.actors & !event.actors == 0
             {
-                0
+                Some(0)
             } else {
+                None
+            };
+            tracing::trace!(
+                post = %record.post.id,
+                event = %event.id,
+                ?places,
+                shared_rule,
+                same_act,
+                same_actor,
+                near,
+                ?strength,
+                "candidate"
+            );
+            let Some(strength) = strength else {
                 continue;
             };
             // A weaker reason never beats the best so far, whatever its overlap.
@@ -519,7 +534,6 @@ impl Tracker {
             let overlap = overlap_of(event);
             // Only a follow-up ranks its stories by size first.
             let size = if strength == 0 { event.total_posts } else { 0 };
-            tracing::trace!(post = %record.post.id, event = %event.id, strength, size, overlap, "joinable");
             if strength == 0 {
                 tied = match best {
                     Some((0, n, _, _)) if size == n => true,
