@@ -537,3 +537,47 @@ fn the_tracker_uses_a_workers_identity_only_from_its_own_gazetteer() {
         "an identity from another gazetteer is looked up again"
     );
 }
+
+/// A follow-up (no place, nothing the story does not already tell) joins a story of three
+/// posts or more under its rule: the largest one it fits, none when two fit equally, none
+/// when it adds a kind of actor.
+#[test]
+fn a_follow_up_joins_the_largest_story_it_fits_and_none_on_a_tie() {
+    let mut grader = grader(config());
+    let mut place = |id: &str, text: &'static str, minute: i64| {
+        grader
+            .place(&record(&spec("weibo", id, text, minute)))
+            .event_id
+            .unwrap()
+    };
+    let east: Vec<String> = (0..3)
+        .map(|i| place(&format!("e{i}"), "东港区民警醉驾撞了护栏，车头都烂了", i))
+        .collect();
+    let west: Vec<String> = (0..3)
+        .map(|i| place(&format!("w{i}"), "南湖区民警醉驾撞了路灯，路人拍了视频", i))
+        .collect();
+    assert!(east.iter().all(|e| *e == east[0]) && west.iter().all(|e| *e == west[0]));
+    assert_ne!(
+        east[0], west[0],
+        "different districts are different stories"
+    );
+
+    let tie = place("f0", "这次别再内部处理了，醉驾必须严查到底", 5);
+    assert!(
+        tie != east[0] && tie != west[0],
+        "two stories of 3 fit: it cannot tell"
+    );
+
+    assert_eq!(
+        place("w3", "南湖区民警醉驾撞了路灯，路人拍了视频", 6),
+        west[0]
+    );
+    let follow_up = place("f1", "醉驾撞车还想跑，查查他平时怎么执法", 7);
+    assert_eq!(follow_up, west[0], "the larger story it fits");
+
+    let new_actor = place("f2", "辅警醉驾开着巡逻车去吃夜宵", 8);
+    assert!(
+        new_actor != east[0] && new_actor != west[0],
+        "a kind of actor neither story tells"
+    );
+}
