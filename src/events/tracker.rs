@@ -5,7 +5,7 @@
 //! same rules. Otherwise it opens a new event. Events that go quiet are closed; beyond the
 //! caps the least recently active events are evicted and counted.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use super::chained::ChainedPosts;
 use super::event::{minute_of, Event};
+use super::fast_map::FastMap;
 use super::identity::Identity;
 use super::local::Local;
 use super::officials::Officials;
@@ -66,33 +67,33 @@ pub(super) type PostKey = (String, String);
 
 pub struct Tracker {
     pub(super) config: TrackerConfig,
-    pub(super) events: HashMap<String, Event>,
+    pub(super) events: FastMap<String, Event>,
     /// Every remembered post: its event and its last reported counts.
-    pub(super) posts: HashMap<PostKey, (String, Counts)>,
+    pub(super) posts: FastMap<PostKey, (String, Counts)>,
     /// Post keys of each event, to forget them with the event.
-    pub(super) event_posts: HashMap<String, Vec<PostKey>>,
+    pub(super) event_posts: FastMap<String, Vec<PostKey>>,
     /// Post ids (own, reposted, thread roots) → the event their chain belongs to.
-    pub(super) chains: HashMap<PostKey, String>,
+    pub(super) chains: FastMap<PostKey, String>,
     /// The keys of `chains` as 64-bit hashes: the workers send every unmatched repost and
     /// reply, and this drops the ones in no tracked chain without allocating. Only this
     /// thread reads and writes it, in input order, so membership never races.
     pub(super) chained: ChainedPosts,
     /// Chain keys of each event, to forget them with the event.
-    pub(super) event_links: HashMap<String, Vec<PostKey>>,
+    pub(super) event_links: FastMap<String, Vec<PostKey>>,
     /// (last active minute, event id): the order of expiry and eviction.
     pub(super) by_activity: BTreeSet<(i64, String)>,
     /// Rule id → the most recently joined events under that rule, newest last (the
     /// candidates a new post may join by similarity). Bounded, so a flood of events under
     /// one rule costs each post at most `MAX_CANDIDATES` comparisons.
-    pub(super) by_rule: HashMap<String, VecDeque<String>>,
+    pub(super) by_rule: FastMap<String, VecDeque<String>>,
     /// Domain → the most recently joined events with a rule in it, newest last: the
     /// candidates of a post the learned scorer alone matched (`model.risk` names a domain,
     /// no rule), and of a rule's post whose story a scorer-only post opened.
-    pub(super) by_domain: HashMap<String, VecDeque<String>>,
+    pub(super) by_domain: FastMap<String, VecDeque<String>>,
     /// Fine place (finer than a city; a known one by its district) → the most recently
     /// joined events naming it, newest last: candidates for a post that tells the same
     /// place in other words and rules.
-    pub(super) by_place: HashMap<PlaceKey, VecDeque<String>>,
+    pub(super) by_place: FastMap<PlaceKey, VecDeque<String>>,
     /// The bureau's files (gazetteer), hot-reloaded.
     pub(super) local: Arc<ArcSwap<Local>>,
     /// The event clock: the newest minute seen (or advanced to while idle).
@@ -105,17 +106,17 @@ impl Tracker {
         let chained = ChainedPosts::default();
         Tracker {
             config,
-            events: HashMap::new(),
-            posts: HashMap::new(),
-            event_posts: HashMap::new(),
+            events: FastMap::default(),
+            posts: FastMap::default(),
+            event_posts: FastMap::default(),
             by_activity: BTreeSet::new(),
-            by_rule: HashMap::new(),
-            by_domain: HashMap::new(),
-            by_place: HashMap::new(),
+            by_rule: FastMap::default(),
+            by_domain: FastMap::default(),
+            by_place: FastMap::default(),
             local: Arc::new(ArcSwap::from_pointee(Local::default())),
-            chains: HashMap::new(),
+            chains: FastMap::default(),
             chained,
-            event_links: HashMap::new(),
+            event_links: FastMap::default(),
             clock: i64::MIN,
             evicted: 0,
         }
