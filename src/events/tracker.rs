@@ -233,8 +233,11 @@ impl Tracker {
                     acts = identity.acts,
                     "event opened"
                 );
-                self.events
-                    .insert(id.clone(), Event::new(id.clone(), record, hash));
+                let event = Event::new(id.clone(), record, hash);
+                // In the activity order from the start: `update` moves it only when its
+                // last minute changes.
+                self.by_activity.insert((event.last_minute, id.clone()));
+                self.events.insert(id.clone(), event);
                 id
             }
         };
@@ -388,11 +391,20 @@ impl Tracker {
     ) -> Option<String> {
         // A scorer-only post is compared with the events of its domain; a rule's post also
         // with those of its rule's domain that hold a scorer-only match.
-        let by_domain = record
+        // Each domain's list once, however many of the post's rules share it (a bench
+        // pack's hundred rules all do): the candidates are deduplicated below anyway, but
+        // each would cost its event lookup and rule scan again.
+        let mut domains: Vec<&str> = record
             .rules
             .iter()
-            .filter(|rule| !rule.rule.domain.is_empty())
-            .filter_map(|rule| self.by_domain.get(&rule.rule.domain))
+            .map(|rule| rule.rule.domain.as_str())
+            .filter(|domain| !domain.is_empty())
+            .collect();
+        domains.sort_unstable();
+        domains.dedup();
+        let by_domain = domains
+            .into_iter()
+            .filter_map(|domain| self.by_domain.get(domain))
             .flatten()
             .filter(|id| {
                 self.events.get(*id).is_some_and(|event| {
@@ -504,9 +516,12 @@ impl Tracker {
         let before = event.last_minute;
         change(event);
         event.prune(self.clock);
-        self.by_activity.remove(&(before, event_id.to_owned()));
-        self.by_activity
-            .insert((event.last_minute, event_id.to_owned()));
+        // Most posts land in the event's latest minute: its place in the order stays.
+        if event.last_minute != before {
+            self.by_activity.remove(&(before, event_id.to_owned()));
+            self.by_activity
+                .insert((event.last_minute, event_id.to_owned()));
+        }
     }
 
     /// Advances the event clock to `minute` (when the feed is idle) and closes the events
@@ -514,10 +529,12 @@ impl Tracker {
     pub fn advance(&mut self, minute: i64) -> Vec<(Event, Closed)> {
         self.clock = self.clock.max(minute);
         let mut closed = Vec::new();
-        while let Some((last, id)) = self.by_activity.first().cloned() {
-            if last > self.clock - self.config.quiet_minutes {
+        // Called for every post: the oldest is looked at without copying its id.
+        while let Some((last, id)) = self.by_activity.first() {
+            if *last > self.clock - self.config.quiet_minutes {
                 break;
             }
+            let id = id.clone();
             if let Some(event) = self.remove(&id) {
                 closed.push((event, Closed::Quiet));
             }
