@@ -7,6 +7,11 @@
 #
 # It also offers half the measured 2-worker rate through HTTP push to a running engine
 # (benches/push_load.py) and reports the ingest→alert latency quantiles and the RSS.
+#
+# BENCH_BASELINE_BIN=/path/to/an/older/fenghuo also replays the same feed with the same
+# rules through that binary (BENCH_BASELINE_RULES: another rules dir, for a binary that
+# refuses these), its runs alternated with this build's, so "this build ÷ the baseline"
+# is a ratio within one run; each binary's alert count on the feed is reported too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE=${BENCH_SIZE:-100M}
@@ -26,20 +31,28 @@ MB=$(python3 -c "import os; print(os.path.getsize('$WORK/feed.ndjson') / 1e6)")
 RESULTS="$WORK/results.txt"
 : > "$RESULTS"
 
-# name posts/s MB/s [peak RSS MB]: the best of three runs (a replay of 100 MB takes under a
-# second, so one run is at the mercy of the machine's noise).
-replay() {
-    local workers=$1 best="" line rss
-    for _ in 1 2 3; do
-        rm -rf "$WORK/data"
-        /usr/bin/time -v ./target/release/fenghuo replay "$WORK/feed.ndjson" --rules "$WORK/rules" \
-            --workers "$workers" --output /dev/null --data-dir "$WORK/data" 2> "$WORK/replay.err"
-        line=$(grep '^replayed' "$WORK/replay.err" | sed -E 's/.*: ([0-9]+) posts\/s, ([0-9.]+) MB\/s.*/\1 \2/')
-        rss=$(grep 'Maximum resident set size' "$WORK/replay.err" | awk '{print $NF / 1024}')
-        if [ -z "$best" ] || [ "${line%% *}" -gt "${best%% *}" ]; then best="$line $rss"; fi
-    done
-    echo "fenghuo-replay-${workers}w $best" >> "$RESULTS"
+BASELINE=${BENCH_BASELINE_BIN:-}
+BASELINE_RULES=${BENCH_BASELINE_RULES:-$WORK/rules}
+if [ -n "$BASELINE" ] && [ ! -x "$BASELINE" ]; then
+    echo "BENCH_BASELINE_BIN=$BASELINE is not an executable" >&2
+    exit 2
+fi
+
+# One replay of the feed: BIN RULES WORKERS [ALERTS_FILE]; prints `posts/s MB/s RSS_MB`.
+replay_once() {
+    local bin=$1 rules=$2 workers=$3 alerts=${4:-/dev/null} line rss
+    rm -rf "$WORK/data"
+    if ! /usr/bin/time -v "$bin" replay "$WORK/feed.ndjson" --rules "$rules" \
+        --workers "$workers" --output "$alerts" --data-dir "$WORK/data" 2> "$WORK/replay.err"; then
+        echo "$bin replay failed:" >&2
+        tail -n 20 "$WORK/replay.err" >&2
+        exit 1
+    fi
+    line=$(grep '^replayed' "$WORK/replay.err" | sed -E 's/.*: ([0-9]+) posts\/s, ([0-9.]+) MB\/s.*/\1 \2/')
+    rss=$(grep 'Maximum resident set size' "$WORK/replay.err" | awk '{print $NF / 1024}')
+    echo "$line $rss"
 }
+
 timed() { # name command...: posts/s and MB/s from wall time
     local name=$1; shift
     local start end
@@ -47,8 +60,30 @@ timed() { # name command...: posts/s and MB/s from wall time
     python3 -c "s=$end-$start; print('$name', round($POSTS/s), round($MB/s, 1))" >> "$RESULTS"
 }
 
-replay 1
-replay 2
+# name posts/s MB/s [peak RSS MB]: the best of three runs (a replay of 100 MB takes under a
+# second, so one run is at the mercy of the machine's noise). With a baseline binary, the
+# two binaries' runs alternate, so a slow patch of the machine costs both alike.
+declare -A BEST
+replay() { # NAME BIN RULES WORKERS
+    local result
+    result=$(replay_once "$2" "$3" "$4")
+    if [ -z "${BEST[$1]:-}" ] || [ "${result%% *}" -gt "${BEST[$1]%% *}" ]; then BEST[$1]=$result; fi
+}
+for _ in 1 2 3; do
+    replay fenghuo-replay-1w ./target/release/fenghuo "$WORK/rules" 1
+    [ -z "$BASELINE" ] || replay baseline-replay-1w "$BASELINE" "$BASELINE_RULES" 1
+    replay fenghuo-replay-2w ./target/release/fenghuo "$WORK/rules" 2
+    [ -z "$BASELINE" ] || replay baseline-replay-2w "$BASELINE" "$BASELINE_RULES" 2
+done
+for name in fenghuo-replay-1w fenghuo-replay-2w baseline-replay-1w baseline-replay-2w; do
+    [ -z "${BEST[$name]:-}" ] || echo "$name ${BEST[$name]}" >> "$RESULTS"
+done
+# What each binary decides on the feed (an untimed run with the alerts written out).
+ALERTS_LINE="alerts on the feed (2 workers): this build $(replay_once ./target/release/fenghuo "$WORK/rules" 2 "$WORK/alerts.ndjson" >/dev/null; wc -l < "$WORK/alerts.ndjson")"
+if [ -n "$BASELINE" ]; then
+    replay_once "$BASELINE" "$BASELINE_RULES" 2 "$WORK/alerts-baseline.ndjson" >/dev/null
+    ALERTS_LINE="$ALERTS_LINE, the baseline $(wc -l < "$WORK/alerts-baseline.ndjson")"
+fi
 cargo bench --quiet --bench baselines -- hyperscan "$WORK/feed.ndjson" "$KEYWORDS" 2>/dev/null | awk '{print $1, $3, $4}' >> "$RESULTS"
 cargo bench --quiet --bench baselines -- aho "$WORK/feed.ndjson" "$KEYWORDS" 2>/dev/null | awk '{print $1, $3, $4}' >> "$RESULTS"
 timed "ripgrep-keywords+regexes" rg -c -f "$WORK/patterns.txt" "$WORK/feed.ndjson"
@@ -85,7 +120,12 @@ if one and two:
     print(f"2 workers / 1 worker: {two / one:.2f}x")
 if raw and two:
     print(f"end-to-end (2 workers) / raw hyperscan scan (1 thread): {two / raw:.0%}")
+for workers in ("1w", "2w"):
+    now, then = base.get(f"fenghuo-replay-{workers}"), base.get(f"baseline-replay-{workers}")
+    if now and then:
+        print(f"this build / the baseline binary, {workers[0]} worker(s), same run: {now / then:.2f}")
 PY
+echo "$ALERTS_LINE"
 read -r _ OFFERED ACHIEVED P50 P99 ALERTS <<< "$(grep '^latency' <<< "$LOAD")"
 read -r _ RSS_0 RSS_25 RSS_50 RSS_75 RSS_100 <<< "$(grep '^rss' <<< "$LOAD")"
 echo "HTTP push at ${OFFERED} posts/s offered (${ACHIEVED} achieved) for ${LOAD_SECONDS} s:" \

@@ -130,7 +130,8 @@ impl CommitStage {
                     resolved: alert.kind == AlertKind::Resolved,
                     domains: &alert.domains,
                     escalation_receivers: &p.escalate_to,
-                    alert: &p.alert,
+                    // The alert inside the body itself: the outbox writes its text once.
+                    alert: &p.body["alert"],
                 },
                 notice: NewNotice {
                     notice_id: &alert.alert_id,
@@ -236,12 +237,14 @@ impl CommitStage {
         let (routes, names) = (self.routes.load(), self.receivers.load());
         let (receivers, escalate_to) = route(&routes, &names, &alert_json);
         let kind = alert.kind.label().to_owned();
-        let body = json!({ "alert": alert_json, "overdue": null });
         let departments = super::joint::departments_for(&routes, &alert_json);
+        // `{"alert": …, "overdue": null}`, the alert moved in rather than copied.
+        let mut body = serde_json::Map::new();
+        body.insert("alert".to_owned(), alert_json);
+        body.insert("overdue".to_owned(), serde_json::Value::Null);
         Prepared {
             departments,
-            alert: alert_json,
-            body,
+            body: serde_json::Value::Object(body),
             kind,
             receivers,
             escalate_to,
@@ -261,7 +264,8 @@ const RETRY_MAX: Duration = Duration::from_secs(2);
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 struct Prepared {
-    alert: serde_json::Value,
+    /// `{"alert": the alert, "overdue": null}`: the notice's body, holding the incident's
+    /// alert.
     body: serde_json::Value,
     kind: String,
     receivers: Vec<String>,

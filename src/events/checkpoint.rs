@@ -8,12 +8,13 @@
 //! are stored, because their order (most recently joined last) decides which events a
 //! post is compared with.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
 use super::audience::Audience;
 use super::event::{Event, PlaceTally};
+use super::fast_map::FastMap;
 use super::places::PlaceKey;
 use super::story::Story;
 use super::tracker::{PostKey, Tracker};
@@ -162,7 +163,7 @@ impl EventState {
     }
 }
 
-fn lists<K: Clone + Ord>(index: &HashMap<K, VecDeque<String>>) -> Vec<(K, Vec<String>)> {
+fn lists<K: Clone + Ord>(index: &FastMap<K, VecDeque<String>>) -> Vec<(K, Vec<String>)> {
     let mut lists: Vec<(K, Vec<String>)> = index
         .iter()
         .map(|(k, ids)| (k.clone(), ids.iter().cloned().collect()))
@@ -254,7 +255,7 @@ impl Tracker {
                 .push(key.clone());
             self.chains.insert(key, event);
         }
-        let known = |ids: Vec<String>, events: &HashMap<String, Event>| -> VecDeque<String> {
+        let known = |ids: Vec<String>, events: &FastMap<String, Event>| -> VecDeque<String> {
             ids.into_iter()
                 .filter(|id| events.contains_key(id))
                 .collect()

@@ -9,6 +9,7 @@
 //! - [`audience`]: distinct authors and their reach over the same windows.
 //! - [`event`]: one event's state and its [`Figures`].
 //! - [`chained`]: the posts whose reposts join an event, shared with the match workers.
+//! - [`fast_map`]: the grading thread's maps by id (a cheaper hasher than SipHash).
 //! - [`order`]: input order restored before the tracker (frame numbers from the queue).
 //! - [`tracker`]: clustering, the event clock, expiry and the caps.
 //! - [`checkpoint`]: the tracker's state as data, saved to the store and restored at start.
@@ -17,6 +18,7 @@ pub mod audience;
 pub mod chained;
 pub mod checkpoint;
 pub mod event;
+pub mod fast_map;
 pub mod identity;
 pub mod local;
 pub mod officials;

@@ -5,7 +5,7 @@
 //! same rules. Otherwise it opens a new event. Events that go quiet are closed; beyond the
 //! caps the least recently active events are evicted and counted.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use super::chained::ChainedPosts;
 use super::event::{minute_of, Event};
+use super::fast_map::FastMap;
 use super::identity::Identity;
 use super::local::Local;
 use super::officials::Officials;
@@ -71,33 +72,33 @@ pub(super) type PostKey = (String, String);
 
 pub struct Tracker {
     pub(super) config: TrackerConfig,
-    pub(super) events: HashMap<String, Event>,
+    pub(super) events: FastMap<String, Event>,
     /// Every remembered post: its event and its last reported counts.
-    pub(super) posts: HashMap<PostKey, (String, Counts)>,
+    pub(super) posts: FastMap<PostKey, (String, Counts)>,
     /// Post keys of each event, to forget them with the event.
-    pub(super) event_posts: HashMap<String, Vec<PostKey>>,
+    pub(super) event_posts: FastMap<String, Vec<PostKey>>,
     /// Post ids (own, reposted, thread roots) → the event their chain belongs to.
-    pub(super) chains: HashMap<PostKey, String>,
+    pub(super) chains: FastMap<PostKey, String>,
     /// The keys of `chains` as 64-bit hashes: the workers send every unmatched repost and
     /// reply, and this drops the ones in no tracked chain without allocating. Only this
     /// thread reads and writes it, in input order, so membership never races.
     pub(super) chained: ChainedPosts,
     /// Chain keys of each event, to forget them with the event.
-    pub(super) event_links: HashMap<String, Vec<PostKey>>,
+    pub(super) event_links: FastMap<String, Vec<PostKey>>,
     /// (last active minute, event id): the order of expiry and eviction.
     pub(super) by_activity: BTreeSet<(i64, String)>,
     /// Rule id → the most recently joined events under that rule, newest last (the
     /// candidates a new post may join by similarity). Bounded, so a flood of events under
     /// one rule costs each post at most `MAX_CANDIDATES` comparisons.
-    pub(super) by_rule: HashMap<String, VecDeque<String>>,
+    pub(super) by_rule: FastMap<String, VecDeque<String>>,
     /// Domain → the most recently joined events with a rule in it, newest last: the
     /// candidates of a post the learned scorer alone matched (`model.risk` names a domain,
     /// no rule), and of a rule's post whose story a scorer-only post opened.
-    pub(super) by_domain: HashMap<String, VecDeque<String>>,
+    pub(super) by_domain: FastMap<String, VecDeque<String>>,
     /// Fine place (finer than a city; a known one by its district) → the most recently
     /// joined events naming it, newest last: candidates for a post that tells the same
     /// place in other words and rules.
-    pub(super) by_place: HashMap<PlaceKey, VecDeque<String>>,
+    pub(super) by_place: FastMap<PlaceKey, VecDeque<String>>,
     /// The bureau's files (gazetteer), hot-reloaded.
     pub(super) local: Arc<ArcSwap<Local>>,
     /// The event clock: the newest minute seen (or advanced to while idle).
@@ -110,17 +111,17 @@ impl Tracker {
         let chained = ChainedPosts::default();
         Tracker {
             config,
-            events: HashMap::new(),
-            posts: HashMap::new(),
-            event_posts: HashMap::new(),
+            events: FastMap::default(),
+            posts: FastMap::default(),
+            event_posts: FastMap::default(),
             by_activity: BTreeSet::new(),
-            by_rule: HashMap::new(),
-            by_domain: HashMap::new(),
-            by_place: HashMap::new(),
+            by_rule: FastMap::default(),
+            by_domain: FastMap::default(),
+            by_place: FastMap::default(),
             local: Arc::new(ArcSwap::from_pointee(Local::default())),
-            chains: HashMap::new(),
+            chains: FastMap::default(),
             chained,
-            event_links: HashMap::new(),
+            event_links: FastMap::default(),
             clock: i64::MIN,
             evicted: 0,
         }
@@ -246,8 +247,11 @@ impl Tracker {
                     acts = identity.acts,
                     "event opened"
                 );
-                self.events
-                    .insert(id.clone(), Event::new(id.clone(), record, hash));
+                let event = Event::new(id.clone(), record, hash);
+                // In the activity order from the start: `update` moves it only when its
+                // last minute changes.
+                self.by_activity.insert((event.last_minute, id.clone()));
+                self.events.insert(id.clone(), event);
                 id
             }
         };
@@ -410,11 +414,20 @@ impl Tracker {
     ) -> Option<String> {
         // A scorer-only post is compared with the events of its domain; a rule's post also
         // with those of its rule's domain that hold a scorer-only match.
-        let by_domain = record
+        // Each domain's list once, however many of the post's rules share it (a bench
+        // pack's hundred rules all do): the candidates are deduplicated below anyway, but
+        // each would cost its event lookup and rule scan again.
+        let mut domains: Vec<&str> = record
             .rules
             .iter()
-            .filter(|rule| !rule.rule.domain.is_empty())
-            .filter_map(|rule| self.by_domain.get(&rule.rule.domain))
+            .map(|rule| rule.rule.domain.as_str())
+            .filter(|domain| !domain.is_empty())
+            .collect();
+        domains.sort_unstable();
+        domains.dedup();
+        let by_domain = domains
+            .into_iter()
+            .filter_map(|domain| self.by_domain.get(domain))
             .flatten()
             .filter(|id| {
                 self.events.get(*id).is_some_and(|event| {
@@ -565,9 +578,12 @@ impl Tracker {
         let before = event.last_minute;
         change(event);
         event.prune(self.clock);
-        self.by_activity.remove(&(before, event_id.to_owned()));
-        self.by_activity
-            .insert((event.last_minute, event_id.to_owned()));
+        // Most posts land in the event's latest minute: its place in the order stays.
+        if event.last_minute != before {
+            self.by_activity.remove(&(before, event_id.to_owned()));
+            self.by_activity
+                .insert((event.last_minute, event_id.to_owned()));
+        }
     }
 
     /// Advances the event clock to `minute` (when the feed is idle) and closes the events
@@ -575,10 +591,12 @@ impl Tracker {
     pub fn advance(&mut self, minute: i64) -> Vec<(Event, Closed)> {
         self.clock = self.clock.max(minute);
         let mut closed = Vec::new();
-        while let Some((last, id)) = self.by_activity.first().cloned() {
-            if last > self.clock - self.config.quiet_minutes {
+        // Called for every post: the oldest is looked at without copying its id.
+        while let Some((last, id)) = self.by_activity.first() {
+            if *last > self.clock - self.config.quiet_minutes {
                 break;
             }
+            let id = id.clone();
             if let Some(event) = self.remove(&id) {
                 closed.push((event, Closed::Quiet));
             }

@@ -14,7 +14,6 @@ pub mod policy;
 pub mod store;
 pub mod thread;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
@@ -24,6 +23,7 @@ use metrics::{counter, gauge};
 pub use crate::models::{Alert, AlertKind, Resolution};
 pub use policy::{Level, Policy};
 
+use crate::events::fast_map::FastMap;
 use crate::events::{Closed, Event, Tracker, TrackerConfig};
 use crate::models::MatchRecord;
 use crate::telemetry::{ALERTS, EVENTS_EVICTED, EVENTS_TRACKED};
@@ -52,7 +52,7 @@ pub struct Placed {
 pub struct Grader {
     tracker: Tracker,
     policy: Arc<ArcSwap<Policy>>,
-    open: HashMap<String, Open>,
+    open: FastMap<String, Open>,
     /// Labels each opening of an event, so alert ids never repeat across re-openings.
     instances: alert_id::InstanceLabels,
 }
@@ -62,7 +62,7 @@ impl Grader {
         Grader {
             tracker: Tracker::new(config),
             policy,
-            open: HashMap::new(),
+            open: FastMap::default(),
             instances: alert_id::InstanceLabels::default(),
         }
     }

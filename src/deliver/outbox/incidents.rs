@@ -315,21 +315,34 @@ pub(super) fn upsert_incident(
     incident: &IncidentUpdate<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), OutboxError> {
-    db.execute(
+    upsert_incident_text(db, incident, &incident.alert.to_string(), now)
+}
+
+/// [`upsert_incident`] with the alert's JSON text already written (`alert_text` is
+/// `incident.alert` as text): the commit stage writes each alert's text once, for the
+/// incident and its notice.
+pub(super) fn upsert_incident_text(
+    db: &Connection,
+    incident: &IncidentUpdate<'_>,
+    alert_text: &str,
+    now: DateTime<Utc>,
+) -> Result<(), OutboxError> {
+    // Cached: the commit stage runs this for every alert.
+    db.prepare_cached(
         "INSERT INTO incidents (event_id, level, resolved, domains, opened_at, updated_at, escalation_receivers, alert)
          VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7)
          ON CONFLICT (event_id) DO UPDATE SET level = ?2, resolved = ?3, domains = ?4, updated_at = ?5,
              escalation_receivers = ?6, alert = ?7",
-        params![
-            incident.event_id,
-            incident.level,
-            incident.resolved,
-            serde_json::to_string(incident.domains).unwrap_or_default(),
-            now.to_rfc3339(),
-            serde_json::to_string(incident.escalation_receivers).unwrap_or_default(),
-            incident.alert.to_string()
-        ],
-    )?;
+    )?
+    .execute(params![
+        incident.event_id,
+        incident.level,
+        incident.resolved,
+        serde_json::to_string(incident.domains).unwrap_or_default(),
+        now.to_rfc3339(),
+        serde_json::to_string(incident.escalation_receivers).unwrap_or_default(),
+        alert_text
+    ])?;
     Ok(())
 }
 

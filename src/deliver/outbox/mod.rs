@@ -29,8 +29,8 @@ pub use reports::ReportIncident;
 pub use silences::Silence;
 pub use workflow::{DepartmentAck, JointOverdue, StepOutcome, StepTake, StepTaken, JOINT_RESPONSE};
 
-use incidents::upsert_incident;
-use notices::insert_notice;
+use incidents::upsert_incident_text;
+use notices::{insert_notice_text, notice_body_text};
 use readers::{Reader, Readers};
 
 use crate::telemetry::OUTBOX_COMMIT_FAILING;
@@ -287,13 +287,14 @@ impl Outbox {
             let tx = db.transaction()?;
             let mut newest = None;
             for alert in alerts {
-                upsert_incident(&tx, &alert.incident, now)?;
+                // The alert's text is written once: for its incident, and inside its
+                // notice's body (see `notice_body_text`).
+                let alert_text = alert.incident.alert.to_string();
+                upsert_incident_text(&tx, &alert.incident, &alert_text, now)?;
                 let event_id = alert.incident.event_id;
-                let opened_at: DateTime<Utc> = tx.query_row(
-                    "SELECT opened_at FROM incidents WHERE event_id = ?1",
-                    [event_id],
-                    |r| time(r.get(0)?),
-                )?;
+                let opened_at: DateTime<Utc> = tx
+                    .prepare_cached("SELECT opened_at FROM incidents WHERE event_id = ?1")?
+                    .query_row([event_id], |r| time(r.get(0)?))?;
                 let steps = feed::steps_of(&tx, event_id)?;
                 let departments = workflow::departments_of(&tx, event_id)?;
                 let progress = Progress {
@@ -304,14 +305,14 @@ impl Outbox {
                     departments: &departments,
                 };
                 let deadline = next_deadline(&progress);
-                let mut body;
-                let mut notice = alert.notice;
-                if !deadline.is_null() {
-                    body = notice.body.clone();
-                    body["next_deadline"] = deadline;
-                    notice.body = &body;
-                }
-                newest = insert_notice(&tx, &notice, alert.receivers, now)?.or(newest);
+                let body = notice_body_text(
+                    alert.notice.body,
+                    &deadline,
+                    alert.incident.alert,
+                    &alert_text,
+                );
+                newest =
+                    insert_notice_text(&tx, &alert.notice, &body, alert.receivers, now)?.or(newest);
             }
             tx.commit()?;
             Ok(newest)

@@ -337,6 +337,52 @@ fn notice_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Notice> {
     })
 }
 
+/// The JSON text of a notice's `body` with `next_deadline` set to `deadline` (left as it
+/// is when `Null`), exactly as `body["next_deadline"] = deadline` then `to_string()`
+/// writes it, without copying the body: a member that is `alert` itself (the same value,
+/// not an equal one) is written as `alert_text`, its text already written once.
+pub(super) fn notice_body_text(
+    body: &Value,
+    deadline: &Value,
+    alert: &Value,
+    alert_text: &str,
+) -> String {
+    let Value::Object(members) = body else {
+        if deadline.is_null() {
+            return body.to_string();
+        }
+        let mut body = body.clone();
+        body["next_deadline"] = deadline.clone();
+        return body.to_string();
+    };
+    // An object's members are written in key order (serde_json's map is sorted).
+    let mut entries: Vec<(&str, &Value)> = members
+        .iter()
+        .filter(|(key, _)| deadline.is_null() || key.as_str() != "next_deadline")
+        .map(|(key, value)| (key.as_str(), value))
+        .collect();
+    if !deadline.is_null() {
+        let at = entries.partition_point(|(key, _)| *key < "next_deadline");
+        entries.insert(at, ("next_deadline", deadline));
+    }
+    let mut text = String::with_capacity(alert_text.len() + 64);
+    text.push('{');
+    for (i, (key, value)) in entries.into_iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&Value::from(key).to_string());
+        text.push(':');
+        if std::ptr::eq(value, alert) {
+            text.push_str(alert_text);
+        } else {
+            text.push_str(&value.to_string());
+        }
+    }
+    text.push('}');
+    text
+}
+
 /// Commits one notice. A `notice_id` already in the outbox is never dropped silently:
 /// - the same notice again (same event, kind and level: a restart or a replay re-emitting
 ///   an alert) is skipped on purpose — that is what the id is for — and counted as a
@@ -350,13 +396,28 @@ pub(super) fn insert_notice(
     receivers: &[String],
     now: DateTime<Utc>,
 ) -> Result<Option<i64>, OutboxError> {
+    insert_notice_text(db, notice, &notice.body.to_string(), receivers, now)
+}
+
+/// [`insert_notice`] with the body's JSON text already written (`body_text` is stored
+/// in place of `notice.body`): the commit stage writes it from the alert's text.
+pub(super) fn insert_notice_text(
+    db: &Connection,
+    notice: &NewNotice<'_>,
+    body_text: &str,
+    receivers: &[String],
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, OutboxError> {
     let mut notice_id = notice.notice_id.to_owned();
+    let created_at = now.to_rfc3339();
     for attempt in 1u32.. {
-        let inserted = db.execute(
-            "INSERT INTO notices (notice_id, event_id, kind, level, created_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        // Cached statements: the commit stage runs these for every alert.
+        let inserted = db
+            .prepare_cached(
+                "INSERT INTO notices (notice_id, event_id, kind, level, created_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (notice_id) DO NOTHING",
-            params![notice_id, notice.event_id, notice.kind, notice.level, now.to_rfc3339(), notice.body.to_string()],
-        )?;
+            )?
+            .execute(params![notice_id, notice.event_id, notice.kind, notice.level, created_at, body_text])?;
         if inserted == 1 {
             break;
         }
@@ -392,10 +453,10 @@ pub(super) fn insert_notice(
     }
     let seq = db.last_insert_rowid();
     for receiver in receivers {
-        db.execute(
+        db.prepare_cached(
             "INSERT INTO notice_receivers (seq, receiver) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-            params![seq, receiver],
-        )?;
+        )?
+        .execute(params![seq, receiver])?;
     }
     Ok(Some(seq))
 }
@@ -404,6 +465,45 @@ pub(super) fn insert_notice(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_body_text_is_what_setting_its_deadline_then_writing_it_gives() {
+        let alert =
+            json!({"alert_id": "evt-1#a-1", "title": "某地\"辅警\"", "figures": {"n": [1, 2]}});
+        let bodies = [
+            json!({"alert": alert.clone(), "overdue": null}),
+            json!({"alert": alert.clone(), "next_deadline": {"old": 1}, "zz": 2, "a": "x"}),
+            json!({}),
+            json!(null),
+            json!("text"),
+        ];
+        let deadlines = [
+            json!(null),
+            json!({"step": "reported", "due_at": "2026-11-30T10:00:00Z"}),
+        ];
+        for body in &bodies {
+            for deadline in &deadlines {
+                if body.is_string() && !deadline.is_null() {
+                    continue; // indexing a string panics: no notice body is one
+                }
+                let mut expected = body.clone();
+                if !deadline.is_null() {
+                    expected["next_deadline"] = deadline.clone();
+                }
+                // The alert inside the body, by reference, is written from its text.
+                let inner = body.get("alert").unwrap_or(&alert);
+                assert_eq!(
+                    notice_body_text(body, deadline, inner, &inner.to_string()),
+                    expected.to_string()
+                );
+                // Any other value passed as the alert changes nothing.
+                assert_eq!(
+                    notice_body_text(body, deadline, &alert, "NOT USED"),
+                    expected.to_string()
+                );
+            }
+        }
+    }
 
     fn notice<'a>(id: &'a str, kind: &'a str, level: &'a str, body: &'a Value) -> NewNotice<'a> {
         NewNotice {
