@@ -231,6 +231,7 @@ impl Grader {
                 continue;
             };
             let instance = instance.as_str();
+            self.instances.committed(&latest.event_id, instance);
             let resolved = latest.kind == AlertKind::Resolved;
             if self.tracker.event(&latest.event_id).is_none() {
                 if !resolved {
@@ -239,11 +240,15 @@ impl Grader {
                 continue;
             }
             let open = self.open.get(&latest.event_id);
-            let same_instance = open.is_some_and(|o| o.instance == instance);
             if resolved {
-                // Resolved after the checkpoint: the event's story ended for its
-                // receivers; a later post opens a new instance.
-                if same_instance || open.is_none() {
+                // Resolved after the checkpoint — the checkpoint's instance, or a later one
+                // (so the checkpoint's ended before it): the story ended for its receivers;
+                // a later post opens a new instance. Only an instance the checkpoint knows
+                // to have opened after that resolution stays.
+                let ended = open.is_none_or(|o| {
+                    alert_id::instance_order(instance) >= alert_id::instance_order(&o.instance)
+                });
+                if ended {
                     self.open.remove(&latest.event_id);
                     self.tracker.forget(&latest.event_id);
                 }
