@@ -42,6 +42,8 @@ fi
 replay_once() {
     local bin=$1 rules=$2 workers=$3 alerts=${4:-/dev/null} line rss
     rm -rf "$WORK/data"
+    # The engine appends to an alerts file: a previous run's alerts must not count.
+    [ "$alerts" = /dev/null ] || rm -f "$alerts"
     if ! /usr/bin/time -v "$bin" replay "$WORK/feed.ndjson" --rules "$rules" \
         --workers "$workers" --output "$alerts" --data-dir "$WORK/data" 2> "$WORK/replay.err"; then
         echo "$bin replay failed:" >&2
