@@ -391,15 +391,19 @@ async fn a_kafka_source_resumes_at_its_committed_offsets_after_a_mock_broker_out
         .unwrap();
     let send = |posts: Vec<(String, String)>| {
         let producer = producer.clone();
+        // All at once, then every acknowledgement (one by one, each waits a round trip).
         async move {
-            for (id, line) in &posts {
-                producer
-                    .send(
+            let sends: Vec<_> = posts
+                .iter()
+                .map(|(id, line)| {
+                    producer.send(
                         FutureRecord::to("outage").key(id).payload(line),
                         Duration::from_secs(60),
                     )
-                    .await
-                    .unwrap();
+                })
+                .collect();
+            for sent in futures::future::join_all(sends).await {
+                sent.unwrap();
             }
         }
     };
@@ -470,7 +474,7 @@ librdkafka = {{ "session.timeout.ms" = "6000", "heartbeat.interval.ms" = "500" }
     };
     eventually(
         "every post matched after the outage",
-        Duration::from_secs(60),
+        Duration::from_secs(120),
         async || matched_ids().is_superset(&all),
     )
     .await;
