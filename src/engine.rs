@@ -194,6 +194,16 @@ pub struct Engine {
     delivery_drain: std::time::Duration,
 }
 
+/// An engine dropped without [`Engine::shutdown`] (a test that failed, a caller that gave
+/// up) still stops its sources and receivers: a Kafka consumer thread would otherwise poll
+/// forever, and its runtime waits for it before it can drop.
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+        self.delivery_stop.cancel();
+    }
+}
+
 impl Engine {
     /// Loads the rules and starts every stage. Rules that fail to load leave the engine
     /// running unready (generation 0) until a reload succeeds. Fails if the grading policy

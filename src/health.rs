@@ -12,6 +12,9 @@ use crate::matching::store::RuleStore;
 pub enum SourceState {
     Connecting,
     Connected,
+    /// Was connected, lost its connection (a broker restart, a network fault) and is
+    /// reconnecting by itself: no restart of the engine is needed.
+    Reconnecting,
     Replaying,
     /// A replay that reached its end: it did its job.
     Finished,
@@ -23,6 +26,7 @@ impl SourceState {
         match self {
             SourceState::Connecting => "connecting",
             SourceState::Connected => "connected",
+            SourceState::Reconnecting => "reconnecting",
             SourceState::Replaying => "replaying",
             SourceState::Finished => "finished",
             SourceState::Failed => "failed",

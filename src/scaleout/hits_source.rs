@@ -22,8 +22,9 @@ use std::sync::Arc;
 use crossbeam_channel::Sender;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, RebalanceProtocol};
 use rdkafka::message::Message;
+use rdkafka::statistics::Statistics;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
-use rdkafka::types::RDKafkaRespErr;
+use rdkafka::types::{RDKafkaErrorCode, RDKafkaRespErr};
 use rdkafka::ClientContext;
 use tokio_util::sync::CancellationToken;
 
@@ -31,6 +32,7 @@ use super::hits_ledger::HitsLedger;
 use super::ClusterConfig;
 use crate::events::order::Sequenced;
 use crate::health::{Health, SourceState};
+use crate::ingest::kafka::connection::BrokerLink;
 use crate::models::{Completion, MatchRecord};
 
 /// Hits read from the topic, and those that could not be read as a match.
@@ -50,12 +52,29 @@ pub struct HitsSource {
 }
 
 /// Starts each assigned partition where the ledger says (the restored checkpoint, or
-/// after what this process already read), else at the earliest retained hit.
+/// after what this process already read), else at the earliest retained hit; and tells
+/// health whether the brokers answer (a broker restart: `reconnecting`, as for a feed).
 struct StartAtCheckpoint {
     ledger: Arc<HitsLedger>,
+    link: BrokerLink,
 }
 
-impl ClientContext for StartAtCheckpoint {}
+impl ClientContext for StartAtCheckpoint {
+    fn stats(&self, statistics: Statistics) {
+        self.link.observe(&statistics);
+    }
+
+    fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
+        if error.rdkafka_error_code() == Some(RDKafkaErrorCode::AllBrokersDown) {
+            self.link.down(reason);
+        }
+        if self.link.is_up() {
+            tracing::warn!(%error, reason, "hits consumer client error");
+        } else {
+            tracing::debug!(%error, reason, "hits consumer client error");
+        }
+    }
+}
 
 impl ConsumerContext for StartAtCheckpoint {
     fn rebalance(
@@ -141,13 +160,15 @@ impl HitsSource {
                 ("auto.offset.reset", "earliest"),
                 ("partition.assignment.strategy", "range,roundrobin"),
                 ("client.id", "fenghuo-track"),
+                // For the link's view of the brokers.
+                ("statistics.interval.ms", "1000"),
             ])
             .create_with_context(StartAtCheckpoint {
                 ledger: self.ledger.clone(),
+                link: BrokerLink::new(HITS_SOURCE_NAME, self.health.clone()),
             })?;
         consumer.subscribe(&[&self.config.hits_topic])?;
         let consumed = metrics::counter!(HITS_CONSUMED);
-        let mut connected = false;
         let mut frame = 0u64;
         while !shutdown.is_cancelled() {
             let Some(message) = consumer.poll(Duration::from_millis(100)) else {
@@ -156,14 +177,15 @@ impl HitsSource {
             let message = match message {
                 Ok(message) => message,
                 Err(e) => {
-                    tracing::warn!(error = %e, "hits consumer error");
+                    if consumer.context().link.is_up() {
+                        tracing::warn!(error = %e, "hits consumer error");
+                    } else {
+                        tracing::debug!(error = %e, "hits consumer error");
+                    }
                     continue;
                 }
             };
-            if !connected {
-                self.health.set(HITS_SOURCE_NAME, SourceState::Connected);
-                connected = true;
-            }
+            consumer.context().link.first_message();
             let (partition, offset) = (message.partition(), message.offset());
             self.ledger.read(frame, partition, offset);
             let mut record: MatchRecord =

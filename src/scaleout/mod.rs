@@ -82,6 +82,15 @@ impl ClusterConfig {
             problems
                 .push("cluster.hits_topic and cluster.track_group must not be empty".to_owned());
         }
+        if self
+            .librdkafka
+            .get("statistics.interval.ms")
+            .is_some_and(|ms| ms.trim() == "0")
+        {
+            problems.push(
+                "cluster.librdkafka.statistics.interval.ms must not be 0: a track engine reads from them whether its brokers are reachable".to_owned(),
+            );
+        }
     }
 }
 

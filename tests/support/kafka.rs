@@ -3,9 +3,10 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -34,9 +35,11 @@ fn tansu_binary() -> Option<PathBuf> {
 
 /// A tansu broker (memory storage) on 127.0.0.1.
 pub struct Tansu {
-    binary: PathBuf,
     child: Child,
+    /// The port the broker listens on.
     pub port: u16,
+    /// The relay clients go through, when started behind one.
+    relay: Option<BrokerRelay>,
 }
 
 impl Tansu {
@@ -52,24 +55,43 @@ impl Tansu {
             .local_addr()
             .unwrap()
             .port();
-        let child = launch(&binary, port);
+        let child = launch(&binary, port, port);
         Some(Tansu {
-            binary,
             child,
             port,
+            relay: None,
         })
     }
 
-    pub fn brokers(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
+    /// Starts a broker behind a [`BrokerRelay`] that it advertises as its address, so every
+    /// client (the test's too) talks to it through the relay.
+    pub fn start_behind_relay() -> Option<Tansu> {
+        let Some(binary) = tansu_binary() else {
+            eprintln!("skipped: no tansu broker (run `make tansu` or `make test`)");
+            return None;
+        };
+        // Held until tansu binds it (a free port that nobody else takes meanwhile).
+        let reserved = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = reserved.local_addr().unwrap().port();
+        let relay = BrokerRelay::start(SocketAddr::from(([127, 0, 0, 1], port)));
+        drop(reserved);
+        let child = launch(&binary, port, relay.port);
+        Some(Tansu {
+            child,
+            port,
+            relay: Some(relay),
+        })
     }
 
-    /// Stops the broker hard and starts a fresh one on the same port (memory storage:
-    /// topics and committed offsets are gone).
-    pub fn restart(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        self.child = launch(&self.binary, self.port);
+    /// The relay in front of the broker (see [`Tansu::start_behind_relay`]).
+    pub fn relay(&self) -> &BrokerRelay {
+        self.relay.as_ref().expect("started behind a relay")
+    }
+
+    /// Where clients reach the broker.
+    pub fn brokers(&self) -> String {
+        let port = self.relay.as_ref().map_or(self.port, |relay| relay.port);
+        format!("127.0.0.1:{port}")
     }
 
     pub async fn create_topic(&self, name: &str, partitions: i32) {
@@ -92,6 +114,8 @@ impl Tansu {
         let producer: FutureProducer = ClientConfig::new()
             .set("bootstrap.servers", self.brokers())
             .set("linger.ms", "5")
+            // Back within a second of a broker's return, like the engine's clients.
+            .set("reconnect.backoff.max.ms", "1000")
             .create()
             .unwrap();
         let sends: Vec<_> = messages
@@ -159,16 +183,18 @@ fn rand_suffix() -> u64 {
         .as_nanos() as u64
 }
 
-/// Starts tansu and waits for its "ready" line.
-fn launch(binary: &Path, port: u16) -> Child {
+/// Starts tansu on `port`, telling clients to connect to `advertised`, and waits for its
+/// "ready" line.
+fn launch(binary: &Path, port: u16, advertised: u16) -> Child {
     let url = format!("tcp://127.0.0.1:{port}");
+    let advertised = format!("tcp://127.0.0.1:{advertised}");
     let mut child = Command::new(binary)
         .args([
             "broker",
             "--listener-url",
             &url,
             "--advertised-listener-url",
-            &url,
+            &advertised,
         ])
         .args(["--storage-engine", "memory://tansu/"])
         .stdout(Stdio::piped())
@@ -183,6 +209,94 @@ fn launch(binary: &Path, port: u16) -> Child {
         .expect("tansu gets ready");
     std::thread::spawn(move || lines.count());
     child
+}
+
+/// A TCP relay in front of a broker, advertised to clients as the broker's address. `cut`
+/// closes every relayed connection and refuses new ones (accepted and closed at once: the
+/// port stays held) until `restore`: a broker restart as its clients see it, with the
+/// broker's topics and committed offsets kept, as a real Kafka keeps them on disk (tansu's
+/// memory storage loses them when the process restarts).
+pub struct BrokerRelay {
+    pub port: u16,
+    state: Arc<RelayState>,
+}
+
+#[derive(Default)]
+struct RelayState {
+    /// Whether connections are relayed; `connections` is locked to change it, so a
+    /// connection accepted during a cut is never kept.
+    open: std::sync::atomic::AtomicBool,
+    stop: std::sync::atomic::AtomicBool,
+    /// Both ends of every relayed connection (clones: shutting one down ends the copies).
+    connections: Mutex<Vec<TcpStream>>,
+    /// Connections accepted and closed at once while cut.
+    refused: std::sync::atomic::AtomicU64,
+}
+
+impl BrokerRelay {
+    pub fn start(target: SocketAddr) -> BrokerRelay {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = Arc::new(RelayState::default());
+        state.open.store(true, Ordering::SeqCst);
+        let shared = state.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                if shared.stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(client) = client else { continue };
+                let mut connections = shared.connections.lock().unwrap();
+                if !shared.open.load(Ordering::SeqCst) {
+                    shared.refused.fetch_add(1, Ordering::SeqCst);
+                    let _ = client.shutdown(Shutdown::Both);
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(target) else {
+                    continue;
+                };
+                for (from, to) in [(&client, &server), (&server, &client)] {
+                    let (mut from, mut to) = (from.try_clone().unwrap(), to.try_clone().unwrap());
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = from.shutdown(Shutdown::Both);
+                        let _ = to.shutdown(Shutdown::Both);
+                    });
+                }
+                connections.extend([client, server]);
+            }
+        });
+        BrokerRelay { port, state }
+    }
+
+    /// Closes every connection and refuses new ones until [`BrokerRelay::restore`].
+    pub fn cut(&self) {
+        let mut connections = self.state.connections.lock().unwrap();
+        self.state.open.store(false, Ordering::SeqCst);
+        for connection in connections.drain(..) {
+            let _ = connection.shutdown(Shutdown::Both);
+        }
+    }
+
+    /// Relays new connections again.
+    pub fn restore(&self) {
+        let _connections = self.state.connections.lock().unwrap();
+        self.state.open.store(true, Ordering::SeqCst);
+    }
+
+    /// Connections refused while cut (clients trying to reconnect).
+    pub fn refused(&self) -> u64 {
+        self.state.refused.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for BrokerRelay {
+    fn drop(&mut self) {
+        self.cut();
+        self.state.stop.store(true, Ordering::SeqCst);
+        // Wakes the accept loop so that it sees `stop` and closes the listener.
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
 }
 
 /// An engine child process (`fenghuo run`) whose log lines the test can watch.

@@ -27,6 +27,10 @@ impl KafkaClientConfig {
     pub fn client_config(&self, ours: &[(&str, &str)]) -> ClientConfig {
         let mut config = ClientConfig::new();
         config.set("bootstrap.servers", &self.brokers);
+        // After a broker restart, try again at least every second (librdkafka's default
+        // backs off to 10 s, which can leave an engine idle for 10 s after the broker is
+        // back; 1 s is the Java client's default).
+        config.set("reconnect.backoff.max.ms", "1000");
         for (key, value) in ours {
             config.set(*key, *value);
         }
@@ -102,7 +106,20 @@ impl KafkaSourceConfig {
                 "{at}: max_in_flight and commit_interval_ms must be at least 1"
             ));
         }
-        for key in ["group.id", "enable.auto.commit", "enable.auto.offset.store"] {
+        if self
+            .librdkafka
+            .get("statistics.interval.ms")
+            .is_some_and(|ms| ms.trim() == "0")
+        {
+            problems.push(format!(
+                "{at}: librdkafka.statistics.interval.ms must not be 0: the source reads its lag and whether its brokers are reachable from them"
+            ));
+        }
+        for key in [
+            "enable.auto.commit",
+            "auto.commit.interval.ms",
+            "enable.auto.offset.store",
+        ] {
             if self.librdkafka.contains_key(key) {
                 problems.push(format!(
                     "{at}: librdkafka.{key} is set by the source itself"
@@ -119,5 +136,31 @@ impl KafkaSourceConfig {
             health: context.health,
         };
         Box::pin(source.run(context.queue, context.shutdown))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(extra: &str) -> Vec<String> {
+        let config: KafkaSourceConfig = toml::from_str(&format!(
+            "name = \"feed\"\nbrokers = \"k1:9092\"\ntopics = [\"feed\"]\ngroup_id = \"g\"\n{extra}"
+        ))
+        .unwrap();
+        let mut problems = Vec::new();
+        config.validate("sources[0]", &mut problems);
+        problems
+    }
+
+    #[test]
+    fn settings_the_source_relies_on_cannot_be_overridden() {
+        assert!(problems("").is_empty());
+        let commit = problems("librdkafka = { \"enable.auto.commit\" = \"false\" }");
+        assert!(commit[0].contains("set by the source itself"), "{commit:?}");
+        // Without statistics the source could not tell a broker outage from its end.
+        let stats = problems("librdkafka = { \"statistics.interval.ms\" = \"0\" }");
+        assert!(stats[0].contains("statistics.interval.ms"), "{stats:?}");
+        assert!(problems("librdkafka = { \"statistics.interval.ms\" = \"5000\" }").is_empty());
     }
 }

@@ -2,7 +2,10 @@
 //!
 //! One thread per source polls librdkafka (a consumer in a group with cooperative-sticky
 //! assignment), turns each message into a frame, and commits per partition only the
-//! watermark of [`Progress`]. librdkafka runs rebalance callbacks on this thread, so a
+//! watermark of [`Progress`]: it stores the watermark for librdkafka's periodic commit,
+//! which runs on librdkafka's own thread and retries by itself, so a broker that is away
+//! never stalls the loop (see [`super::connection`] for what the engine says meanwhile).
+//! librdkafka runs rebalance callbacks on this thread, so a
 //! revoke can wait for the revoked partitions' messages to be handled and commit them
 //! before the partition goes to another engine. When too much is in flight the source
 //! pauses its partitions (the broker keeps the backlog) and resumes them once the workers
@@ -12,15 +15,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
 use rdkafka::error::KafkaResult;
 use rdkafka::message::Message;
 use rdkafka::statistics::Statistics;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::ClientContext;
 use tokio_util::sync::CancellationToken;
 
 use super::config::KafkaSourceConfig;
+use super::connection::BrokerLink;
 use super::progress::{PartitionKey, Progress};
 use super::{KAFKA_COMMITS, KAFKA_LAG, KAFKA_PAUSED, KAFKA_REBALANCES};
 use crate::health::{Health, SourceState};
@@ -52,11 +58,37 @@ struct SourceContext {
     progress: Arc<Progress>,
     drain_timeout: Duration,
     paused: AtomicBool,
-    health: Arc<Health>,
+    /// Whether a broker answers: health and metrics follow it.
+    link: BrokerLink,
 }
 
 impl ClientContext for SourceContext {
+    /// librdkafka's own log, with its reconnect failures (facility `FAIL`, one per broker
+    /// per attempt) at debug while the brokers are known to be away.
+    fn log(&self, level: RDKafkaLogLevel, facility: &str, message: &str) {
+        let quiet = facility == "FAIL" && !self.link.is_up();
+        match level {
+            _ if quiet => tracing::debug!(source = %self.name, facility, "librdkafka: {message}"),
+            RDKafkaLogLevel::Emerg
+            | RDKafkaLogLevel::Alert
+            | RDKafkaLogLevel::Critical
+            | RDKafkaLogLevel::Error => {
+                tracing::error!(source = %self.name, facility, "librdkafka: {message}")
+            }
+            RDKafkaLogLevel::Warning => {
+                tracing::warn!(source = %self.name, facility, "librdkafka: {message}")
+            }
+            RDKafkaLogLevel::Notice | RDKafkaLogLevel::Info => {
+                tracing::info!(source = %self.name, facility, "librdkafka: {message}")
+            }
+            RDKafkaLogLevel::Debug => {
+                tracing::debug!(source = %self.name, facility, "librdkafka: {message}")
+            }
+        }
+    }
+
     fn stats(&self, statistics: Statistics) {
+        self.link.observe(&statistics);
         for (topic, stats) in &statistics.topics {
             for (partition, p) in &stats.partitions {
                 // Partition -1 is librdkafka's internal bookkeeping; lag is -1 until known.
@@ -70,17 +102,57 @@ impl ClientContext for SourceContext {
     }
 
     fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
-        tracing::warn!(source = %self.name, %error, reason, "kafka client error");
-        if matches!(
-            error.rdkafka_error_code(),
-            Some(rdkafka::types::RDKafkaErrorCode::AllBrokersDown)
-        ) {
-            self.health.set(&self.name, SourceState::Connecting);
+        let code = error.rdkafka_error_code();
+        if code == Some(RDKafkaErrorCode::AllBrokersDown) {
+            self.link.down(reason);
+        }
+        // While the brokers are away librdkafka reports every failed reconnect; the outage
+        // itself is logged once (by the link) and its end with its length.
+        if is_connection_error(code) && !self.link.is_up() {
+            tracing::debug!(source = %self.name, %error, reason, "kafka client error");
+        } else {
+            tracing::warn!(source = %self.name, %error, reason, "kafka client error");
         }
     }
 }
 
 impl ConsumerContext for SourceContext {
+    /// The broker's answer to librdkafka's periodic commit of the stored offsets.
+    fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
+        if let Err(e) = result {
+            // Commits queued while the brokers were away fail once they are back and the
+            // group session is gone (unknown member, old generation): expected, and the
+            // rejoined group starts from the last commit that did succeed.
+            let expected = matches!(
+                e.rdkafka_error_code(),
+                Some(
+                    RDKafkaErrorCode::UnknownMemberId
+                        | RDKafkaErrorCode::IllegalGeneration
+                        | RDKafkaErrorCode::RebalanceInProgress
+                )
+            ) || is_connection_error(e.rdkafka_error_code());
+            if expected {
+                tracing::debug!(source = %self.name, error = %e, "committing offsets failed");
+            } else {
+                tracing::warn!(source = %self.name, error = %e, "committing offsets failed; retrying with the next commit");
+            }
+            return;
+        }
+        let done: Vec<(PartitionKey, i64)> = offsets
+            .elements()
+            .iter()
+            .filter(|e| e.error().is_ok())
+            .filter_map(|e| match e.offset() {
+                Offset::Offset(offset) => Some(((Arc::from(e.topic()), e.partition()), offset)),
+                _ => None,
+            })
+            .collect();
+        if !done.is_empty() {
+            self.progress.committed(&done);
+            metrics::counter!(KAFKA_COMMITS, "source" => self.name.clone()).increment(1);
+        }
+    }
+
     fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         let Rebalance::Revoke(list) = rebalance else {
             return;
@@ -97,7 +169,7 @@ impl ConsumerContext for SourceContext {
             .filter(|(key, _)| keys.contains(key))
             .collect();
         if !consumer.assignment_lost() {
-            commit(consumer, &self.progress, &offsets, &self.name);
+            commit_now(consumer, &offsets);
         }
         for (topic, partition) in &keys {
             self.progress.revoke(topic, *partition);
@@ -133,30 +205,60 @@ fn keys(list: &TopicPartitionList) -> Vec<PartitionKey> {
         .collect()
 }
 
-/// Commits `offsets` synchronously; the broker then has them (or the next commit retries).
-fn commit(
-    consumer: &BaseConsumer<SourceContext>,
-    progress: &Progress,
-    offsets: &[(PartitionKey, i64)],
-    name: &str,
-) {
+/// Errors that say a broker cannot be reached (as opposed to a refusal or a bad setting).
+fn is_connection_error(code: Option<RDKafkaErrorCode>) -> bool {
+    matches!(
+        code,
+        Some(
+            RDKafkaErrorCode::AllBrokersDown
+                | RDKafkaErrorCode::BrokerTransportFailure
+                | RDKafkaErrorCode::Resolve
+                | RDKafkaErrorCode::RequestTimedOut
+                | RDKafkaErrorCode::OperationTimedOut
+        )
+    )
+}
+
+fn offset_list(offsets: &[(PartitionKey, i64)]) -> KafkaResult<TopicPartitionList> {
+    let mut list = TopicPartitionList::with_capacity(offsets.len());
+    for ((topic, partition), offset) in offsets {
+        list.add_partition_offset(topic, *partition, Offset::Offset(*offset))?;
+    }
+    Ok(list)
+}
+
+/// Hands `offsets` to librdkafka, which commits them with its next periodic commit
+/// (`auto.commit.interval.ms`) from its own thread: a broker that is away never holds the
+/// consumer loop (a synchronous commit waits up to `session.timeout.ms`, 45 s by default,
+/// for the coordinator), and a commit that fails is sent again with the next one.
+fn store(consumer: &BaseConsumer<SourceContext>, offsets: &[(PartitionKey, i64)]) {
     if offsets.is_empty() {
         return;
     }
-    let mut list = TopicPartitionList::with_capacity(offsets.len());
-    for ((topic, partition), offset) in offsets {
-        if let Err(e) = list.add_partition_offset(topic, *partition, Offset::Offset(*offset)) {
-            tracing::warn!(source = %name, error = %e, "bad offset to commit");
-            return;
-        }
+    let stored = offset_list(offsets).and_then(|list| consumer.store_offsets(&list));
+    if let Err(e) = stored {
+        // A partition revoked meanwhile: its next owner starts at the committed offset.
+        tracing::debug!(source = %consumer.context().name, error = %e, "storing offsets failed");
     }
-    match consumer.commit(&list, CommitMode::Sync) {
+}
+
+/// Commits `offsets` now and waits for the broker's answer: before a partition is given
+/// up, and at shutdown. On failure the next owner re-reads from the last commit. They are
+/// stored too: librdkafka commits the stored offsets of a partition it lets go, and an
+/// older stored offset would move the group's position back.
+fn commit_now(consumer: &BaseConsumer<SourceContext>, offsets: &[(PartitionKey, i64)]) {
+    if offsets.is_empty() {
+        return;
+    }
+    let context = consumer.context();
+    store(consumer, offsets);
+    match offset_list(offsets).and_then(|list| consumer.commit(&list, CommitMode::Sync)) {
         Ok(()) => {
-            progress.committed(offsets);
-            metrics::counter!(KAFKA_COMMITS, "source" => name.to_owned()).increment(1);
+            context.progress.committed(offsets);
+            metrics::counter!(KAFKA_COMMITS, "source" => context.name.clone()).increment(1);
         }
         Err(e) => {
-            tracing::warn!(source = %name, error = %e, "committing offsets failed; retrying with the next commit")
+            tracing::warn!(source = %context.name, error = %e, "committing offsets failed; they are read again")
         }
     }
 }
@@ -177,10 +279,12 @@ impl KafkaSource {
             }
             Ok(Err(e)) => {
                 health.set(&name, SourceState::Failed);
+                crate::telemetry::source_connected(&name, false);
                 tracing::error!(source = %name, error = %e, "kafka source failed");
             }
             Err(e) => {
                 health.set(&name, SourceState::Failed);
+                crate::telemetry::source_connected(&name, false);
                 tracing::error!(source = %name, error = %e, "kafka source panicked");
             }
         }
@@ -200,13 +304,16 @@ impl KafkaSource {
             progress: progress.clone(),
             drain_timeout: Duration::from_millis(config.drain_timeout_ms),
             paused: AtomicBool::new(false),
-            health: self.health.clone(),
+            link: BrokerLink::new(&name, self.health.clone()),
         };
+        let commit_interval_ms = config.commit_interval_ms.max(1).to_string();
         let consumer: BaseConsumer<SourceContext> = config
             .client()
             .client_config(&[
                 ("group.id", &config.group_id),
-                ("enable.auto.commit", "false"),
+                // librdkafka commits only what the loop stores: the handled watermark.
+                ("enable.auto.commit", "true"),
+                ("auto.commit.interval.ms", &commit_interval_ms),
                 ("enable.auto.offset.store", "false"),
                 ("partition.assignment.strategy", "cooperative-sticky"),
                 ("auto.offset.reset", "earliest"),
@@ -222,21 +329,26 @@ impl KafkaSource {
                 topics: config.topics.clone(),
                 source,
             })?;
-        let commit_interval = Duration::from_millis(config.commit_interval_ms.max(1));
-        let mut last_commit = Instant::now();
-        let mut connected = false;
+        // Stored twice per commit interval, so a commit carries at most half an interval's
+        // staleness.
+        let store_interval = Duration::from_millis(config.commit_interval_ms.max(2) / 2);
+        let mut last_store = Instant::now();
         while !shutdown.is_cancelled() {
             self.backpressure(&consumer, &progress);
             match consumer.poll(Duration::from_millis(100)) {
                 None => {}
                 Some(Err(e)) => {
-                    tracing::warn!(source = %name, error = %e, "kafka consumer error");
+                    // Connection errors repeat what the client error callback logged.
+                    if is_connection_error(e.rdkafka_error_code()) {
+                        tracing::debug!(source = %name, error = %e, "kafka consumer error");
+                    } else {
+                        tracing::warn!(source = %name, error = %e, "kafka consumer error");
+                    }
                 }
                 Some(Ok(message)) => {
-                    if !connected {
-                        self.health.set(&name, SourceState::Connected);
-                        connected = true;
-                    }
+                    // Not a sign of a live broker after an outage: librdkafka hands out
+                    // what it fetched before. Only the first connection is told this way.
+                    consumer.context().link.first_message();
                     let completion =
                         progress.track(message.topic(), message.partition(), message.offset());
                     // Fetched before a revoke: the partition's next owner reads it.
@@ -260,14 +372,14 @@ impl KafkaSource {
                     }
                 }
             }
-            if last_commit.elapsed() >= commit_interval {
-                commit(&consumer, &progress, &progress.advance(), &name);
-                last_commit = Instant::now();
+            if last_store.elapsed() >= store_interval {
+                store(&consumer, &progress.advance());
+                last_store = Instant::now();
             }
         }
         // Hand back what is done before leaving the group; the rest is read again.
         let drained = progress.wait_handled(None, Duration::from_millis(config.drain_timeout_ms));
-        commit(&consumer, &progress, &progress.advance(), &name);
+        commit_now(&consumer, &progress.advance());
         tracing::info!(source = %name, drained, "kafka source leaving its group");
         consumer.unsubscribe();
         // Serve the revoke the unsubscribe triggers, then close.

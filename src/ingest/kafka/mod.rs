@@ -6,8 +6,11 @@
 //!   messages whose posts are fully handled (at-least-once: a crash re-reads, never skips).
 //! - [`consumer`]: the consumer thread (cooperative rebalancing, manual commits, drain on
 //!   revoke, pause/resume as backpressure, lag per partition in `/metrics`).
+//! - [`connection`]: whether the brokers answer (a broker restart: `reconnecting` in
+//!   `/readyz`, `fenghuo_source_connected` 0, then the outage's length in the log).
 
 pub mod config;
+pub mod connection;
 pub mod consumer;
 pub mod progress;
 
