@@ -386,42 +386,59 @@ impl Gazetteer {
         })
     }
 
+    /// Whether a key is a spot: finer than a district or town (a 派出所, a market, a road).
+    pub fn is_spot(&self, key: &PlaceKey) -> bool {
+        matches!(self.class(key), Some(PlaceClass::Point | PlaceClass::Road))
+    }
+
     /// Whether a key is finer than a city (a shared one identifies a story).
     pub fn is_fine(&self, key: &PlaceKey) -> bool {
         self.class(key).is_some_and(|c| c != PlaceClass::City)
     }
 }
 
-/// Suffixes that end a place name, and the class of the place.
-const SUFFIXES: &[(&str, PlaceClass)] = &[
-    ("派出所", PlaceClass::Point),
-    ("公安分局", PlaceClass::Point),
-    ("分局", PlaceClass::Point),
-    ("交警大队", PlaceClass::Point),
-    ("警务站", PlaceClass::Point),
-    ("火车站", PlaceClass::Point),
-    ("高铁站", PlaceClass::Point),
-    ("汽车站", PlaceClass::Point),
-    ("地铁站", PlaceClass::Point),
-    ("菜市场", PlaceClass::Point),
-    ("广场", PlaceClass::Point),
-    ("公园", PlaceClass::Point),
-    ("医院", PlaceClass::Point),
-    ("中学", PlaceClass::Point),
-    ("小学", PlaceClass::Point),
-    ("大学", PlaceClass::Point),
-    ("超市", PlaceClass::Point),
-    ("商场", PlaceClass::Point),
-    ("小区", PlaceClass::Point),
-    ("工地", PlaceClass::Point),
-    ("车管所", PlaceClass::Point),
-    ("街道", PlaceClass::Area),
-    ("区", PlaceClass::Area),
-    ("县", PlaceClass::Area),
-    ("镇", PlaceClass::Area),
-    ("乡", PlaceClass::Area),
-    ("州", PlaceClass::City),
+/// Suffixes that end a place name: the class of the place, and the suffix its key is
+/// written with. Posts of one story write an unlisted place's name several ways (青禾菜市场,
+/// 青禾市场, 青禾菜场, 青禾农贸市场; 东港公安分局, 东港分局): suffixes of one kind of place
+/// share the key's suffix, so the variants are one place and a different stem still is
+/// another. A longer suffix comes before a shorter one starting with the same character.
+const SUFFIXES: &[(&str, PlaceClass, &str)] = &[
+    ("派出所", PlaceClass::Point, "派出所"),
+    ("公安分局", PlaceClass::Point, "分局"),
+    ("分局", PlaceClass::Point, "分局"),
+    ("交警大队", PlaceClass::Point, "交警大队"),
+    ("警务站", PlaceClass::Point, "警务站"),
+    ("火车站", PlaceClass::Point, "火车站"),
+    ("高铁站", PlaceClass::Point, "高铁站"),
+    ("汽车站", PlaceClass::Point, "汽车站"),
+    ("地铁站", PlaceClass::Point, "地铁站"),
+    ("菜市场", PlaceClass::Point, "菜市场"),
+    ("菜场", PlaceClass::Point, "菜市场"),
+    ("农贸市场", PlaceClass::Point, "菜市场"),
+    ("集贸市场", PlaceClass::Point, "菜市场"),
+    ("市场", PlaceClass::Point, "菜市场"),
+    ("广场", PlaceClass::Point, "广场"),
+    ("公园", PlaceClass::Point, "公园"),
+    ("医院", PlaceClass::Point, "医院"),
+    ("中学", PlaceClass::Point, "中学"),
+    ("小学", PlaceClass::Point, "小学"),
+    ("大学", PlaceClass::Point, "大学"),
+    ("超市", PlaceClass::Point, "超市"),
+    ("商场", PlaceClass::Point, "商场"),
+    ("小区", PlaceClass::Point, "小区"),
+    ("工地", PlaceClass::Point, "工地"),
+    ("车管所", PlaceClass::Point, "车管所"),
+    ("街道", PlaceClass::Area, "街道"),
+    ("区", PlaceClass::Area, "区"),
+    ("县", PlaceClass::Area, "县"),
+    ("镇", PlaceClass::Area, "镇"),
+    ("乡", PlaceClass::Area, "乡"),
+    ("州", PlaceClass::City, "州"),
 ];
+
+/// Words a suffix may start that make it no place's end (市场监管局: an office, not a
+/// market).
+const NOT_SUFFIXES: &[&str] = &["市场监管", "市场监督", "市场管理", "市场经济", "市场价"];
 
 /// Characters that never start or sit inside a place name's stem (particles, pronouns,
 /// verbs and measure words that precede a suffix in running text: 去派出所, 这个小区; and
@@ -506,10 +523,19 @@ const NOT_PLACES: &[&str] = &[
     "商场",
     "工地",
     "街道",
+    "地产市场",
+    "股票市场",
+    "资本市场",
+    "金融市场",
+    "消费市场",
+    "国内市场",
+    "国际市场",
+    "海外市场",
 ];
 
 /// Names of a place's shape outside the gazetteer's matches: two stem characters before a
-/// suffix (one before 州), none of them a stop character.
+/// suffix (one before 州), none of them a stop character. The key is the stem and the
+/// suffix of its kind (see [`SUFFIXES`]); the mention keeps the words as written.
 fn generic_places(normalized: &str, covered: &[bool]) -> Vec<(PlaceKey, String)> {
     let chars: Vec<(usize, char)> = normalized.char_indices().collect();
     let mut found = Vec::new();
@@ -517,12 +543,17 @@ fn generic_places(normalized: &str, covered: &[bool]) -> Vec<(PlaceKey, String)>
     let mut i = 0;
     while i < chars.len() {
         let rest = &normalized[chars[i].0..];
-        let Some(&(suffix, class)) = SUFFIXES.iter().find(|(s, _)| rest.starts_with(s)) else {
+        let Some(&(suffix, class, kind)) = SUFFIXES.iter().find(|(s, _, _)| rest.starts_with(s))
+        else {
             i += 1;
             continue;
         };
-        let stem_len = if class == PlaceClass::City { 1 } else { 2 };
         let suffix_chars = suffix.chars().count();
+        if NOT_SUFFIXES.iter().any(|w| rest.starts_with(w)) {
+            i += suffix_chars;
+            continue;
+        }
+        let stem_len = if class == PlaceClass::City { 1 } else { 2 };
         if i >= stem_len {
             let stem = &chars[i - stem_len..i];
             let start = stem[0].0;
@@ -539,8 +570,9 @@ fn generic_places(normalized: &str, covered: &[bool]) -> Vec<(PlaceKey, String)>
                 && !NOT_PLACES
                     .iter()
                     .any(|w| name.ends_with(w) && w.chars().count() > suffix_chars);
-            if is_place && seen.insert(name.to_owned()) {
-                found.push((PlaceKey::Generic(class, name.to_owned()), name.to_owned()));
+            let key = format!("{}{kind}", &normalized[start..chars[i].0]);
+            if is_place && seen.insert(key.clone()) {
+                found.push((PlaceKey::Generic(class, key), name.to_owned()));
             }
         }
         i += suffix_chars;
@@ -607,6 +639,28 @@ mod tests {
             keys(&g, "阳光小区门口"),
             [PlaceKey::Generic(PlaceClass::Point, "阳光小区".into())]
         );
+    }
+
+    #[test]
+    fn an_unlisted_place_written_several_ways_is_one_place_and_another_stem_is_not() {
+        let g = gazetteer();
+        let market = PlaceKey::Generic(PlaceClass::Point, "青禾菜市场".into());
+        for text in [
+            "青禾菜市场门口",
+            "在青禾市场",
+            "青禾菜场的摊主",
+            "青禾农贸市场里",
+        ] {
+            assert_eq!(keys(&g, text), std::slice::from_ref(&market), "{text}");
+        }
+        let found = g.mentions("青禾菜场的摊主");
+        assert_eq!(found[0].text, "青禾菜场");
+        let relate = |a: &str, b: &str| g.relate_sets(&keys(&g, a), &keys(&g, b));
+        assert_eq!(relate("青禾市场", "青禾菜场"), Relation::Same);
+        assert_eq!(relate("青禾菜场", "柳塘菜场"), Relation::Conflict);
+        assert_eq!(relate("东港公安分局", "东港分局"), Relation::Same);
+        assert!(keys(&g, "青禾市场监管所").is_empty());
+        assert!(keys(&g, "房地产市场不景气").is_empty());
     }
 
     #[test]
