@@ -286,9 +286,10 @@ impl Config {
         if self.events.max_events == 0
             || self.events.quiet_minutes <= 0
             || self.events.lateness_minutes < 0
+            || self.events.resurface_minutes < 0
         {
             problems.push(
-                "events: max_events and quiet_minutes must be positive, lateness_minutes >= 0"
+                "events: max_events and quiet_minutes must be positive, lateness_minutes and resurface_minutes >= 0"
                     .to_owned(),
             );
         }

@@ -94,6 +94,9 @@ fn no_scenario_merges_two_incidents() {
         "tests/scenarios/hour_apart.ndjson",
         "tests/scenarios/official.ndjson",
         "tests/scenarios/follow_ups_apart.ndjson",
+        "tests/scenarios/markets_apart.ndjson",
+        "tests/scenarios/acts_apart.ndjson",
+        "tests/scenarios/resurfacing_apart.ndjson",
     ] {
         let scores = evaluate(feed);
         assert_no_merges(feed, &scores);
@@ -114,6 +117,9 @@ fn one_story_in_other_words_chains_and_a_slow_day_stays_one_event() {
         "tests/scenarios/chains.ndjson",
         "tests/scenarios/slow_story.ndjson",
         "tests/scenarios/follow_ups.ndjson",
+        "tests/scenarios/market_names.ndjson",
+        "tests/scenarios/paraphrased_acts.ndjson",
+        "tests/scenarios/resurfacing.ndjson",
     ] {
         let scores = evaluate(feed);
         assert_eq!(scores.split(), 0, "{feed}: {:?}", scores.incidents);

@@ -613,6 +613,7 @@ fn the_tracker_uses_a_workers_identity_only_from_its_own_gazetteer() {
                     places: vec![station.clone()],
                     actors: 0,
                     acts: 0,
+                    another: false,
                     gazetteer: id,
                 });
                 grader

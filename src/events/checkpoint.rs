@@ -37,6 +37,9 @@ pub struct TrackerState {
     pub by_rule: Vec<(String, Vec<String>)>,
     pub by_domain: Vec<(String, Vec<String>)>,
     pub by_place: Vec<(PlaceKey, Vec<String>)>,
+    /// Resolved events remembered for resurfacing (sorted by id).
+    #[serde(default)]
+    pub dormant: Vec<EventState>,
 }
 
 /// One event, with its windows.
@@ -67,6 +70,14 @@ pub struct EventState {
     pub audience: Vec<(String, i64, u64)>,
     /// (platform, last minute it carried the event).
     pub platforms: Vec<(String, i64)>,
+}
+
+impl Event {
+    /// A copy of the event (through its plain-data form): a quiet event's story is kept
+    /// for resurfacing while the event itself goes to its `resolved` alert.
+    pub(super) fn copy(&self) -> Event {
+        EventState::of(self).into_event()
+    }
 }
 
 impl EventState {
@@ -178,6 +189,12 @@ impl Tracker {
         self.remove(id);
     }
 
+    /// Forgets a resolved event's remembered story (it will not be reopened).
+    pub fn forget_dormant_event(&mut self, id: &str) {
+        let local = self.local.load();
+        self.forget_dormant(id, &local.gazetteer);
+    }
+
     /// The tracker's state as data (events sorted by id, so equal states serialize alike).
     pub fn checkpoint(&self) -> TrackerState {
         let mut events: Vec<EventState> = self.events.values().map(EventState::of).collect();
@@ -196,7 +213,10 @@ impl Tracker {
             .map(|((platform, id), event)| (platform.clone(), id.clone(), event.clone()))
             .collect();
         chains.sort();
+        let mut dormant: Vec<EventState> = self.dormant.values().map(EventState::of).collect();
+        dormant.sort_by(|a, b| a.id.cmp(&b.id));
         TrackerState {
+            dormant,
             clock: self.clock,
             evicted: self.evicted,
             events,
@@ -224,6 +244,9 @@ impl Tracker {
         self.by_rule.clear();
         self.by_domain.clear();
         self.by_place.clear();
+        self.dormant.clear();
+        self.dormant_order.clear();
+        self.dormant_by_spot.clear();
         self.clock = state.clock;
         self.evicted = state.evicted;
         for event in state.events {
@@ -268,6 +291,18 @@ impl Tracker {
         }
         for (place, ids) in state.by_place {
             self.by_place.insert(place, known(ids, &self.events));
+        }
+        // Dormant events, indexed again in the order they resolved (by last activity).
+        let mut dormant: Vec<Event> = state
+            .dormant
+            .into_iter()
+            .map(EventState::into_event)
+            .filter(|event| !self.events.contains_key(&event.id))
+            .collect();
+        dormant.sort_by(|a, b| (a.last_minute, &a.id).cmp(&(b.last_minute, &b.id)));
+        let local = self.local.load();
+        for event in dormant {
+            self.keep_dormant(event, &local.gazetteer);
         }
         self.by_rule.retain(|_, ids| !ids.is_empty());
         self.by_domain.retain(|_, ids| !ids.is_empty());

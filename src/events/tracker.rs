@@ -46,6 +46,12 @@ pub struct TrackerConfig {
     pub max_events: usize,
     /// Most posts remembered (for re-sends and repost chains) across all events.
     pub max_posts: usize,
+    /// Minutes a quiet event's story is remembered after it resolves: a post telling the
+    /// same story at the same spot within them reopens it (same event id) instead of
+    /// opening another — a slow story that resurfaces every few hours is one incident.
+    /// 0: resolved events are forgotten at once.
+    #[serde(default = "default_resurface_minutes")]
+    pub resurface_minutes: i64,
     /// Seconds between checkpoints of the tracker to the storage directory (also written at
     /// shutdown, read at start); 0: no checkpoints (replays, evaluation).
     #[serde(default)]
@@ -60,6 +66,15 @@ const MAX_CANDIDATES: usize = 64;
 /// and tells nothing new) to join it: a story people are talking about, not one post that
 /// happens to share a rule and a kind of act with it.
 const FOLLOW_UP_MIN_POSTS: u64 = 3;
+
+/// The default `resurface_minutes`: a day.
+fn default_resurface_minutes() -> i64 {
+    24 * 60
+}
+
+/// Most resolved events remembered for resurfacing (the least recently resolved beyond it
+/// are forgotten), and most of them indexed under one spot.
+const MAX_DORMANT: usize = 1024;
 
 /// Most SimHashes an event is recognised by (its text may drift as it spreads).
 const MAX_SIMHASHES: usize = 8;
@@ -99,6 +114,14 @@ pub struct Tracker {
     /// joined events naming it, newest last: candidates for a post that tells the same
     /// place in other words and rules.
     pub(super) by_place: FastMap<PlaceKey, VecDeque<String>>,
+    /// Events resolved as quiet within `resurface_minutes`, kept (bounded by `MAX_DORMANT`)
+    /// so that a post telling the same story reopens them: see [`Tracker::resurfaced`].
+    pub(super) dormant: FastMap<String, Event>,
+    /// (last active minute, event id): the order `dormant` is forgotten in.
+    pub(super) dormant_order: BTreeSet<(i64, String)>,
+    /// Spot (a place finer than a district or town) → the dormant events naming it, most
+    /// recently resolved last: the only candidates of a resurfacing post.
+    pub(super) dormant_by_spot: FastMap<PlaceKey, VecDeque<String>>,
     /// The bureau's files (gazetteer), hot-reloaded.
     pub(super) local: Arc<ArcSwap<Local>>,
     /// The event clock: the newest minute seen (or advanced to while idle).
@@ -118,6 +141,9 @@ impl Tracker {
             by_rule: FastMap::default(),
             by_domain: FastMap::default(),
             by_place: FastMap::default(),
+            dormant: FastMap::default(),
+            dormant_order: BTreeSet::new(),
+            dormant_by_spot: FastMap::default(),
             local: Arc::new(ArcSwap::from_pointee(Local::default())),
             chains: FastMap::default(),
             chained,
@@ -224,10 +250,17 @@ impl Tracker {
                 &found
             }
         };
-        let joined = self
+        let mut joined = self
             .chain_event(record)
             .or_else(|| self.same_story(record, hash, shingles, identity, &local.gazetteer));
-        if local.officials.is_official(post) {
+        let official = local.officials.is_official(post);
+        if joined.is_none() && !official && !record.rules.is_empty() {
+            joined = self.resurfaced(record, shingles, identity, &local.gazetteer);
+            if let Some(id) = &joined {
+                self.wake(id, &local.gazetteer);
+            }
+        }
+        if official {
             let normalized = normalize(&post.text());
             return (self.official(record, joined, &normalized), closed);
         }
@@ -392,7 +425,8 @@ impl Tracker {
     ///   actor);
     /// - under one of the same rules, the same kinds of act and actor (辅警 + 殴打), or a
     ///   story holding `story_overlap` of the post's trigrams and the same kind of act or
-    ///   actor — shared rules and trigrams alone are not a story;
+    ///   actor (an actor only when the two do not tell different acts) — shared rules and
+    ///   trigrams alone are not a story;
     /// - weakest: a follow-up that says nothing new — no place finer than a city, and
     ///   under one of the same rules, kinds of act (at least one) and actor the story of
     ///   an event of `FOLLOW_UP_MIN_POSTS` posts or more already tells ("这事不是第一次了吧？去年也有民警酒驾的" under a drunk-driving
@@ -479,6 +513,9 @@ impl Tracker {
             });
             let same_act = identity.acts & event.acts != 0;
             let same_actor = identity.actors & event.actors != 0;
+            // Both tell what happened and no kind of act is shared: the same people in
+            // another act (a 交警 punching a driver, a 交警 fining one) are another story.
+            let acts_differ = identity.acts != 0 && event.acts != 0 && !same_act;
             let near = event
                 .simhashes
                 .iter()
@@ -511,7 +548,7 @@ impl Tracker {
                 Some(2)
             } else if shared_rule
                 && ((same_act && same_actor)
-                    || ((same_act || same_actor)
+                    || ((same_act || (same_actor && !acts_differ))
                         && (scorer_only || overlap_of(event) >= self.config.story_overlap)))
             {
                 Some(1)
@@ -570,6 +607,145 @@ impl Tracker {
         }
     }
 
+    /// The resolved event whose story this post tells again, after the lull that closed it:
+    /// stricter than joining an open event. It must name a spot the event named (a place
+    /// finer than a district: the same 派出所, not the same city), no place that conflicts
+    /// with it, a rule the event holds, a kind of act it told (or, telling no act, a kind
+    /// of actor), no kind of actor it did not tell, and words of its story (`story_overlap`
+    /// of its trigrams); and it must not say it tells another occurrence (又有, 又一起).
+    /// Candidates are the dormant events indexed under the post's spots; the largest
+    /// overlap wins, then the smaller id.
+    fn resurfaced(
+        &self,
+        record: &MatchRecord,
+        shingles: &[u64],
+        identity: &Identity,
+        gazetteer: &Gazetteer,
+    ) -> Option<String> {
+        if self.dormant.is_empty() || identity.another {
+            return None;
+        }
+        let mut ids: Vec<&String> = identity
+            .places
+            .iter()
+            .filter_map(|m| self.dormant_by_spot.get(&m.key))
+            .flatten()
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut best: Option<(f64, &str)> = None;
+        for event in ids.into_iter().filter_map(|id| self.dormant.get(id)) {
+            let places =
+                gazetteer.relate_sets(identity.places.iter().map(|m| &m.key), event.places.keys());
+            let shared_rule = record.rules.iter().any(|r| {
+                (!r.rule.is_model() && event.rules.contains_key(&r.rule.id))
+                    || event.rules.values().any(|e| r.rule.agrees_with(e))
+            });
+            let same_what = if identity.acts == 0 {
+                identity.actors & event.actors != 0
+            } else {
+                identity.acts & event.acts != 0
+            };
+            let fits = places != Relation::Conflict
+                && shared_rule
+                && same_what
+                && identity.actors & !event.actors == 0;
+            let overlap = if fits {
+                event.story_overlap(shingles)
+            } else {
+                0.0
+            };
+            tracing::trace!(
+                post = %record.post.id,
+                event = %event.id,
+                ?places,
+                shared_rule,
+                same_what,
+                overlap,
+                "resurfacing candidate"
+            );
+            if !fits || overlap < self.config.story_overlap {
+                continue;
+            }
+            if best.is_none_or(|(o, id)| overlap > o || (overlap == o && event.id.as_str() < id)) {
+                best = Some((overlap, &event.id));
+            }
+        }
+        best.map(|(_, id)| id.to_owned())
+    }
+
+    /// Reopens a dormant event: tracked again under the same id, a candidate under its
+    /// rules and places again.
+    fn wake(&mut self, id: &str, gazetteer: &Gazetteer) {
+        let Some(event) = self.forget_dormant(id, gazetteer) else {
+            return;
+        };
+        tracing::debug!(event = %id, "event reopened");
+        for (rule, reference) in &event.rules {
+            push_candidate(self.by_rule.entry(rule.clone()).or_default(), id);
+            if !reference.domain.is_empty() {
+                push_candidate(
+                    self.by_domain.entry(reference.domain.clone()).or_default(),
+                    id,
+                );
+            }
+        }
+        for place in event.places.keys() {
+            if gazetteer.is_fine(place) {
+                push_candidate(
+                    self.by_place.entry(area_of(place, gazetteer)).or_default(),
+                    id,
+                );
+            }
+        }
+        self.by_activity.insert((event.last_minute, id.to_owned()));
+        self.events.insert(id.to_owned(), event);
+    }
+
+    /// Keeps a quiet event's story for `resurface_minutes`, indexed under its spots.
+    pub(super) fn keep_dormant(&mut self, event: Event, gazetteer: &Gazetteer) {
+        if self.config.resurface_minutes <= 0 {
+            return;
+        }
+        let id = event.id.clone();
+        self.forget_dormant(&id, gazetteer);
+        for place in event.places.keys() {
+            if gazetteer.is_spot(place) {
+                let events = self.dormant_by_spot.entry(place.clone()).or_default();
+                events.push_back(id.clone());
+                if events.len() > MAX_CANDIDATES {
+                    events.pop_front();
+                }
+            }
+        }
+        self.dormant_order.insert((event.last_minute, id.clone()));
+        self.dormant.insert(id, event);
+        while self.dormant.len() > MAX_DORMANT {
+            let Some((_, oldest)) = self.dormant_order.first().cloned() else {
+                break;
+            };
+            self.forget_dormant(&oldest, gazetteer);
+        }
+    }
+
+    /// Drops a dormant event and its index entries; returns it.
+    pub(super) fn forget_dormant(&mut self, id: &str, gazetteer: &Gazetteer) -> Option<Event> {
+        let event = self.dormant.remove(id)?;
+        self.dormant_order
+            .remove(&(event.last_minute, id.to_owned()));
+        for place in event.places.keys() {
+            if gazetteer.is_spot(place) {
+                if let Some(events) = self.dormant_by_spot.get_mut(place) {
+                    events.retain(|other| other != id);
+                    if events.is_empty() {
+                        self.dormant_by_spot.remove(place);
+                    }
+                }
+            }
+        }
+        Some(event)
+    }
+
     /// Applies `change` to an event and keeps the activity order and its state bounds.
     fn update(&mut self, event_id: &str, change: impl FnOnce(&mut Event)) {
         let Some(event) = self.events.get_mut(event_id) else {
@@ -598,8 +774,17 @@ impl Tracker {
             }
             let id = id.clone();
             if let Some(event) = self.remove(&id) {
+                let local = self.local.load();
+                self.keep_dormant(event.copy(), &local.gazetteer);
                 closed.push((event, Closed::Quiet));
             }
+        }
+        let local = self.local.load();
+        while let Some((last, id)) = self.dormant_order.first().cloned() {
+            if last > self.clock - self.config.quiet_minutes - self.config.resurface_minutes {
+                break;
+            }
+            self.forget_dormant(&id, &local.gazetteer);
         }
         closed
     }

@@ -234,6 +234,10 @@ impl Grader {
             self.instances.committed(&latest.event_id, instance);
             let resolved = latest.kind == AlertKind::Resolved;
             if self.tracker.event(&latest.event_id).is_none() {
+                // The checkpoint may remember it resolved while receivers saw it later
+                // (reopened, resolved again): a stale story is not reopened, so that no
+                // instance of it is told twice.
+                self.tracker.forget_dormant_event(&latest.event_id);
                 if !resolved {
                     alerts.push(restarted(latest, instance, sequence));
                 }
@@ -326,6 +330,7 @@ mod tests {
             quiet_minutes: 60,
             max_events: 1000,
             max_posts: 10_000,
+            resurface_minutes: 24 * 60,
             checkpoint_secs: 0,
         };
         Grader::new(events, Arc::new(ArcSwap::from_pointee(Policy::embedded())))

@@ -13,6 +13,9 @@ pub struct Identity {
     pub actors: u32,
     /// Bits of the act groups (`events::identity`).
     pub acts: u32,
+    /// It tells another occurrence of its kind (又有, 又一起, 第二起): a new story, never a
+    /// resolved one resurfacing (`events::tracker`).
+    pub another: bool,
     /// The id of the gazetteer that found the places: what the tracker checks before it
     /// trusts them (a reload in between makes it look again).
     pub gazetteer: u64,

@@ -255,7 +255,144 @@ def follow_ups_apart():
     f.write()
 
 
+def resurfacing():
+    """A slow story that resurfaces after the quiet window: one unlisted 派出所 will not file
+    one stolen e-bike's case, told again every two hours or so over a day (each gap longer
+    than `quiet_minutes`). One story: the event reopens each time instead of a new one."""
+    f = Feed("resurfacing")
+    texts = [
+        "电动车在店门口被偷了，监控拍到了人脸，桐溪派出所说价值不够不给立案",
+        "桐溪派出所到底管不管？我的电动车被偷，监控清清楚楚，民警就是不立案",
+        "昨天电动车被偷去桐溪派出所报案，民警看了监控还是说不予立案",
+        "被偷的电动车三千多块，桐溪派出所说达不到立案标准，监控白拍了",
+        "桐溪派出所推诿，电动车被盗的监控我都拷给他们了，就是不立案",
+        "有人遇到过吗，桐溪派出所报案电动车被偷，民警让回去等通知，不给立案",
+        "桐溪派出所对电动车被盗不立案，监控里小偷的脸都看得见",
+        "还在等桐溪派出所立案，电动车被偷一天了，监控拍到了派出所也不受理",
+        "桐溪派出所民警说电动车被偷这种事太多了不立案，那监控装着干嘛",
+        "电动车被偷找桐溪派出所，民警拒绝立案，监控视频都给了",
+    ]
+    minute = 0
+    for i, text in enumerate(texts):
+        f.post(minute, ["weibo", "douyin", "tieba", "weibo", "kuaishou"][i % 5], text, "ebike")
+        minute += 95 + (i * 37) % 60
+    f.write()
+
+
+def resurfacing_apart():
+    """What a resurfacing post must not reopen: at the same unlisted 派出所, hours after one
+    story went quiet, another story with the same kind of act (a beating) and other people;
+    and a refused case told at another 派出所 after the first one's went quiet."""
+    f = Feed("resurfacing_apart")
+    for i, text in enumerate([
+        "桐溪派出所辅警在大厅里打了来办户口的大爷，大爷额头都流血了",
+        "办户口的大爷在桐溪派出所大厅被辅警打破了头，家属要讨说法",
+        "桐溪派出所那个打大爷的辅警停职了吗，大爷额头缝了五针",
+    ]):
+        f.post(i * 10, ["weibo", "douyin", "weibo"][i], text, "elder")
+    for i, text in enumerate([
+        "桐溪派出所门口民警把送外卖的小伙按在地上，外卖撒了一地",
+        "外卖小伙在桐溪派出所门口被民警摁在地上，就因为电瓶车停错了位置",
+    ]):
+        f.post(190 + i * 8, ["douyin", "weibo"][i], text, "rider")
+    for i, text in enumerate([
+        "柳岸派出所不给立案，家里被盗的金项链值两万多，民警说证据不足",
+        "家里金项链被偷去柳岸派出所报案，民警推诿说证据不足不受理",
+    ]):
+        f.post(300 + i * 12, ["weibo", "tieba"][i], text, "necklace")
+    for i, text in enumerate([
+        "桐溪派出所也不给立案，我家的电动车被偷了，民警说这种小案子排不上",
+        "电动车被偷去桐溪派出所，民警说小案子不立案，让我们自己装监控",
+    ]):
+        f.post(420 + i * 10, ["weibo", "douyin"][i], text, "ebike-apart")
+    f.write()
+
+
+def market_names():
+    """One story at an unlisted market whose name the posts write four ways (菜市场, 市场,
+    菜场, 农贸市场): one place, one event."""
+    f = Feed("market_names")
+    for i, text in enumerate([
+        "青禾菜市场门口辅警掀了卖菜大妈的摊子，还把大妈推倒在地",
+        "青禾市场那个辅警掀摊打人的视频看得人火大，大妈被推倒后蹲在地上捡菜",
+        "辅警在青禾菜场把大妈的菜摊掀翻了，还动手打了她",
+        "青禾农贸市场辅警殴打卖菜大妈，周围摊主都看不下去",
+        "又看了一遍青禾市场辅警推倒大妈的视频，大妈哭着捡菜",
+    ]):
+        f.post(i * 6, ["douyin", "weibo", "kuaishou", "weibo", "tieba"][i], text, "qinghe")
+    f.write()
+
+
+def markets_apart():
+    """Two like stories in the same hour at two unlisted markets, each name written two
+    ways: two places, two events."""
+    f = Feed("markets_apart")
+    for i, text in enumerate([
+        "青禾菜市场辅警掀了卖菜大妈的摊子，还把大妈推倒在地",
+        "青禾市场辅警殴打卖菜大妈，大妈坐在地上哭",
+        "辅警在青禾菜场掀摊打人，卖菜的大妈被推倒了",
+    ]):
+        f.post(i * 8, ["douyin", "weibo", "weibo"][i], text, "qinghe")
+    for i, text in enumerate([
+        "柳塘菜场辅警掀了卖水果大爷的摊子，还把大爷推倒在地",
+        "柳塘菜市场辅警殴打卖水果的大爷，大爷蹲在地上捡水果",
+        "辅警在柳塘市场掀摊打人，卖水果的大爷被推倒了",
+    ]):
+        f.post(4 + i * 8, ["kuaishou", "weibo", "douyin"][i], text, "liutang")
+    f.write()
+
+
+def paraphrased_acts():
+    """Two stories in one hour, each telling its act in other verbs and naming no place:
+    a 交警 punching a driver, and a 辅警's motorbike knocking down a child."""
+    f = Feed("paraphrased_acts")
+    for i, text in enumerate([
+        "交警一拳打在货车司机脸上，司机鼻子都出血了",
+        "看到交警打司机的视频了吗，就因为司机多问了一句",
+        "那个交警动手打人，一拳把货车司机打倒在地",
+        "交警对着司机挥拳头，司机捂着脸蹲在路边，视频传疯了",
+    ]):
+        f.post(i * 7, ["douyin", "weibo", "kuaishou", "weibo"][i], text, "punch")
+    for i, text in enumerate([
+        "辅警骑摩托撞倒了放学的小孩，孩子膝盖全是血",
+        "辅警把孩子撞了还不下车，家长追了半条街",
+        "辅警骑摩托车撞伤小学生，还说是孩子自己跑出来的",
+        "辅警开摩托把一个小孩撞飞了，围观的人都在拍",
+    ]):
+        f.post(3 + i * 7, ["weibo", "douyin", "weibo", "tieba"][i], text, "knock")
+    f.write()
+
+
+def acts_apart():
+    """What paraphrased acts must not merge: in the same hour and with no place, the same
+    kinds of people in other acts — a 交警 punching a driver and a 交警 fining one; a 辅警
+    knocking a child down with a motorbike and a 辅警 slapping one."""
+    f = Feed("acts_apart")
+    for i, text in enumerate([
+        "交警一拳打在司机脸上，司机当场懵了",
+        "交警打司机的视频看了吗，下手真狠",
+    ]):
+        f.post(i * 9, ["douyin", "weibo"][i], text, "punch")
+    for i, text in enumerate([
+        "交警一天给同一个司机开了三张罚单，扣车还不给理由",
+        "司机被交警连开三张罚单还扣了车，这是乱罚款吧",
+    ]):
+        f.post(4 + i * 9, ["weibo", "kuaishou"][i], text, "fines")
+    for i, text in enumerate([
+        "辅警骑摩托撞倒了放学的小孩，孩子膝盖全是血",
+        "辅警把孩子撞了还不下车，家长追了半条街",
+    ]):
+        f.post(20 + i * 9, ["weibo", "douyin"][i], text, "knock")
+    for i, text in enumerate([
+        "辅警扇了一个小学生两个耳光，就因为孩子在路边玩",
+        "小孩在路边玩被辅警扇耳光，家长气坏了",
+    ]):
+        f.post(24 + i * 9, ["douyin", "weibo"][i], text, "slap")
+    f.write()
+
+
 if __name__ == "__main__":
     for make in [two_shootings, delivery_riders, hour_apart, five_platforms, chains, official,
-                 slow_story, follow_ups, follow_ups_apart]:
+                 slow_story, follow_ups, follow_ups_apart, resurfacing, resurfacing_apart, market_names,
+                 markets_apart, paraphrased_acts, acts_apart]:
         make()
