@@ -180,6 +180,10 @@ struct TrainingArgs {
     /// Weight of a risk text in the loss relative to a neutral one.
     #[arg(long)]
     risk_weight: Option<f32>,
+    /// Multi-instance: also score each sentence that names the police, and add the best
+    /// one's margin to the whole text's.
+    #[arg(long)]
+    instances: bool,
 }
 
 impl TrainingArgs {
@@ -191,6 +195,7 @@ impl TrainingArgs {
             l2: self.l2.unwrap_or(defaults.l2),
             rate: self.rate.unwrap_or(defaults.rate),
             risk_weight: self.risk_weight.unwrap_or(defaults.risk_weight),
+            instances: self.instances,
             ..defaults
         }
     }

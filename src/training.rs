@@ -55,7 +55,7 @@ pub fn train(
     let rules = rules::compile_dir(dir, 0)?;
     let rows = read_labelled(data)?;
     let mut domains = default_domains();
-    let samples = samples(&rules, &rows, &mut domains);
+    let samples = samples(&rules, &rows, &mut domains, settings.instances);
     let refs: Vec<_> = samples.iter().collect();
     let files = data
         .iter()

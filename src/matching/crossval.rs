@@ -48,8 +48,8 @@ pub fn cross_validate(
     settings: &Settings,
 ) -> Vec<Outcome> {
     let mut domains = default_domains();
-    let all = samples(rules, rows, &mut domains);
-    let extra = samples(rules, extra, &mut domains);
+    let all = samples(rules, rows, &mut domains, settings.instances);
+    let extra = samples(rules, extra, &mut domains, settings.instances);
     let labels: Vec<bool> = rows.iter().map(|r| r.risk).collect();
     let fold_of = stratified_folds(&labels, k, settings.seed);
     let mut outcomes: Vec<Option<Outcome>> = vec![None; rows.len()];
@@ -79,8 +79,8 @@ pub fn cross_validate(
     outcomes.into_iter().flatten().collect()
 }
 
-fn fill(buffer: &mut crate::score::FeatureBuffer, features: &[(u64, f32)]) {
-    buffer.set_pairs(features);
+fn fill(buffer: &mut crate::score::FeatureBuffer, features: &crate::score::features::Bag) {
+    buffer.set_bag(features);
 }
 
 /// Average precision of the held-out scores: the area under the precision-recall curve,

@@ -152,6 +152,7 @@ impl Scorer for RiskScorer {
             .fired
             .iter()
             .map(|m| (m.rule.id.as_str(), m.rule.domain.as_str()));
+        scratch.set_instances(self.model.header.instances);
         extract(input.normalized, input.cues, &self.roles, fired, scratch);
         let risk = sigmoid(self.model.margin(scratch));
         if risk < self.lowest_threshold && input.fired.is_empty() && !input.explain {
@@ -170,6 +171,7 @@ impl Scorer for RiskScorer {
         };
         // Only matches (and people asking) pay for naming the features.
         let mut named = FeatureBuffer::naming();
+        named.set_instances(self.model.header.instances);
         let fired = input
             .fired
             .iter()
@@ -235,11 +237,18 @@ fn thresholds_min(thresholds: &[f32]) -> f32 {
 
 /// The training samples of labelled `rows` under `rules`: each text normalized, scanned,
 /// and turned into features (rule filters do not apply: text alone), with whether a
-/// rule fired. New domains are appended to `domains`.
-pub fn samples(rules: &RuleSet, rows: &[Labelled], domains: &mut Vec<String>) -> Vec<Sample> {
+/// rule fired. New domains are appended to `domains`. `instances`: also extract the
+/// police-sentence instances (for a multi-instance model).
+pub fn samples(
+    rules: &RuleSet,
+    rows: &[Labelled],
+    domains: &mut Vec<String>,
+    instances: bool,
+) -> Vec<Sample> {
     let roles = LexiconRoles::new(rules.lexicon_names());
     let mut scanner = Scanner::new();
     let mut buffer = FeatureBuffer::new();
+    buffer.set_instances(instances);
     rows.iter()
         .map(|row| {
             let normalized = normalize(&row.text);
@@ -259,7 +268,7 @@ pub fn samples(rules: &RuleSet, rows: &[Labelled], domains: &mut Vec<String>) ->
                 })
             });
             Sample {
-                features: buffer.pairs().to_vec(),
+                features: buffer.bag().clone(),
                 risk: row.risk,
                 domain,
                 rule_fired: !fired.is_empty(),

@@ -16,7 +16,7 @@ use std::path::Path;
 use half::f16;
 use serde::{Deserialize, Serialize};
 
-use super::features::FeatureBuffer;
+use super::features::{Bag, FeatureBuffer};
 
 const MAGIC: &str = "fenghuo-risk-model";
 /// The version [`Model::save`] writes.
@@ -50,6 +50,11 @@ pub struct Header {
     /// cross-validation (F1 of rules-or-model on held-out folds).
     pub threshold: f32,
     pub seed: u64,
+    /// Whether the model scores police sentences as instances besides the whole text
+    /// (multi-instance, `model train --instances`). Absent in files of whole-text models,
+    /// so those stay as they were.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub instances: bool,
     /// How many texts and how many risk texts trained it, and from which files.
     pub trained_on: TrainedOn,
 }
@@ -104,14 +109,10 @@ impl Model {
         (1u64 << self.header.domain_dims_log2) - 1
     }
 
-    /// The raw risk margin (log-odds) of `features`.
+    /// The raw risk margin (log-odds) of `features`: the whole text's plus its best
+    /// instance's.
     pub fn margin(&self, features: &FeatureBuffer) -> f32 {
-        let mask = self.risk_mask();
-        features
-            .pairs()
-            .iter()
-            .map(|&(h, v)| self.risk[(h & mask) as usize] * v)
-            .sum()
+        bag_margin(&self.risk, self.risk_mask(), features.bag()).0
     }
 
     /// Risk probability and likeliest domain. Allocates nothing.
@@ -150,9 +151,15 @@ impl Model {
     /// names (n-grams are shown as `n-gram`). For people asking why, not the hot path.
     pub fn top_contributions(&self, features: &FeatureBuffer, n: usize) -> Vec<Contribution> {
         let mask = self.risk_mask();
+        let bag = features.bag();
+        let best = bag_margin(&self.risk, mask, bag)
+            .1
+            .and_then(|i| bag.instances().nth(i))
+            .unwrap_or_default();
         let mut shares: Vec<(f32, u64)> = features
             .pairs()
             .iter()
+            .chain(best)
             .map(|&(h, v)| (self.risk[(h & mask) as usize] * v, h))
             .filter(|(w, _)| *w > 0.0)
             .collect();
@@ -322,6 +329,28 @@ fn sparse_f16(body: &[u8], len: usize) -> Result<Vec<f32>, String> {
         .collect())
 }
 
+/// The margin of `bag` under `weights`: the whole-text block's dot product plus the
+/// highest instance's, and which instance that was. Allocates nothing.
+pub fn bag_margin(weights: &[f32], mask: u64, bag: &Bag) -> (f32, Option<usize>) {
+    let dot = |pairs: &[(u64, f32)]| -> f32 {
+        pairs
+            .iter()
+            .map(|&(h, v)| weights[(h & mask) as usize] * v)
+            .sum()
+    };
+    let mut best: Option<(usize, f32)> = None;
+    for (i, instance) in bag.instances().enumerate() {
+        let m = dot(instance);
+        if best.is_none_or(|(_, b)| m > b) {
+            best = Some((i, m));
+        }
+    }
+    (
+        dot(&bag.global) + best.map_or(0.0, |(_, m)| m),
+        best.map(|(i, _)| i),
+    )
+}
+
 pub fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
@@ -338,8 +367,27 @@ mod tests {
             domains: vec!["a".into(), "b".into()],
             threshold: 0.5,
             seed: 7,
+            instances: false,
             trained_on: TrainedOn::default(),
         }
+    }
+
+    #[test]
+    fn margin_is_the_whole_text_plus_the_best_instance() {
+        let weights: Vec<f32> = (0..16).map(|i| i as f32 / 10.0).collect();
+        let bag = Bag {
+            global: vec![(1, 1.0), (2, 0.5)],
+            instances: vec![(3, 1.0), (9, 1.0), (4, 1.0)],
+            ends: vec![1, 2, 3],
+        };
+        let (margin, best) = bag_margin(&weights, 15, &bag);
+        assert_eq!(best, Some(1));
+        assert!((margin - (0.1 + 0.1 + 0.9)).abs() < 1e-6, "{margin}");
+        let plain = Bag {
+            global: bag.global.clone(),
+            ..Bag::default()
+        };
+        assert_eq!(bag_margin(&weights, 15, &plain), (0.2, None));
     }
 
     #[test]

@@ -1,17 +1,23 @@
 //! Training: L2-regularized logistic regression for risk and a softmax for the domain,
 //! both by AdaGrad SGD over hashed features, deterministic for a seed.
 //!
+//! With [`Settings::instances`] the risk model is multi-instance: a text's margin is its
+//! whole-text features' plus its best police sentence's (see [`Bag`]), and each step
+//! updates the whole text and that sentence.
+//!
 //! The data is small (thousands of texts) and imbalanced (~7 % risk), so risk texts weigh
 //! more in the loss, and the threshold is not guessed: [`fit`] trains on inner folds,
 //! scores their held-out parts, and keeps the threshold that maximizes F1 of "a rule fired
 //! or the score passed" — the decision the engine makes.
 
-use super::model::{sigmoid, Header, Model, TrainedOn};
+use super::features::Bag;
+use super::model::{bag_margin, sigmoid, Header, Model, TrainedOn};
 
 /// One text ready to train on: its features, label, domain and whether a rule fired.
 #[derive(Debug, Clone)]
 pub struct Sample {
-    pub features: Vec<(u64, f32)>,
+    /// The whole text's features and its police sentences'.
+    pub features: Bag,
     pub risk: bool,
     /// Index into the domain list, for risk texts whose domain is known.
     pub domain: Option<usize>,
@@ -33,6 +39,9 @@ pub struct Settings {
     pub risk_weight: f32,
     /// Folds for choosing the threshold.
     pub inner_folds: usize,
+    /// Multi-instance: score each police sentence besides the whole text (the samples
+    /// must have been extracted with instances; see [`Bag`]).
+    pub instances: bool,
 }
 
 impl Default for Settings {
@@ -46,6 +55,7 @@ impl Default for Settings {
             rate: 0.2,
             risk_weight: 1.0,
             inner_folds: 4,
+            instances: false,
         }
     }
 }
@@ -67,6 +77,7 @@ pub fn fit(
         domains,
         threshold,
         seed: settings.seed,
+        instances: settings.instances,
         trained_on: TrainedOn {
             texts: samples.len(),
             risk: samples.iter().filter(|s| s.risk).count(),
@@ -90,11 +101,7 @@ fn choose_threshold_by_cv(samples: &[&Sample], settings: &Settings) -> f32 {
         let weights = fit_risk(&train, settings);
         let mask = (1u64 << settings.dims_log2) - 1;
         for (sample, _) in samples.iter().zip(&fold_of).filter(|(_, &f)| f == fold) {
-            let margin: f32 = sample
-                .features
-                .iter()
-                .map(|&(h, v)| weights[(h & mask) as usize] * v)
-                .sum();
+            let margin = bag_margin(&weights, mask, &sample.features).0;
             let score = if sample.police { sigmoid(margin) } else { 0.0 };
             scored.push((score, sample.risk, sample.rule_fired));
         }
@@ -144,18 +151,19 @@ pub fn fit_risk(samples: &[&Sample], settings: &Settings) -> Vec<f32> {
         rng.shuffle(&mut order);
         for &i in &order {
             let sample = samples[i];
-            let margin: f32 = sample
-                .features
-                .iter()
-                .map(|&(h, v)| weights[(h & mask) as usize] * v)
-                .sum();
+            let (margin, best) = bag_margin(&weights, mask, &sample.features);
             let (target, weight) = if sample.risk {
                 (1.0, settings.risk_weight)
             } else {
                 (0.0, 1.0)
             };
             let g = (sigmoid(margin) - target) * weight;
-            for &(h, v) in &sample.features {
+            // Multi-instance: the gradient of the max flows into the best instance only,
+            // so a risk text teaches its riskiest police sentence, not all of them.
+            let instance = best
+                .and_then(|b| sample.features.instances().nth(b))
+                .unwrap_or_default();
+            for &(h, v) in sample.features.global.iter().chain(instance) {
                 let j = (h & mask) as usize;
                 let grad = g * v + settings.l2 * weights[j];
                 squares[j] += grad * grad;
@@ -190,6 +198,7 @@ pub fn fit_domains(samples: &[&Sample], domains: usize, settings: &Settings) -> 
                 let table = &weights[d * size..(d + 1) * size];
                 *p = sample
                     .features
+                    .global
                     .iter()
                     .map(|&(h, v)| table[(h & mask) as usize] * v)
                     .sum();
@@ -205,7 +214,7 @@ pub fn fit_domains(samples: &[&Sample], domains: usize, settings: &Settings) -> 
             }
             for (d, p) in probabilities.iter().enumerate() {
                 let g = p / total - if d == target { 1.0 } else { 0.0 };
-                for &(h, v) in &sample.features {
+                for &(h, v) in &sample.features.global {
                     let j = d * size + (h & mask) as usize;
                     let grad = g * v + settings.l2 * weights[j];
                     squares[j] += grad * grad;
@@ -258,7 +267,10 @@ mod tests {
 
     fn sample(features: &[u64], risk: bool, domain: Option<usize>) -> Sample {
         Sample {
-            features: features.iter().map(|&h| (h, 1.0)).collect(),
+            features: Bag {
+                global: features.iter().map(|&h| (h, 1.0)).collect(),
+                ..Bag::default()
+            },
             risk,
             domain,
             rule_fired: false,
@@ -275,7 +287,7 @@ mod tests {
         }
         // Domain signal: feature 3 for domain 1.
         for s in samples.iter_mut().filter(|s| s.domain == Some(1)) {
-            s.features.push((3, 1.0));
+            s.features.global.push((3, 1.0));
         }
         let refs: Vec<&Sample> = samples.iter().collect();
         let settings = Settings {
@@ -298,6 +310,57 @@ mod tests {
         assert!(calm.score < model.header.threshold, "{calm:?}");
         assert_eq!(risky.domain, 1);
         assert_eq!(predict(&[1]).domain, 0);
+    }
+
+    /// A text of `sentences` police sentences of neutral filler, with `signal` as one more.
+    fn long_text(filler: u64, sentences: u64, signal: Option<u64>, risk: bool) -> Sample {
+        let mut bag = Bag::default();
+        bag.global.push((filler, 1.0));
+        for n in 0..sentences {
+            bag.instances.push((1000 + filler * 10 + n, 1.0));
+            bag.ends.push(bag.instances.len());
+        }
+        if let Some(signal) = signal {
+            bag.instances.push((signal, 1.0));
+            bag.ends.push(bag.instances.len());
+        }
+        Sample {
+            features: bag,
+            risk,
+            domain: risk.then_some(0),
+            rule_fired: false,
+            police: true,
+        }
+    }
+
+    #[test]
+    fn one_risky_sentence_in_a_long_text_is_learned_and_found() {
+        // Risk texts and neutral ones share their filler; only one sentence of each risk
+        // text carries the signal (hash 7).
+        let mut samples = Vec::new();
+        for i in 0..40 {
+            samples.push(long_text(i % 5, 6, Some(7), true));
+            samples.push(long_text(i % 5, 6, None, false));
+            samples.push(long_text(i % 5, 6, Some(8), false));
+        }
+        let refs: Vec<&Sample> = samples.iter().collect();
+        let settings = Settings {
+            dims_log2: 12,
+            domain_dims_log2: 8,
+            instances: true,
+            ..Settings::default()
+        };
+        let model = fit(&refs, vec!["a".to_owned()], &settings, vec![]);
+        let mut buffer = crate::score::FeatureBuffer::new();
+        let mut score = |sample: &Sample| {
+            buffer.set_bag(&sample.features);
+            model.predict(&buffer).score
+        };
+        // A longer text than any seen, the signal in its last sentence, still passes.
+        let risky = score(&long_text(2, 12, Some(7), true));
+        let calm = score(&long_text(2, 12, Some(8), false));
+        assert!(risky > model.header.threshold, "{risky}");
+        assert!(calm < model.header.threshold, "{calm}");
     }
 
     #[test]
