@@ -12,11 +12,13 @@
 //! - [`fast_map`]: the grading thread's maps by id (a cheaper hasher than SipHash).
 //! - [`order`]: input order restored before the tracker (frame numbers from the queue).
 //! - [`tracker`]: clustering, the event clock, expiry and the caps.
+//! - [`dormant`]: quiet stories remembered a while, reopened when they resurface.
 //! - [`checkpoint`]: the tracker's state as data, saved to the store and restored at start.
 
 pub mod audience;
 pub mod chained;
 pub mod checkpoint;
+pub mod dormant;
 pub mod event;
 pub mod fast_map;
 pub mod identity;
