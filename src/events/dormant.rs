@@ -6,7 +6,7 @@
 use super::event::Event;
 use super::identity::Identity;
 use super::places::{Gazetteer, Relation};
-use super::tracker::{area_of, push_candidate, Tracker, MAX_CANDIDATES};
+use super::tracker::{Tracker, MAX_CANDIDATES};
 use crate::models::MatchRecord;
 
 /// Most resolved events remembered for resurfacing (the least recently resolved beyond it
@@ -88,23 +88,15 @@ impl Tracker {
             return;
         };
         tracing::debug!(event = %id, "event reopened");
-        for (rule, reference) in &event.rules {
-            push_candidate(self.by_rule.entry(rule.clone()).or_default(), id);
-            if !reference.domain.is_empty() {
-                push_candidate(
-                    self.by_domain.entry(reference.domain.clone()).or_default(),
-                    id,
-                );
-            }
-        }
-        for place in event.places.keys() {
-            if gazetteer.is_fine(place) {
-                push_candidate(
-                    self.by_place.entry(area_of(place, gazetteer)).or_default(),
-                    id,
-                );
-            }
-        }
+        self.index_candidate(
+            id,
+            event
+                .rules
+                .iter()
+                .map(|(rule, reference)| (rule.as_str(), reference.domain.as_str())),
+            event.places.keys(),
+            gazetteer,
+        );
         self.by_activity.insert((event.last_minute, id.to_owned()));
         self.events.insert(id.to_owned(), event);
     }

@@ -297,20 +297,15 @@ impl Tracker {
                 event.simhashes.push(hash);
             }
         });
-        for rule in &record.rules {
-            let events = self.by_rule.entry(rule.rule.id.clone()).or_default();
-            push_candidate(events, &event_id);
-            if !rule.rule.domain.is_empty() {
-                let events = self.by_domain.entry(rule.rule.domain.clone()).or_default();
-                push_candidate(events, &event_id);
-            }
-        }
-        for mention in &identity.places {
-            if local.gazetteer.is_fine(&mention.key) {
-                let area = area_of(&mention.key, &local.gazetteer);
-                push_candidate(self.by_place.entry(area).or_default(), &event_id);
-            }
-        }
+        self.index_candidate(
+            &event_id,
+            record
+                .rules
+                .iter()
+                .map(|r| (r.rule.id.as_str(), r.rule.domain.as_str())),
+            identity.places.iter().map(|m| &m.key),
+            &local.gazetteer,
+        );
         self.posts
             .insert(key.clone(), (event_id.clone(), post.counts));
         self.event_posts
@@ -600,6 +595,32 @@ impl Tracker {
         match best {
             Some((0, ..)) if tied => None,
             best => best.map(|(_, _, _, id)| id.to_owned()),
+        }
+    }
+
+    /// Makes `event_id` the newest candidate under each of its rules, their domains and its
+    /// fine places (a known place by its district): where later posts look for their story.
+    pub(super) fn index_candidate<'a>(
+        &mut self,
+        event_id: &str,
+        rules: impl Iterator<Item = (&'a str, &'a str)>,
+        places: impl Iterator<Item = &'a PlaceKey>,
+        gazetteer: &Gazetteer,
+    ) {
+        for (rule, domain) in rules {
+            push_candidate(self.by_rule.entry(rule.to_owned()).or_default(), event_id);
+            if !domain.is_empty() {
+                push_candidate(
+                    self.by_domain.entry(domain.to_owned()).or_default(),
+                    event_id,
+                );
+            }
+        }
+        for place in places.filter(|place| gazetteer.is_fine(place)) {
+            push_candidate(
+                self.by_place.entry(area_of(place, gazetteer)).or_default(),
+                event_id,
+            );
         }
     }
 
