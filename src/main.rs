@@ -154,8 +154,9 @@ enum ModelCommand {
         #[arg(long, default_value_t = 5)]
         folds: usize,
         /// Labelled files that join every training fold and are never judged (texts
-        /// written for training, like rules/corpus/authored.tsv).
-        #[arg(long)]
+        /// written for training, like rules/corpus/*.tsv): `--train-only a.tsv b.tsv`
+        /// takes them all, so a second file is never mistaken for one to judge.
+        #[arg(long, num_args = 1..)]
         train_only: Vec<PathBuf>,
         #[command(flatten)]
         training: TrainingArgs,

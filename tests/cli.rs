@@ -174,3 +174,56 @@ fn an_empty_flag_value_is_refused_like_a_file_value() {
     assert!(!result.status.success(), "{stderr}");
     assert!(stderr.contains("http.token is empty"), "{stderr}");
 }
+
+/// `model eval DATA --train-only A B`: both A and B only train (regression: the second
+/// file after `--train-only` was taken as data to judge, silently mixing authored texts
+/// into the cross-validated figures).
+#[test]
+fn model_eval_takes_several_train_only_files_and_judges_only_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let tsv = |name: &str, rows: &[(&str, &str)]| {
+        let mut text = String::from("label\tsource\ttext\treason\tdomain\n");
+        for (label, body) in rows {
+            let domain = if *label == "risk" { "执法办案" } else { "" };
+            text.push_str(&format!("{label}\ttest\t{body}\tr\t{domain}\n"));
+        }
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let judged = tsv(
+        "judged.tsv",
+        &[
+            ("risk", "民警当街殴打路人"),
+            ("risk", "派出所抓错人关了三天"),
+            ("neutral", "民警救起落水儿童"),
+            ("neutral", "交警提醒雨天慢行"),
+        ],
+    );
+    let first = tsv(
+        "first.tsv",
+        &[("risk", "辅警打人"), ("neutral", "辅警扶老人过马路")],
+    );
+    let second = tsv(
+        "second.tsv",
+        &[("risk", "警察打人"), ("neutral", "警察送锦旗")],
+    );
+    let result = fenghuo()
+        .args(["model", "eval"])
+        .arg(&judged)
+        .args(["--rules", FIXTURE_RULES, "--folds", "2", "--train-only"])
+        .arg(&first)
+        .arg(&second)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&result.stdout);
+    assert!(
+        result.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    assert!(
+        stdout.contains("cross-validated on 4 texts (2 risk)"),
+        "only the data file is judged: {stdout}"
+    );
+}
