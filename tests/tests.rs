@@ -7,6 +7,7 @@ mod bad_input;
 mod cli;
 mod clustering;
 mod completion;
+mod corpus_files;
 mod delivery;
 mod deploy_files;
 mod determinism;
