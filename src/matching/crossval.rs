@@ -18,6 +18,8 @@ use crate::score::train::{fit, stratified_folds, Sample, Settings};
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub row: usize,
+    /// The fold that held the text out.
+    pub fold: usize,
     pub rule_fired: bool,
     /// Whether the text hit the `police` lexicon (only those are scored).
     pub scored: bool,
@@ -68,6 +70,7 @@ pub fn cross_validate(
             let prediction = model.predict(&buffer);
             outcomes[i] = Some(Outcome {
                 row: i,
+                fold,
                 rule_fired: sample.rule_fired,
                 scored: sample.police,
                 score: sigmoid(model.margin(&buffer)),
@@ -100,6 +103,79 @@ pub fn average_precision(rows: &[Labelled], outcomes: &[Outcome]) -> f64 {
         }
     }
     sum / positives
+}
+
+/// Each fold's average precision: a setting that wins overall but loses on most folds
+/// is noise, not a winner.
+pub fn fold_average_precisions(rows: &[Labelled], outcomes: &[Outcome], k: usize) -> Vec<f64> {
+    (0..k)
+        .map(|fold| {
+            let held: Vec<Outcome> = outcomes
+                .iter()
+                .filter(|o| o.fold == fold)
+                .cloned()
+                .collect();
+            average_precision(rows, &held)
+        })
+        .collect()
+}
+
+/// The best precision "a rule fired or the score passed" reaches at recall `at` or more,
+/// over every threshold (`None` when no threshold reaches that recall: texts without a
+/// police term and no rule are never found).
+pub fn precision_at_recall(rows: &[Labelled], outcomes: &[Outcome], at: f64) -> Option<f64> {
+    let mut scored: Vec<(f32, bool, bool)> = outcomes
+        .iter()
+        .map(|o| {
+            let score = if o.scored { o.score } else { f32::NEG_INFINITY };
+            (score, rows[o.row].risk, o.rule_fired)
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let positives = scored.iter().filter(|s| s.1).count().max(1) as f64;
+    let mut tp = scored.iter().filter(|s| s.2 && s.1).count() as f64;
+    let mut fp = scored.iter().filter(|s| s.2 && !s.1).count() as f64;
+    let mut best: Option<f64> = None;
+    let mut consider = |tp: f64, fp: f64| {
+        if tp / positives >= at {
+            let p = tp / (tp + fp).max(1.0);
+            best = Some(best.map_or(p, |b: f64| b.max(p)));
+        }
+    };
+    consider(tp, fp);
+    for (i, &(score, risk, fired)) in scored.iter().enumerate() {
+        if score == f32::NEG_INFINITY {
+            break;
+        }
+        if !fired {
+            if risk {
+                tp += 1.0;
+            } else {
+                fp += 1.0;
+            }
+        }
+        if scored.get(i + 1).is_some_and(|next| next.0 == score) {
+            continue;
+        }
+        consider(tp, fp);
+    }
+    best
+}
+
+/// How often the model's domain is a risk text's labelled one: `(right, labelled)`.
+pub fn domain_accuracy(rows: &[Labelled], outcomes: &[Outcome]) -> (usize, usize) {
+    let labelled: Vec<(&str, &str)> = outcomes
+        .iter()
+        .filter_map(|o| {
+            let row = &rows[o.row];
+            row.domain
+                .as_deref()
+                .filter(|_| row.risk)
+                .map(|d| (d, o.domain.as_str()))
+        })
+        .collect();
+    let right = labelled.iter().filter(|(want, got)| want == got).count();
+    (right, labelled.len())
 }
 
 /// Counts of one detector on one slice of the texts.
@@ -193,6 +269,29 @@ pub fn report(
         "model average precision {:.3} (held-out scores; texts without a police term score 0)",
         average_precision(rows, outcomes)
     );
+    let folds: Vec<String> = fold_average_precisions(rows, outcomes, k)
+        .iter()
+        .map(|ap| format!("{ap:.3}"))
+        .collect();
+    let _ = writeln!(out, "  per fold {}", folds.join(" "));
+    let levels: Vec<String> = [0.7, 0.8, 0.9, 0.95]
+        .iter()
+        .map(|&at| match precision_at_recall(rows, outcomes, at) {
+            Some(p) => format!("R{:.0} P{:.1}%", 100.0 * at, 100.0 * p),
+            None => format!("R{:.0} unreachable", 100.0 * at),
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "  both, best precision at a recall (any threshold): {}",
+        levels.join(", ")
+    );
+    let (right, labelled) = domain_accuracy(rows, outcomes);
+    let _ = writeln!(
+        out,
+        "  domain right on {right}/{labelled} labelled risk texts ({:.1}%)",
+        100.0 * right as f64 / labelled.max(1) as f64
+    );
     for (name, decide) in detectors {
         let (overall, by_domain) = tally(rows, outcomes, rules, decide);
         let _ = writeln!(
@@ -242,4 +341,67 @@ pub fn report(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(risk: bool) -> Labelled {
+        Labelled {
+            risk,
+            source: "t".into(),
+            text: String::new(),
+            domain: None,
+        }
+    }
+
+    fn outcome(row: usize, fold: usize, score: f32, rule_fired: bool) -> Outcome {
+        Outcome {
+            row,
+            fold,
+            rule_fired,
+            scored: true,
+            score,
+            threshold: 0.5,
+            domain: String::new(),
+        }
+    }
+
+    #[test]
+    fn precision_at_recall_and_per_fold_average_precision() {
+        // Risk: a rule catches row 0; rows 1 and 2 score 0.9 and 0.3. Neutral: 0.8, 0.05.
+        let rows = [true, true, true, false, false].map(row);
+        let outcomes = [
+            outcome(0, 0, 0.1, true),
+            outcome(1, 0, 0.9, false),
+            outcome(2, 1, 0.3, false),
+            outcome(3, 1, 0.8, false),
+            outcome(4, 0, 0.05, false),
+        ];
+        let at = |r| precision_at_recall(&rows, &outcomes, r);
+        // Recall 2/3 at t = 0.9 with no false alarm; all three need t = 0.3: 3/4.
+        assert_eq!(at(0.6), Some(1.0));
+        assert_eq!(at(0.9), Some(0.75));
+        let mut unscored = outcomes.clone();
+        unscored[2].scored = false;
+        assert_eq!(precision_at_recall(&rows, &unscored, 0.9), None);
+        // Fold 0 ranks its risk texts first; fold 1 ranks a neutral one above its risk text.
+        let folds = fold_average_precisions(&rows, &outcomes, 2);
+        assert_eq!(folds[0], 1.0);
+        assert_eq!(folds[1], 0.5);
+    }
+
+    #[test]
+    fn domain_accuracy_counts_labelled_risk_texts_only() {
+        let mut rows = [true, true, true, false].map(row);
+        rows[0].domain = Some("袭警".into());
+        rows[1].domain = Some("谣言".into());
+        rows[3].domain = Some("袭警".into());
+        let mut outcomes: Vec<Outcome> = (0..4).map(|i| outcome(i, 0, 0.5, false)).collect();
+        for o in &mut outcomes {
+            o.domain = "袭警".into();
+        }
+        assert_eq!(domain_accuracy(&rows, &outcomes), (1, 2));
+    }
 }
