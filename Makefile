@@ -129,8 +129,10 @@ fuzz: deps
 	done
 
 ## train: retrain the shipped risk model (rules/model.bin) on the labelled and authored texts
+## (the default settings), and sync the Kubernetes ConfigMap copy
 train: deps
 	$(CARGO) run --quiet --release -- model train $(LABELLED) $(AUTHORED) --rules rules --out rules/model.bin
+	python3 deploy/kubernetes/sync_rules.py
 
 clean:
 	$(CARGO) clean

@@ -182,9 +182,16 @@ struct TrainingArgs {
     #[arg(long)]
     risk_weight: Option<f32>,
     /// Multi-instance: also score each sentence that names the police, and add the best
-    /// one's margin to the whole text's.
+    /// one's margin to the whole text's (`--instances` or `--instances true`).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    instances: Option<bool>,
+    /// log2 of the risk table's size.
     #[arg(long)]
-    instances: bool,
+    dims_log2: Option<u32>,
+    /// Fits on differently shuffled orders (seeds) whose weights are averaged into one
+    /// model of the same size.
+    #[arg(long)]
+    bags: Option<usize>,
 }
 
 impl TrainingArgs {
@@ -196,7 +203,9 @@ impl TrainingArgs {
             l2: self.l2.unwrap_or(defaults.l2),
             rate: self.rate.unwrap_or(defaults.rate),
             risk_weight: self.risk_weight.unwrap_or(defaults.risk_weight),
-            instances: self.instances,
+            instances: self.instances.unwrap_or(defaults.instances),
+            bags: self.bags.unwrap_or(defaults.bags),
+            dims_log2: self.dims_log2.unwrap_or(defaults.dims_log2),
             ..defaults
         }
     }

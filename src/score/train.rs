@@ -1,6 +1,10 @@
 //! Training: L2-regularized logistic regression for risk and a softmax for the domain,
 //! both by AdaGrad SGD over hashed features, deterministic for a seed.
 //!
+//! With [`Settings::bags`] above 1 the risk weights are the mean of that many fits on
+//! differently shuffled orders (a linear model's mean is one model of the same size and
+//! cost).
+//!
 //! With [`Settings::instances`] the risk model is multi-instance: a text's margin is its
 //! whole-text features' plus its best police sentence's (see [`Bag`]), and each step
 //! updates the whole text and that sentence.
@@ -42,6 +46,10 @@ pub struct Settings {
     /// Multi-instance: score each police sentence besides the whole text (the samples
     /// must have been extracted with instances; see [`Bag`]).
     pub instances: bool,
+    /// Models trained on different shuffles (seeds) whose weights are averaged: a linear
+    /// model's average is one model of the same size and cost, with less of any one
+    /// order's noise.
+    pub bags: usize,
 }
 
 impl Default for Settings {
@@ -56,6 +64,7 @@ impl Default for Settings {
             risk_weight: 1.0,
             inner_folds: 4,
             instances: false,
+            bags: 1,
         }
     }
 }
@@ -139,8 +148,35 @@ pub fn best_threshold(scored: &mut [(f32, bool, bool)]) -> f32 {
     best.1.clamp(0.0, 1.0)
 }
 
-/// Risk weights: logistic loss, AdaGrad, L2 applied to the weights each step touches.
+/// Risk weights: the mean of [`Settings::bags`] fits on differently shuffled orders.
 pub fn fit_risk(samples: &[&Sample], settings: &Settings) -> Vec<f32> {
+    let bags = settings.bags.max(1);
+    let mut weights = fit_risk_once(samples, settings);
+    for bag in 1..bags {
+        let reseeded = Settings {
+            seed: bag_seed(settings.seed, bag),
+            ..settings.clone()
+        };
+        for (w, other) in weights.iter_mut().zip(fit_risk_once(samples, &reseeded)) {
+            *w += other;
+        }
+    }
+    if bags > 1 {
+        for w in &mut weights {
+            *w /= bags as f32;
+        }
+    }
+    weights
+}
+
+/// The seed of the `bag`-th fit (the first uses the seed itself).
+fn bag_seed(seed: u64, bag: usize) -> u64 {
+    seed.wrapping_add(0x9e37_79b9u64.wrapping_mul(bag as u64))
+}
+
+/// One fit of the risk weights: logistic loss, AdaGrad, L2 applied to the weights each
+/// step touches.
+fn fit_risk_once(samples: &[&Sample], settings: &Settings) -> Vec<f32> {
     let size = 1usize << settings.dims_log2;
     let mask = (size - 1) as u64;
     let mut weights = vec![0f32; size];
@@ -361,6 +397,43 @@ mod tests {
         let calm = score(&long_text(2, 12, Some(8), false));
         assert!(risky > model.header.threshold, "{risky}");
         assert!(calm < model.header.threshold, "{calm}");
+    }
+
+    #[test]
+    fn bagging_averages_fits_on_reshuffled_orders_deterministically() {
+        let mut samples = Vec::new();
+        for i in 0..30u64 {
+            samples.push(sample(&[1, 100 + i % 7], true, None));
+            samples.push(sample(&[2, 100 + i % 5], false, None));
+        }
+        let refs: Vec<&Sample> = samples.iter().collect();
+        let single = Settings {
+            dims_log2: 10,
+            bags: 1,
+            ..Settings::default()
+        };
+        let bagged = Settings {
+            bags: 3,
+            ..single.clone()
+        };
+        let weights = fit_risk(&refs, &bagged);
+        assert_eq!(weights, fit_risk(&refs, &bagged), "same seed, same model");
+        let fits: Vec<Vec<f32>> = (0..3)
+            .map(|b| {
+                let reseeded = Settings {
+                    seed: bag_seed(single.seed, b),
+                    ..single.clone()
+                };
+                fit_risk(&refs, &reseeded)
+            })
+            .collect();
+        assert_ne!(fits[0], fits[1], "each bag sees another order");
+        for (j, w) in weights.iter().enumerate() {
+            let mean = fits.iter().map(|f| f[j]).sum::<f32>() / 3.0;
+            assert!((w - mean).abs() < 1e-6, "weight {j}: {w} vs {mean}");
+        }
+        // Still a model of the signal: risk's feature up, neutral's down.
+        assert!(weights[1] > 0.0 && weights[2] < 0.0);
     }
 
     #[test]
