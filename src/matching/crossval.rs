@@ -12,7 +12,7 @@ use super::risk::{default_domains, samples};
 use crate::rules::RuleSet;
 use crate::score::data::Labelled;
 use crate::score::model::sigmoid;
-use crate::score::train::{fit, stratified_folds, Sample, Settings};
+use crate::score::train::{fit, stratified_folds, sweep_rule_or_score, Sample, Settings};
 
 /// What the detector did with one held-out text.
 #[derive(Debug, Clone)]
@@ -131,34 +131,14 @@ pub fn precision_at_recall(rows: &[Labelled], outcomes: &[Outcome], at: f64) -> 
             (score, rows[o.row].risk, o.rule_fired)
         })
         .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
     let positives = scored.iter().filter(|s| s.1).count().max(1) as f64;
-    let mut tp = scored.iter().filter(|s| s.2 && s.1).count() as f64;
-    let mut fp = scored.iter().filter(|s| s.2 && !s.1).count() as f64;
     let mut best: Option<f64> = None;
-    let mut consider = |tp: f64, fp: f64| {
+    sweep_rule_or_score(&mut scored, |tp, fp, _| {
         if tp / positives >= at {
             let p = tp / (tp + fp).max(1.0);
             best = Some(best.map_or(p, |b: f64| b.max(p)));
         }
-    };
-    consider(tp, fp);
-    for (i, &(score, risk, fired)) in scored.iter().enumerate() {
-        if score == f32::NEG_INFINITY {
-            break;
-        }
-        if !fired {
-            if risk {
-                tp += 1.0;
-            } else {
-                fp += 1.0;
-            }
-        }
-        if scored.get(i + 1).is_some_and(|next| next.0 == score) {
-            continue;
-        }
-        consider(tp, fp);
-    }
+    });
     best
 }
 

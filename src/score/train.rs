@@ -121,14 +121,32 @@ fn choose_threshold_by_cv(samples: &[&Sample], settings: &Settings) -> f32 {
 /// The threshold maximizing F1 of `rule_fired || score >= t` over `(score, risk,
 /// rule_fired)`; ties go to the lower threshold (more recall).
 pub fn best_threshold(scored: &mut [(f32, bool, bool)]) -> f32 {
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
     let positives = scored.iter().filter(|s| s.1).count() as f32;
-    // With t above every score, only rules decide.
-    let mut tp = scored.iter().filter(|s| s.2 && s.1).count() as f32;
-    let mut fp = scored.iter().filter(|s| s.2 && !s.1).count() as f32;
     let f1 = |tp: f32, fp: f32| 2.0 * tp / (positives + tp + fp).max(1.0);
-    let mut best = (f1(tp, fp), 1.0f32);
+    let mut best = (f32::NEG_INFINITY, 1.0f32);
+    sweep_rule_or_score(scored, |tp, fp, threshold| {
+        let f = f1(tp as f32, fp as f32);
+        if f >= best.0 {
+            best = (f, threshold.min(1.0));
+        }
+    });
+    best.1.clamp(0.0, 1.0)
+}
+
+/// Walks every threshold of "a rule fired or the score passed" over `(score, risk,
+/// rule_fired)`, from above every score (only rules decide) down, calling `at` with the
+/// true and false positives at each: the one sweep behind choosing a threshold and the
+/// precision-at-recall report. Sorts `scored` by descending score; a score of
+/// `NEG_INFINITY` (a text no model scored) is never passed.
+pub fn sweep_rule_or_score(scored: &mut [(f32, bool, bool)], mut at: impl FnMut(f64, f64, f32)) {
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut tp = scored.iter().filter(|s| s.2 && s.1).count() as f64;
+    let mut fp = scored.iter().filter(|s| s.2 && !s.1).count() as f64;
+    at(tp, fp, f32::INFINITY);
     for (i, &(score, risk, fired)) in scored.iter().enumerate() {
+        if score == f32::NEG_INFINITY {
+            break;
+        }
         if !fired {
             if risk {
                 tp += 1.0;
@@ -140,12 +158,8 @@ pub fn best_threshold(scored: &mut [(f32, bool, bool)]) -> f32 {
         if scored.get(i + 1).is_some_and(|next| next.0 == score) {
             continue;
         }
-        let f = f1(tp, fp);
-        if f >= best.0 {
-            best = (f, score);
-        }
+        at(tp, fp, score);
     }
-    best.1.clamp(0.0, 1.0)
 }
 
 /// Risk weights: the mean of [`Settings::bags`] fits on differently shuffled orders.
