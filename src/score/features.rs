@@ -563,15 +563,20 @@ mod tests {
         cues
     }
 
-    fn names(text: &str, terms: &[(usize, &str)]) -> Vec<String> {
-        let mut out = FeatureBuffer::naming();
+    /// Extracts `text`'s features into `out`, its cues found from `terms`, no rules fired.
+    fn extract_into(text: &str, terms: &[(usize, &str)], out: &mut FeatureBuffer) {
         extract(
             text,
             &cues_of(text, terms),
             &roles(),
             std::iter::empty(),
-            &mut out,
+            out,
         );
+    }
+
+    fn names(text: &str, terms: &[(usize, &str)]) -> Vec<String> {
+        let mut out = FeatureBuffer::naming();
+        extract_into(text, terms, &mut out);
         let mut names: Vec<String> = out
             .pairs()
             .iter()
@@ -598,23 +603,11 @@ mod tests {
     fn one_instance_per_sentence_that_names_the_police() {
         let lex = [(2, "民警"), (3, "殴打")];
         let mut out = FeatureBuffer::new();
-        extract(
-            "民警殴打老人",
-            &cues_of("民警殴打老人", &lex),
-            &roles(),
-            std::iter::empty(),
-            &mut out,
-        );
+        extract_into("民警殴打老人", &lex, &mut out);
         assert!(out.bag().ends.is_empty(), "no instances unless asked for");
         out.set_instances(true);
         let text = "今天天气很好，公园里人很多。民警殴打老人，民警还骂人。大家都很开心。";
-        extract(
-            text,
-            &cues_of(text, &lex),
-            &roles(),
-            std::iter::empty(),
-            &mut out,
-        );
+        extract_into(text, &lex, &mut out);
         // Both police terms share one sentence: one instance, holding only that sentence.
         assert_eq!(out.bag().ends.len(), 1);
         let inside = |bag: &Bag, c: char| {
@@ -625,13 +618,7 @@ mod tests {
         assert!(inside(out.bag(), '殴'));
         assert!(!inside(out.bag(), '园'), "the neutral sentence stays out");
         let text = "民警到场。天气很好，大家都很开心。后来民警殴打老人。";
-        extract(
-            text,
-            &cues_of(text, &lex),
-            &roles(),
-            std::iter::empty(),
-            &mut out,
-        );
+        extract_into(text, &lex, &mut out);
         assert_eq!(out.bag().ends.len(), 2);
         let norms: Vec<f32> = out
             .bag()
@@ -645,13 +632,7 @@ mod tests {
             );
         }
         let text = "今天天气很好";
-        extract(
-            text,
-            &cues_of(text, &lex),
-            &roles(),
-            std::iter::empty(),
-            &mut out,
-        );
+        extract_into(text, &lex, &mut out);
         assert!(out.bag().ends.is_empty());
     }
 
