@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::matching::eval::{self, EvalError};
+use crate::matching::eval::{self, Counting, EvalError, Evaluation};
 use crate::matching::risk::RiskScorer;
 use crate::matching::{examples, Artefacts, Matcher};
 use crate::rules::{self, RuleErrors, RuleProblem};
@@ -110,12 +110,14 @@ pub fn test(dir: &Path, out: &mut dyn Write) -> Result<bool, AuthoringError> {
     Ok(failures.is_empty())
 }
 
-/// `rules eval`: measures the generation of `dir` on the labelled TSV `tsv`; true when it
-/// meets `targets`.
+/// `rules eval`: measures the generation of `dir` on the labelled TSV `tsv` as the engine
+/// alerts (rule or scorer) and by the rules alone — or only the latter when `rules_only`;
+/// lists the first one's misses and false alarms; true when it meets `targets`.
 pub fn eval(
     tsv: &Path,
     dir: &Path,
     targets: Targets,
+    rules_only: bool,
     out: &mut dyn Write,
 ) -> Result<bool, AuthoringError> {
     let matcher = Matcher::load(dir, 0)?;
@@ -124,36 +126,60 @@ pub fn eval(
         path: path.clone(),
         source,
     })?;
-    let evaluation = eval::evaluate(&matcher, &text)
-        .map_err(|source| AuthoringError::Labels { path, source })?;
-    for text in &evaluation.missed {
+    let evaluate = |counting| {
+        eval::evaluate(&matcher, &text, counting).map_err(|source| AuthoringError::Labels {
+            path: path.clone(),
+            source,
+        })
+    };
+    // Without a scorer the two countings are one.
+    let with_model = !rules_only && matcher.artefacts().scorer.is_some();
+    let headline = evaluate(if with_model {
+        Counting::Engine
+    } else {
+        Counting::RulesOnly
+    })?;
+    for text in &headline.missed {
         writeln!(out, "MISSED       {text}")?;
     }
-    for (text, fired) in &evaluation.false_alarms {
+    for (text, fired) in &headline.false_alarms {
         writeln!(out, "FALSE ALARM  [{}] {text}", fired.join(","))?;
     }
-    let (hits, missed, alarms) = (
-        evaluation.hits,
-        evaluation.missed.len(),
-        evaluation.false_alarms.len(),
-    );
-    let (recall, precision) = (evaluation.recall(), evaluation.precision());
-    writeln!(
-        out,
-        "discovery (recall) {:.1}% ({hits}/{}), precision {:.1}% ({hits}/{}), false alarms {alarms}/{} neutral",
-        recall * 100.0,
-        hits + missed,
-        precision * 100.0,
-        hits + alarms,
-        alarms + evaluation.quiet,
-    )?;
+    if with_model {
+        write_figures(out, "rules or model (as the engine alerts)", &headline)?;
+        write_figures(out, "rules alone", &evaluate(Counting::RulesOnly)?)?;
+        writeln!(
+            out,
+            "note: on texts the model was trained on (make train's corpora) its part is in-sample; `fenghuo model eval` cross-validates it"
+        )?;
+    } else {
+        write_figures(out, "rules", &headline)?;
+    }
     writeln!(
         out,
         "targets: recall >= {:.0}%, precision >= {:.0}%",
         targets.min_recall * 100.0,
         targets.min_precision * 100.0
     )?;
-    Ok(recall >= targets.min_recall && precision >= targets.min_precision)
+    Ok(headline.recall() >= targets.min_recall && headline.precision() >= targets.min_precision)
+}
+
+/// One line of figures: discovery, precision and false alarms.
+fn write_figures(out: &mut dyn Write, what: &str, evaluation: &Evaluation) -> io::Result<()> {
+    let (hits, missed, alarms) = (
+        evaluation.hits,
+        evaluation.missed.len(),
+        evaluation.false_alarms.len(),
+    );
+    writeln!(
+        out,
+        "{what}: discovery (recall) {:.1}% ({hits}/{}), precision {:.1}% ({hits}/{}), false alarms {alarms}/{} neutral",
+        evaluation.recall() * 100.0,
+        hits + missed,
+        evaluation.precision() * 100.0,
+        hits + alarms,
+        alarms + evaluation.quiet,
+    )
 }
 
 fn report_problems(problems: &[RuleProblem], out: &mut dyn Write) -> Result<bool, AuthoringError> {

@@ -235,6 +235,9 @@ enum RulesCommand {
         /// Fail (exit 1) below this precision.
         #[arg(long, default_value_t = 0.90)]
         min_precision: f64,
+        /// Judge and list by the rules alone, leaving out the learned scorer's matches.
+        #[arg(long)]
+        rules_only: bool,
     },
 }
 
@@ -571,6 +574,7 @@ fn rules_command(command: RulesCommand) -> Result<ExitCode> {
             rules: dir,
             min_recall,
             min_precision,
+            rules_only,
         } => authoring::eval(
             &tsv,
             &dir,
@@ -578,6 +582,7 @@ fn rules_command(command: RulesCommand) -> Result<ExitCode> {
                 min_recall,
                 min_precision,
             },
+            rules_only,
             &mut out,
         )?,
     };

@@ -227,3 +227,76 @@ fn model_eval_takes_several_train_only_files_and_judges_only_the_data() {
         "only the data file is judged: {stdout}"
     );
 }
+
+#[test]
+fn rules_eval_counts_what_the_engine_alerts_on_and_the_rules_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    std::fs::write(
+        rules.join("police.toml"),
+        "[lexicon]\npolice = [\"警察\", \"民警\"]\n\n[[rule]]\nid = \"t.violence\"\nname = \"n\"\ndomain = \"执法办案\"\nseverity = \"high\"\nkeywords = [\"警察打人\"]\n",
+    )
+    .unwrap();
+    // A threshold of 0 passes every text naming the police: the scorer's part is certain
+    // whatever the tiny model learns.
+    std::fs::write(
+        rules.join("scoring.toml"),
+        "[scoring]\nmodel = \"model.bin\"\nthreshold = 0.0\n",
+    )
+    .unwrap();
+    let corpus = dir.path().join("corpus.tsv");
+    std::fs::write(
+        &corpus,
+        "label\tsource\ttext\treason\tdomain\nrisk\tt\t警察打人\tr\t执法办案\nrisk\tt\t民警推倒老人\tr\t执法办案\nneutral\tt\t民警救起落水儿童\tr\t\nneutral\tt\t今天天气很好\tr\t\n",
+    )
+    .unwrap();
+    let trained = fenghuo()
+        .args(["model", "train"])
+        .arg(&corpus)
+        .arg("--rules")
+        .arg(&rules)
+        .arg("--out")
+        .arg(rules.join("model.bin"))
+        .output()
+        .unwrap();
+    assert!(
+        trained.status.success(),
+        "{}",
+        String::from_utf8_lossy(&trained.stderr)
+    );
+    let eval = |extra: &[&str]| {
+        let result = fenghuo()
+            .args(["rules", "eval"])
+            .arg(&corpus)
+            .arg("--rules")
+            .arg(&rules)
+            .args(extra)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&result.stdout).into_owned()
+    };
+
+    let both = eval(&[]);
+    assert!(
+        both.contains("rules or model (as the engine alerts): discovery (recall) 100.0% (2/2), precision 66.7% (2/3), false alarms 1/2 neutral"),
+        "{both}"
+    );
+    assert!(
+        both.contains("rules alone: discovery (recall) 50.0% (1/2), precision 100.0% (1/1), false alarms 0/2 neutral"),
+        "{both}"
+    );
+    assert!(
+        both.contains("FALSE ALARM  [model.risk] 民警救起落水儿童"),
+        "{both}"
+    );
+    assert!(!both.contains("MISSED"), "{both}");
+
+    let rules_only = eval(&["--rules-only"]);
+    assert!(
+        rules_only.contains("rules: discovery (recall) 50.0% (1/2)")
+            && rules_only.contains("MISSED       民警推倒老人")
+            && !rules_only.contains("FALSE ALARM"),
+        "{rules_only}"
+    );
+}

@@ -1,19 +1,30 @@
 //! Measuring a generation on labelled texts: discovery (recall on `risk`) and precision
 //! (false alarms on `neutral`), the plan's two targets. Texts are judged by the
-//! [`Matcher`] as text alone, exactly as rule examples are.
+//! [`Matcher`] as text alone, exactly as rule examples are — either as the engine alerts
+//! (a rule fired or the scorer passed) or by the rules alone.
 
-use super::matcher::{Matcher, Session, Subject};
+use super::matcher::{Matcher, Session, Subject, MODEL_RULE_ID};
+
+/// Which verdict counts as a detection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counting {
+    /// What the engine alerts on: a rule fired, or the learned scorer passed its threshold
+    /// (its match is named [`MODEL_RULE_ID`]).
+    Engine,
+    /// The rules alone, for rule authors: the scorer's matches are left out.
+    RulesOnly,
+}
 
 /// What the pack did on the labelled texts.
 #[derive(Debug, Default)]
 pub struct Evaluation {
-    /// Risk texts some rule fired on.
+    /// Risk texts detected.
     pub hits: usize,
-    /// Risk texts no rule fired on.
+    /// Risk texts not detected.
     pub missed: Vec<String>,
-    /// Neutral texts some rule fired on, with the rule ids.
+    /// Neutral texts detected, with the ids of what fired ([`MODEL_RULE_ID`] for the scorer).
     pub false_alarms: Vec<(String, Vec<String>)>,
-    /// Neutral texts no rule fired on.
+    /// Neutral texts not detected.
     pub quiet: usize,
 }
 
@@ -37,8 +48,8 @@ pub enum EvalError {
 }
 
 /// Runs the generation over a TSV (`label, source, text, …` with a header line; label
-/// `risk` or `neutral`).
-pub fn evaluate(matcher: &Matcher, tsv: &str) -> Result<Evaluation, EvalError> {
+/// `risk` or `neutral`), counting detections as `counting` says.
+pub fn evaluate(matcher: &Matcher, tsv: &str, counting: Counting) -> Result<Evaluation, EvalError> {
     let mut session = Session::new();
     let mut evaluation = Evaluation::default();
     for (index, line) in tsv.lines().enumerate().skip(1) {
@@ -49,13 +60,11 @@ pub fn evaluate(matcher: &Matcher, tsv: &str) -> Result<Evaluation, EvalError> {
             return Err(EvalError::MissingColumns { line: index + 1 });
         };
         let verdict = matcher.judge(Subject::text(text), &mut session, false);
-        // The rules alone: the model was trained on labelled texts like these, so its
-        // figures here would be in-sample (`fenghuo model eval` cross-validates it).
         let fired: Vec<String> = verdict
             .rules
             .into_iter()
             .map(|m| m.rule.id)
-            .filter(|id| id != super::matcher::MODEL_RULE_ID)
+            .filter(|id| counting == Counting::Engine || id != MODEL_RULE_ID)
             .collect();
         match (label, fired.is_empty()) {
             ("risk", false) => evaluation.hits += 1,
@@ -86,7 +95,7 @@ mod tests {
         let rules = crate::rules::compile::compile(&[("t.toml".into(), file)], 1).unwrap();
         let matcher = Matcher::of_rules(rules);
         let tsv = "label\tsource\ttext\treason\nrisk\tx\t警察打人\t\nrisk\tx\t民警推人\t\nneutral\tx\t警*察打人演习\t\nneutral\tx\t天气\t\n";
-        let evaluation = evaluate(&matcher, tsv).unwrap();
+        let evaluation = evaluate(&matcher, tsv, Counting::Engine).unwrap();
         assert_eq!(
             (
                 evaluation.hits,
@@ -99,7 +108,7 @@ mod tests {
         assert_eq!(evaluation.recall(), 0.5);
         assert_eq!(evaluation.precision(), 0.5);
         assert_eq!(
-            evaluate(&matcher, "h\nmaybe\tx\ttext\n").unwrap_err(),
+            evaluate(&matcher, "h\nmaybe\tx\ttext\n", Counting::Engine).unwrap_err(),
             EvalError::UnknownLabel {
                 line: 2,
                 label: "maybe".into()
