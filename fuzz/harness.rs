@@ -79,7 +79,7 @@ pub fn rule_file(data: &[u8]) {
         return;
     };
     let files = vec![(PathBuf::from("fuzz.toml"), file)];
-    let _ = fenghuo::rules::compile::lint(&files);
+    let _ = fenghuo::rules::lint::lint(&files);
     if let Ok(rules) = fenghuo::rules::compile::compile(&files, 1) {
         let matcher = Matcher::of_rules(rules);
         let mut session = Session::new();

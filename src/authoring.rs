@@ -53,7 +53,7 @@ pub fn check(dir: &Path, out: &mut dyn Write) -> Result<bool, AuthoringError> {
         Ok(scorer) => scorer,
         Err(problems) => return report_problems(&problems, out),
     };
-    for warning in rules::compile::lint(&files) {
+    for warning in rules::lint::lint(&files) {
         writeln!(out, "warning: {warning}")?;
     }
     writeln!(

@@ -2,6 +2,7 @@
 //!
 //! - [`file`](mod@file): the TOML format rule authors write.
 //! - [`compile`]: one hyperscan database per generation, errors that name file/rule/pattern.
+//! - [`lint`]: warnings about what compiles but is almost certainly a mistake.
 //! - [`ruleset`]: scanning with a per-thread [`Scanner`] and the boolean logic.
 //!
 //! The whole decision for a post (normalize, scan, rule logic, filters, scoring) is the
@@ -10,6 +11,7 @@
 mod char_offsets;
 pub mod compile;
 pub mod file;
+pub mod lint;
 pub mod ruleset;
 
 use std::fmt;

@@ -3,6 +3,7 @@
 //! it stopped. Incidents (one per event), their steps, silences, delivery attempts and
 //! dead letters live here too, so the API can answer from one place.
 
+mod attempts;
 mod feed;
 mod feedback;
 mod incidents;
@@ -19,12 +20,13 @@ use chrono::{DateTime, Duration, Utc};
 use metrics::gauge;
 use rusqlite::Connection;
 
+pub use attempts::Attempt;
 pub use feed::{merge_velocity, FeedEntry, IncidentView, Snapshot};
 pub use feedback::{Feedback, KnownPost, NewFeedback, RuleVerdicts};
 pub use incidents::{
     valid_cursor, Incident, IncidentFilter, IncidentPage, IncidentUpdate, Overdue, Step, STEPS,
 };
-pub use notices::{AlertCommit, Attempt, NewNotice, Notice};
+pub use notices::{AlertCommit, NewNotice, Notice};
 pub use reports::ReportIncident;
 pub use silences::Silence;
 pub use workflow::{DepartmentAck, JointOverdue, StepOutcome, StepTake, StepTaken, JOINT_RESPONSE};

@@ -4,6 +4,12 @@
 //! Shutdown: sources and the API stop and drop their queue senders; workers drain what is
 //! queued and exit when the queue is closed and empty; the output thread writes the last
 //! records, flushes and exits.
+//!
+//! - [`restore`]: where the grading stage starts from (the tracker checkpoint).
+//! - [`reloads`]: rules, policy and configuration reloaded on SIGHUP and file changes.
+
+mod reloads;
+mod restore;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -21,7 +27,6 @@ use crate::deliver::deadlines;
 use crate::deliver::outbox::Outbox;
 use crate::events::local::LocalStore;
 use crate::events::order::InOrder;
-use crate::grade::checkpoint::CheckpointFile;
 use crate::grade::store::PolicyStore;
 use crate::grade::thread::GradeStage;
 use crate::grade::{Alert, Grader};
@@ -34,12 +39,11 @@ use crate::matching::{spawn_workers, WorkerContext};
 use crate::models::MatchRecord;
 use crate::output::spawn_output;
 use crate::reconfigure::{Delivery, Reconfigure};
-use crate::reload::{self, ReloadFn};
-use crate::scaleout::hits_ledger::HitsLedger;
 use crate::scaleout::hits_sink::HitsSink;
 use crate::scaleout::hits_source::HitsSource;
 use crate::scaleout::Role;
 use crate::telemetry::Stats;
+use restore::{restore_checkpoint, restore_track_checkpoint};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -72,102 +76,6 @@ const OUTPUT_CAPACITY: usize = 4096;
 
 fn io(context: &'static str) -> impl FnOnce(std::io::Error) -> EngineError {
     move |source| EngineError::Io { context, source }
-}
-
-/// Restores the grading stage from the storage directory's checkpoint (when checkpoints are
-/// on), reconciled with the incidents the outbox holds: returns where to keep saving it
-/// and the alerts the restore causes (incidents left open that it does not know, resolved).
-/// Restored events that stay quiet resolve as any do (`quiet_minutes` of event time: the
-/// next posts move the clock, or with `clock = "wall"` the idle time does). A
-/// checkpoint that cannot be read is moved aside (`.bad`) and the tracker starts empty.
-fn restore_checkpoint(
-    grader: &mut Grader,
-    config: &Config,
-    outbox: &Outbox,
-) -> (Option<(CheckpointFile, std::time::Duration)>, Vec<Alert>) {
-    if config.events.checkpoint_secs == 0 {
-        return (None, Vec::new());
-    }
-    // A file replay starts from its first line again: restoring would count its posts twice
-    // and put them behind the restored clock. Its engine starts fresh, as a replay should.
-    let replays = config
-        .sources
-        .iter()
-        .any(|s| matches!(s, crate::ingest::source::SourceConfig::Replay(_)));
-    if replays && config.cluster.role != Role::Track {
-        tracing::info!("a replay source restarts its file: no tracker checkpoint");
-        return (None, Vec::new());
-    }
-    let file = CheckpointFile::in_dir(&config.storage.dir);
-    let checkpoint = match file.read() {
-        Ok(checkpoint) => checkpoint,
-        Err(e) => {
-            tracing::error!(error = %e, "tracker checkpoint unreadable; moved aside, starting empty");
-            let _ = std::fs::rename(file.path(), file.path().with_extension("json.bad"));
-            None
-        }
-    };
-    let committed = match outbox.all_incidents(&Default::default()) {
-        Ok(incidents) => incidents
-            .into_iter()
-            .filter_map(|incident| serde_json::from_value::<Alert>(incident.alert).ok())
-            .collect(),
-        Err(e) => {
-            tracing::error!(error = %e, "incidents unreadable; the checkpoint is restored as saved");
-            Vec::new()
-        }
-    };
-    let alerts = grader.restore(checkpoint, committed);
-    let every = std::time::Duration::from_secs(config.events.checkpoint_secs);
-    (Some((file, every)), alerts)
-}
-
-/// A track engine's restore: its checkpoint, if it says which hits it covers, without the
-/// outbox's reconciliation — replaying the hits after the checkpoint raises again exactly
-/// the alerts given out after it, under the same ids (the outbox drops them as
-/// duplicates). Returns where to keep saving and the ledger whose positions the hits
-/// consumer starts from (empty: every partition from its earliest retained hit, the
-/// tracker empty too).
-fn restore_track_checkpoint(
-    grader: &mut Grader,
-    config: &Config,
-) -> (
-    Option<(CheckpointFile, std::time::Duration)>,
-    Arc<HitsLedger>,
-) {
-    if config.events.checkpoint_secs == 0 {
-        return (None, Arc::new(HitsLedger::default()));
-    }
-    let file = CheckpointFile::in_dir(&config.storage.dir);
-    let every = std::time::Duration::from_secs(config.events.checkpoint_secs);
-    let checkpoint = match file.read() {
-        Ok(checkpoint) => checkpoint,
-        Err(e) => {
-            tracing::error!(error = %e, "tracker checkpoint unreadable; moved aside, replaying hits from the earliest");
-            let _ = std::fs::rename(file.path(), file.path().with_extension("json.bad"));
-            None
-        }
-    };
-    let Some(mut checkpoint) = checkpoint else {
-        return (Some((file, every)), Arc::new(HitsLedger::default()));
-    };
-    let position = checkpoint.hits.take();
-    match position {
-        Some(position) if position.topic == config.cluster.hits_topic => {
-            tracing::info!(topic = %position.topic, next = ?position.next, "replaying hits from the tracker checkpoint");
-            grader.restore(Some(checkpoint), Vec::new());
-            (
-                Some((file, every)),
-                Arc::new(HitsLedger::new(position.next)),
-            )
-        }
-        _ => {
-            // Which hits the state holds is unknown: replaying them all into it would
-            // count some twice, so the tracker starts empty and replays everything.
-            tracing::warn!("the tracker checkpoint names no position on this hits topic; replaying hits from the earliest");
-            (Some((file, every)), Arc::new(HitsLedger::default()))
-        }
-    }
 }
 
 /// A running engine.
@@ -451,73 +359,8 @@ impl Engine {
         // From here on only sources and the API hold senders: when they stop, the queue closes.
         drop(queue);
 
-        let reload_rules: ReloadFn = {
-            let rules = rules.clone();
-            Arc::new(move || {
-                let _ = rules.reload();
-                let _ = local.reload();
-            })
-        };
-        // SIGHUP and file changes: errors are logged by the reload (the API returns them).
-        let reload_config: ReloadFn = {
-            let reconfigure = reconfigure.clone();
-            Arc::new(move || {
-                if let Err(e) = reconfigure.reload() {
-                    tracing::error!(error = %e, "configuration reload rejected");
-                }
-            })
-        };
-        let reload_policy: ReloadFn = {
-            let policy = policy.clone();
-            Arc::new(move || {
-                let _ = policy.reload();
-            })
-        };
-        let mut watchers = Vec::new();
-        if config.rules.watch {
-            // Kubernetes updates a mounted ConfigMap by swapping its `..data` link.
-            let is_rule_file = |p: &std::path::Path| {
-                p.extension().is_some_and(|e| e == "toml")
-                    || p.file_name().is_some_and(|n| n == "..data")
-            };
-            watchers.push(reload::watch(
-                &config.rules.dir,
-                is_rule_file,
-                reload_rules.clone(),
-                shutdown.clone(),
-            )?);
-            if let Some(path) = policy.path() {
-                let name = path.file_name().map(|n| n.to_owned());
-                let is_policy = move |p: &std::path::Path| {
-                    let file = p.file_name().map(|n| n.to_owned());
-                    file == name || file.is_some_and(|n| n == "..data")
-                };
-                watchers.push(reload::watch(
-                    &reload::parent_dir(path),
-                    is_policy,
-                    reload_policy.clone(),
-                    shutdown.clone(),
-                )?);
-            }
-        }
-        if let (true, Some(source)) = (config.rules.watch, &config.source) {
-            let name = source.file.file_name().map(|n| n.to_owned());
-            let is_config = move |p: &std::path::Path| {
-                let file = p.file_name().map(|n| n.to_owned());
-                file == name || file.is_some_and(|n| n == "..data")
-            };
-            watchers.push(reload::watch(
-                &reload::parent_dir(&source.file),
-                is_config,
-                reload_config.clone(),
-                shutdown.clone(),
-            )?);
-        }
-        reload::on_sighup(
-            vec![reload_rules, reload_policy, reload_config],
-            shutdown.clone(),
-        )
-        .map_err(io("installing the SIGHUP handler"))?;
+        let watchers =
+            reloads::install_reloads(config, &rules, local, &policy, &reconfigure, &shutdown)?;
 
         Ok(Engine {
             shutdown,
