@@ -580,6 +580,77 @@ fn a_scorer_only_post_joins_the_story_of_its_domain_it_tells() {
     );
 }
 
+/// A rule's post agrees with an event in its domain through a scorer match the event holds
+/// only at the very same spot: a district shares a domain with many stories (a station's
+/// refused case and a crossroads' speed camera in one 区 are two), while one 派出所's
+/// complaints are one.
+#[test]
+fn a_rule_post_joins_by_domain_only_at_the_very_same_spot() {
+    use fenghuo::events::local::Local;
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("places.toml"),
+        "city = { name = \"江州\", bureau = \"江州市公安局\" }\n\n[[district]]\nname = \"青山区\"\naliases = [\"青山\"]\nbureau = \"青山分局\"\n\n[[place]]\nname = \"青石派出所\"\nkind = \"police_station\"\ndistrict = \"青山区\"\n",
+    )
+    .unwrap();
+    let mut grader = grader(config());
+    grader
+        .tracker_mut()
+        .use_local(Arc::new(ArcSwap::from_pointee(
+            Local::load(dir.path()).unwrap(),
+        )));
+    let with_rule = |id: &str, text: &'static str, rule: &str, minute: i64| {
+        let mut record = record(&spec("weibo", id, text, minute));
+        record.rules[0].rule.id = rule.into();
+        record
+    };
+    let story = grader
+        .place(&with_rule(
+            "e1",
+            "青石派出所不给立案，电动车被偷监控都拍到了",
+            "law.no_case_filed",
+            0,
+        ))
+        .event_id
+        .unwrap();
+    assert_eq!(
+        grader
+            .place(&with_rule(
+                "s1",
+                "青石派出所那边就是拖着，问就是等通知",
+                fenghuo::models::MODEL_RULE_ID,
+                1,
+            ))
+            .event_id
+            .as_deref(),
+        Some(story.as_str()),
+        "the scorer-only post joins at its spot, in its domain"
+    );
+    let camera = grader.place(&with_rule(
+        "p1",
+        "青山那个路口的电子眼新装的，连提示牌都没有，一天罚几百辆车",
+        "law.entrapment",
+        2,
+    ));
+    assert_ne!(
+        camera.event_id.as_deref(),
+        Some(story.as_str()),
+        "another rule's story elsewhere in the district stays apart"
+    );
+    let same_station = grader.place(&with_rule(
+        "p2",
+        "青石派出所门口贴着告示，说电动车被盗一律先登记",
+        "service.difficult",
+        3,
+    ));
+    assert_eq!(
+        same_station.event_id.as_deref(),
+        Some(story.as_str()),
+        "at the very same spot the domain is enough"
+    );
+}
+
 /// The match workers find each match's identity (places, actors, acts) in parallel and
 /// hand it to the tracker with the record; the tracker uses it when its own gazetteer found
 /// it, and looks again when not (the places were reloaded in between).

@@ -413,7 +413,8 @@ impl Tracker {
     /// - a near-duplicate text (SimHash) under one of the same rules;
     /// - a shared place (finer than a city) and a shared rule or kind of act (or domain, at
     ///   the very same spot; or, for an official statement no rule fired on, a kind of
-    ///   actor);
+    ///   actor) — a rule's post sharing only a domain, through a scorer match the event
+    ///   holds, counts as sharing a rule here only at the very same spot too;
     /// - under one of the same rules, the same kinds of act and actor (辅警 + 殴打), or a
     ///   story holding `story_overlap` of the post's trigrams and the same kind of act or
     ///   actor (an actor only when the two do not tell different acts) — shared rules and
@@ -498,10 +499,17 @@ impl Tracker {
                 tracing::trace!(post = %record.post.id, event = %event.id, "candidate: places conflict");
                 continue;
             }
-            let shared_rule = record.rules.iter().any(|r| {
-                (!r.rule.is_model() && event.rules.contains_key(&r.rule.id))
-                    || event.rules.values().any(|e| r.rule.agrees_with(e))
-            });
+            // One of the post's rules by id; or, where a scorer match stands in for a
+            // rule on either side, by domain.
+            let same_rule_id = record
+                .rules
+                .iter()
+                .any(|r| !r.rule.is_model() && event.rules.contains_key(&r.rule.id));
+            let shared_rule = same_rule_id
+                || record
+                    .rules
+                    .iter()
+                    .any(|r| event.rules.values().any(|e| r.rule.agrees_with(e)));
             let same_act = identity.acts & event.acts != 0;
             let same_actor = identity.actors & event.actors != 0;
             // Both tell what happened and no kind of act is shared: the same people in
@@ -531,7 +539,9 @@ impl Tracker {
             let strength = if near && shared_rule {
                 Some(3)
             } else if places == Relation::Same
-                && (shared_rule
+                // A rule's post agreeing only by domain, through a scorer match the event
+                // holds, is no shared rule here: a district has many 执法办案 stories.
+                && ((shared_rule && (same_rule_id || scorer_only))
                     || same_act
                     || same_spot_and_domain()
                     || (record.rules.is_empty() && same_actor))
