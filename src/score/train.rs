@@ -50,6 +50,11 @@ pub struct Settings {
     /// model's average is one model of the same size and cost, with less of any one
     /// order's noise.
     pub bags: usize,
+    /// How much a rare domain's texts weigh more in the domain model: each labelled text
+    /// weighs `(mean texts per domain / texts of its domain) ^ domain_balance`. At 0 every
+    /// text weighs the same and a domain with a handful of texts (重大安保) is hardly ever
+    /// predicted; at 1 the domains weigh the same in total.
+    pub domain_balance: f32,
 }
 
 impl Default for Settings {
@@ -65,6 +70,7 @@ impl Default for Settings {
             inner_folds: 4,
             instances: false,
             bags: 1,
+            domain_balance: 0.5,
         }
     }
 }
@@ -224,7 +230,8 @@ fn fit_risk_once(samples: &[&Sample], settings: &Settings) -> Vec<f32> {
     weights
 }
 
-/// Domain weights: softmax over the domains, trained on risk texts whose domain is known.
+/// Domain weights: softmax over the domains, trained on risk texts whose domain is known,
+/// rare domains weighing more ([`Settings::domain_balance`]).
 pub fn fit_domains(samples: &[&Sample], domains: usize, settings: &Settings) -> Vec<f32> {
     let size = 1usize << settings.domain_dims_log2;
     let mask = (size - 1) as u64;
@@ -237,6 +244,7 @@ pub fn fit_domains(samples: &[&Sample], domains: usize, settings: &Settings) -> 
     if labelled.is_empty() {
         return weights;
     }
+    let balance = domain_weights(&labelled, domains, settings.domain_balance);
     let mut order: Vec<usize> = (0..labelled.len()).collect();
     let mut rng = SplitMix(settings.seed ^ 0xd0);
     let mut probabilities = vec![0f32; domains];
@@ -263,7 +271,7 @@ pub fn fit_domains(samples: &[&Sample], domains: usize, settings: &Settings) -> 
                 total += *p;
             }
             for (d, p) in probabilities.iter().enumerate() {
-                let g = p / total - if d == target { 1.0 } else { 0.0 };
+                let g = (p / total - if d == target { 1.0 } else { 0.0 }) * balance[target];
                 for &(h, v) in &sample.features.global {
                     let j = d * size + (h & mask) as usize;
                     let grad = g * v + settings.l2 * weights[j];
@@ -274,6 +282,21 @@ pub fn fit_domains(samples: &[&Sample], domains: usize, settings: &Settings) -> 
         }
     }
     weights
+}
+
+/// Each domain's weight in the domain model's loss: `(mean / count) ^ power`, the mean
+/// taken over the domains that have labelled texts (see [`Settings::domain_balance`]).
+fn domain_weights(labelled: &[(&Sample, usize)], domains: usize, power: f32) -> Vec<f32> {
+    let mut counts = vec![0usize; domains];
+    for &(_, d) in labelled {
+        counts[d] += 1;
+    }
+    let present = counts.iter().filter(|&&c| c > 0).count().max(1);
+    let mean = labelled.len() as f32 / present as f32;
+    counts
+        .iter()
+        .map(|&c| (mean / c.max(1) as f32).powf(power))
+        .collect()
 }
 
 /// Assigns each item a fold in `0..k`, risk and neutral items spread evenly, reproducibly.
@@ -411,6 +434,52 @@ mod tests {
         let calm = score(&long_text(2, 12, Some(8), false));
         assert!(risky > model.header.threshold, "{risky}");
         assert!(calm < model.header.threshold, "{calm}");
+    }
+
+    #[test]
+    fn a_rare_domain_weighs_more_with_domain_balance() {
+        // Domain 0: 60 texts, all with the shared cue 1. Domain 1: 3 texts with cue 1 and
+        // their own cue 2. A text with both cues is domain 1's only when its few texts
+        // count for more.
+        let mut samples = Vec::new();
+        for i in 0..60u64 {
+            samples.push(sample(&[1, 100 + i], true, Some(0)));
+        }
+        for i in 0..3u64 {
+            samples.push(sample(&[1, 2, 200 + i], true, Some(1)));
+        }
+        let refs: Vec<&Sample> = samples.iter().collect();
+        let weights = |balance: f32| {
+            let settings = Settings {
+                domain_dims_log2: 10,
+                epochs: 2,
+                domain_balance: balance,
+                ..Settings::default()
+            };
+            fit_domains(&refs, 2, &settings)
+        };
+        let margin = |w: &[f32], d: usize| {
+            let table = &w[d * 1024..(d + 1) * 1024];
+            table[1] + table[2]
+        };
+        let plain = weights(0.0);
+        let balanced = weights(1.0);
+        let lead = |w: &[f32]| margin(w, 1) - margin(w, 0);
+        assert!(
+            lead(&balanced) > lead(&plain),
+            "{} vs {}",
+            lead(&balanced),
+            lead(&plain)
+        );
+        assert!(lead(&balanced) > 0.0, "{}", lead(&balanced));
+        let labelled: Vec<(&Sample, usize)> =
+            refs.iter().map(|s| (*s, s.domain.unwrap())).collect();
+        let w = domain_weights(&labelled, 3, 1.0);
+        assert!(
+            (w[0] - 31.5 / 60.0).abs() < 1e-5 && (w[1] - 31.5 / 3.0).abs() < 1e-4,
+            "{w:?}"
+        );
+        assert_eq!(domain_weights(&labelled, 3, 0.0)[..2], [1.0, 1.0]);
     }
 
     #[test]
