@@ -31,7 +31,8 @@ const NGRAM_SCALE: f32 = 0.5;
 const INSTANCE_CHARS: usize = 20;
 /// Length of an instance's n-gram vector after L2 normalization: half the whole text's
 /// n-gram block, so the best sentence sharpens the whole text's score rather than
-/// outvoting it. (5-fold cross-validation, AP / both-F1: 0.5 gave 0.632 / 0.594 but its
+/// outvoting it. (5-fold cross-validation on the rules and corpora before
+/// `rules/corpus/news.tsv`, AP / both-F1: 0.5 gave 0.632 / 0.594 but its
 /// scores of short social posts, whose one sentence is the whole text, fell under the
 /// threshold where the whole-text model's passed (7 of the sample feed's incident posts
 /// lost); 0.25 gives 0.622 / 0.583, still above the whole-text 0.603 / 0.570 on every
