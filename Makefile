@@ -8,7 +8,7 @@ SYSTEM_PACKAGES := libhyperscan-dev pkg-config libssl-dev zlib1g-dev python3-pip
 LABELLED ?= ../shared/data/police-texts-train.tsv ../shared/data/police-texts-dev.tsv
 # Texts written for training (never judged in cross-validation): every rules/corpus/*.tsv
 # (tests/corpus_files.rs checks that none is left out).
-AUTHORED ?= rules/corpus/authored.tsv rules/corpus/social.tsv rules/corpus/news.tsv
+AUTHORED ?= rules/corpus/authored.tsv rules/corpus/social.tsv
 FOLDS ?= 5
 # The wall display's browser test: headless Chromium, its WebDriver, and a CJK font (without
 # it every Chinese character in a screenshot is an empty box).

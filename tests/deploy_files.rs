@@ -220,3 +220,30 @@ fn the_container_images_rules_directory_loads() {
         panic!("the image's /etc/fenghuo/rules does not load: {e}");
     }
 }
+
+/// Conflict markers a merge left in a file the compiler never reads (YAML, TOML, Markdown,
+/// scripts) can pass every other check, as one did in the ConfigMap's header comment: no
+/// file outside the build's output and git's own may hold them.
+#[test]
+fn no_file_holds_merge_conflict_markers() {
+    fn walk(dir: &std::path::Path, found: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy();
+            if path.is_dir() {
+                if !matches!(name.as_ref(), "target" | ".git" | "node_modules" | "corpus") {
+                    walk(&path, found);
+                }
+            } else if let Ok(text) = std::fs::read_to_string(&path) {
+                for (i, line) in text.lines().enumerate() {
+                    if line.starts_with("<<<<<<< ") || line.starts_with(">>>>>>> ") {
+                        found.push(format!("{}:{}", path.display(), i + 1));
+                    }
+                }
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), &mut found);
+    assert!(found.is_empty(), "conflict markers at {found:?}");
+}
