@@ -174,17 +174,9 @@ fn expand_lexicon(
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use crate::normalize::normalize;
-    use crate::rules::compile::compile;
-    use crate::rules::file::RuleFile;
-    use crate::rules::{RuleProblem, RuleSet, Scanner};
-
-    fn compile_text(text: &str) -> Result<RuleSet, Vec<RuleProblem>> {
-        let file: RuleFile = toml::from_str(text).unwrap();
-        compile(&[(PathBuf::from("t.toml"), file)], 1)
-    }
+    use crate::rules::compile::tests::compile_text;
+    use crate::rules::Scanner;
 
     #[test]
     fn lexicons_expand_in_terms_and_regexes_and_report_cues() {

@@ -337,7 +337,8 @@ mod tests {
     use super::*;
     use crate::rules::Scanner;
 
-    fn compile_text(text: &str) -> Result<RuleSet, Vec<RuleProblem>> {
+    /// One rule file's text, compiled (the lexicon tests use it too).
+    pub(super) fn compile_text(text: &str) -> Result<RuleSet, Vec<RuleProblem>> {
         let file: RuleFile = toml::from_str(text).unwrap();
         compile(&[(PathBuf::from("t.toml"), file)], 1)
     }
