@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::matching::eval::{self, Counting, EvalError, Evaluation};
+use crate::matching::eval::{self, EvalError, Evaluation};
 use crate::matching::risk::RiskScorer;
 use crate::matching::{examples, Artefacts, Matcher};
 use crate::rules::{self, RuleErrors, RuleProblem};
@@ -126,19 +126,15 @@ pub fn eval(
         path: path.clone(),
         source,
     })?;
-    let evaluate = |counting| {
-        eval::evaluate(&matcher, &text, counting).map_err(|source| AuthoringError::Labels {
-            path: path.clone(),
-            source,
-        })
-    };
+    let evaluations = eval::evaluate(&matcher, &text)
+        .map_err(|source| AuthoringError::Labels { path, source })?;
     // Without a scorer the two countings are one.
     let with_model = !rules_only && matcher.artefacts().scorer.is_some();
-    let headline = evaluate(if with_model {
-        Counting::Engine
+    let headline = if with_model {
+        &evaluations.engine
     } else {
-        Counting::RulesOnly
-    })?;
+        &evaluations.rules_only
+    };
     for text in &headline.missed {
         writeln!(out, "MISSED       {text}")?;
     }
@@ -146,14 +142,14 @@ pub fn eval(
         writeln!(out, "FALSE ALARM  [{}] {text}", fired.join(","))?;
     }
     if with_model {
-        write_figures(out, "rules or model (as the engine alerts)", &headline)?;
-        write_figures(out, "rules alone", &evaluate(Counting::RulesOnly)?)?;
+        write_figures(out, "rules or model (as the engine alerts)", headline)?;
+        write_figures(out, "rules alone", &evaluations.rules_only)?;
         writeln!(
             out,
             "note: on texts the model was trained on (make train's corpora) its part is in-sample; `fenghuo model eval` cross-validates it"
         )?;
     } else {
-        write_figures(out, "rules", &headline)?;
+        write_figures(out, "rules", headline)?;
     }
     writeln!(
         out,

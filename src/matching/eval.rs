@@ -1,19 +1,9 @@
 //! Measuring a generation on labelled texts: discovery (recall on `risk`) and precision
 //! (false alarms on `neutral`), the plan's two targets. Texts are judged by the
-//! [`Matcher`] as text alone, exactly as rule examples are — either as the engine alerts
-//! (a rule fired or the scorer passed) or by the rules alone.
+//! [`Matcher`] as text alone, exactly as rule examples are, and counted both as the engine
+//! alerts (a rule fired or the scorer passed) and by the rules alone.
 
 use super::matcher::{Matcher, Session, Subject, MODEL_RULE_ID};
-
-/// Which verdict counts as a detection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Counting {
-    /// What the engine alerts on: a rule fired, or the learned scorer passed its threshold
-    /// (its match is named [`MODEL_RULE_ID`]).
-    Engine,
-    /// The rules alone, for rule authors: the scorer's matches are left out.
-    RulesOnly,
-}
 
 /// What the pack did on the labelled texts.
 #[derive(Debug, Default)]
@@ -38,6 +28,28 @@ impl Evaluation {
     }
 }
 
+/// One judgement of the labelled texts, counted two ways.
+#[derive(Debug, Default)]
+pub struct Evaluations {
+    /// What the engine alerts on: a rule fired, or the learned scorer passed its threshold
+    /// (its match is named [`MODEL_RULE_ID`]).
+    pub engine: Evaluation,
+    /// The rules alone, for rule authors: the scorer's matches left out.
+    pub rules_only: Evaluation,
+}
+
+impl Evaluation {
+    /// Counts one text whose verdict named `fired` (empty: not detected).
+    fn count(&mut self, risk: bool, text: &str, fired: Vec<String>) {
+        match (risk, fired.is_empty()) {
+            (true, false) => self.hits += 1,
+            (true, true) => self.missed.push(text.to_owned()),
+            (false, false) => self.false_alarms.push((text.to_owned(), fired)),
+            (false, true) => self.quiet += 1,
+        }
+    }
+}
+
 /// A labelled file that cannot be read as one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EvalError {
@@ -48,10 +60,10 @@ pub enum EvalError {
 }
 
 /// Runs the generation over a TSV (`label, source, text, …` with a header line; label
-/// `risk` or `neutral`), counting detections as `counting` says.
-pub fn evaluate(matcher: &Matcher, tsv: &str, counting: Counting) -> Result<Evaluation, EvalError> {
+/// `risk` or `neutral`), judging each text once.
+pub fn evaluate(matcher: &Matcher, tsv: &str) -> Result<Evaluations, EvalError> {
     let mut session = Session::new();
-    let mut evaluation = Evaluation::default();
+    let mut evaluations = Evaluations::default();
     for (index, line) in tsv.lines().enumerate().skip(1) {
         let mut columns = line.split('\t');
         let (Some(label), Some(_source), Some(text)) =
@@ -59,27 +71,27 @@ pub fn evaluate(matcher: &Matcher, tsv: &str, counting: Counting) -> Result<Eval
         else {
             return Err(EvalError::MissingColumns { line: index + 1 });
         };
-        let verdict = matcher.judge(Subject::text(text), &mut session, false);
-        let fired: Vec<String> = verdict
-            .rules
-            .into_iter()
-            .map(|m| m.rule.id)
-            .filter(|id| counting == Counting::Engine || id != MODEL_RULE_ID)
-            .collect();
-        match (label, fired.is_empty()) {
-            ("risk", false) => evaluation.hits += 1,
-            ("risk", true) => evaluation.missed.push(text.to_owned()),
-            ("neutral", false) => evaluation.false_alarms.push((text.to_owned(), fired)),
-            ("neutral", true) => evaluation.quiet += 1,
-            (other, _) => {
+        let risk = match label {
+            "risk" => true,
+            "neutral" => false,
+            other => {
                 return Err(EvalError::UnknownLabel {
                     line: index + 1,
                     label: other.to_owned(),
                 })
             }
-        }
+        };
+        let verdict = matcher.judge(Subject::text(text), &mut session, false);
+        let fired: Vec<String> = verdict.rules.into_iter().map(|m| m.rule.id).collect();
+        let by_rules: Vec<String> = fired
+            .iter()
+            .filter(|id| *id != MODEL_RULE_ID)
+            .cloned()
+            .collect();
+        evaluations.rules_only.count(risk, text, by_rules);
+        evaluations.engine.count(risk, text, fired);
     }
-    Ok(evaluation)
+    Ok(evaluations)
 }
 
 #[cfg(test)]
@@ -95,7 +107,7 @@ mod tests {
         let rules = crate::rules::compile::compile(&[("t.toml".into(), file)], 1).unwrap();
         let matcher = Matcher::of_rules(rules);
         let tsv = "label\tsource\ttext\treason\nrisk\tx\t警察打人\t\nrisk\tx\t民警推人\t\nneutral\tx\t警*察打人演习\t\nneutral\tx\t天气\t\n";
-        let evaluation = evaluate(&matcher, tsv, Counting::Engine).unwrap();
+        let evaluation = evaluate(&matcher, tsv).unwrap().engine;
         assert_eq!(
             (
                 evaluation.hits,
@@ -108,7 +120,7 @@ mod tests {
         assert_eq!(evaluation.recall(), 0.5);
         assert_eq!(evaluation.precision(), 0.5);
         assert_eq!(
-            evaluate(&matcher, "h\nmaybe\tx\ttext\n", Counting::Engine).unwrap_err(),
+            evaluate(&matcher, "h\nmaybe\tx\ttext\n").unwrap_err(),
             EvalError::UnknownLabel {
                 line: 2,
                 label: "maybe".into()

@@ -45,7 +45,7 @@ pub struct Settings {
     pub inner_folds: usize,
     /// Multi-instance: score each police sentence besides the whole text (the samples
     /// must have been extracted with instances; see [`Bag`]). The default: 5-fold
-    /// cross-validated AP over the whole text alone 0.645 -> 0.656 (`make eval`), higher
+    /// cross-validated AP over the whole text alone 0.628 -> 0.645 (`make eval`), higher
     /// on every fold (`model train --instances false` trains a whole-text model).
     pub instances: bool,
     /// Models trained on different shuffles (seeds) whose weights are averaged: a linear
